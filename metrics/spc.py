@@ -255,7 +255,9 @@ def classify_point(high: bool, low: bool, improvement_direction: str,
     if good and bad:
         # NHS England SPC SQL v2.6: a point that triggers improvement and concern rules keeps
         # only the side named by the metric's conflict rule (MetricConflictRule).
-        return ("improvement", good_side) if conflict_rule == "improvement" else ("concern", bad_side)
+        if conflict_rule == "improvement":
+            return "improvement", good_side
+        return "concern", bad_side
     return ("improvement", good_side) if good else ("concern", bad_side)
 
 
@@ -327,12 +329,11 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
     if settings.minimum_points < 2 or settings.rebase_minimum_points < 2:
         raise ValueError("minimum_points and rebase_minimum_points must be at least 2")
     numbers = [_number(v, "values", i) for i, v in enumerate(values)]
-    try:
-        stamps = pd.to_datetime(pd.Series(dates, dtype=object), format="mixed").astype("datetime64[ns]")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"dates must all be dates: {exc}") from None
-    if stamps.isna().any():
-        raise ValueError(f"dates must all be dates: position {int(stamps.isna().argmax())} is missing")
+    raw = pd.Series(dates, dtype=object)
+    stamps = pd.to_datetime(raw, format="mixed", errors="coerce").astype("datetime64[ns]")
+    for i in np.flatnonzero(stamps.isna()):
+        what = "is missing" if pd.isna(raw[i]) else "is not a date"
+        raise ValueError(f"dates must all be dates: {raw[i]!r} at position {i} {what}")
     if stamps.duplicated().any():
         raise ValueError(f"dates must be unique: {stamps[stamps.duplicated()].iloc[0].date()} "
                          "appears more than once")
@@ -348,7 +349,8 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
     return frame.dropna(subset=["value"]).sort_values("date", ignore_index=True)
 
 
-def _segments(dates: pd.Series, excluded: np.ndarray, settings: SPCSettings) -> tuple[np.ndarray, list[str]]:
+def _segments(dates: pd.Series, excluded: np.ndarray,
+              settings: SPCSettings) -> tuple[np.ndarray, list[str]]:
     """Segment number of each point, and a reason for each rebase that had to be ignored.
 
     A segment after a rebase needs ``rebase_minimum_points`` points that are not excluded
