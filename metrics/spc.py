@@ -21,21 +21,29 @@ LIMIT_FACTOR = 2.66
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 CONFLICT_RULES = ("improvement", "concern")
 COLUMNS = [
-    "date", "value", "mean", "upl", "lpl", "upper_2sigma", "lower_2sigma",
-    "upper_1sigma", "lower_1sigma", "excluded", "segment", "rules", "special_cause", "direction",
+    "date",
+    "value",
+    "mean",
+    "upl",
+    "lpl",
+    "upper_2sigma",
+    "lower_2sigma",
+    "upper_1sigma",
+    "lower_1sigma",
+    "excluded",
+    "segment",
+    "rules",
+    "special_cause",
+    "direction",
 ]
 
 ICON_DESCRIPTIONS = {
     "common_cause": "Common cause variation: the latest point is within the usual ups and downs "
     "of this measure, with no sign of significant change.",
-    "improvement_high": "Special cause variation of an improving nature where the measure is "
-    "significantly higher.",
-    "improvement_low": "Special cause variation of an improving nature where the measure is "
-    "significantly lower.",
-    "concern_high": "Special cause variation of a concerning nature where the measure is "
-    "significantly higher.",
-    "concern_low": "Special cause variation of a concerning nature where the measure is "
-    "significantly lower.",
+    "improvement_high": "Special cause variation of an improving nature where the measure is significantly higher.",
+    "improvement_low": "Special cause variation of an improving nature where the measure is significantly lower.",
+    "concern_high": "Special cause variation of a concerning nature where the measure is significantly higher.",
+    "concern_low": "Special cause variation of a concerning nature where the measure is significantly lower.",
     "neither_high": "Special cause variation where the measure is significantly higher; "
     "higher is neither better nor worse for this measure.",
     "neither_low": "Special cause variation where the measure is significantly lower; "
@@ -132,8 +140,16 @@ def limits(values) -> Limits:
     mean = float(v.mean())
     mr_mean = float(np.nanmean(moving_range(v)))
     sigma = LIMIT_FACTOR * mr_mean / 3  # 0 for a constant series: every line equals the mean
-    return Limits(mean, mr_mean, mean + 3 * sigma, mean - 3 * sigma,
-                  mean + 2 * sigma, mean - 2 * sigma, mean + sigma, mean - sigma)
+    return Limits(
+        mean,
+        mr_mean,
+        mean + 3 * sigma,
+        mean - 3 * sigma,
+        mean + 2 * sigma,
+        mean - 2 * sigma,
+        mean + sigma,
+        mean - sigma,
+    )
 
 
 def _runs(mask: np.ndarray, length: int) -> np.ndarray:
@@ -217,16 +233,16 @@ def two_of_three_flags(values, upper_2sigma, lower_2sigma) -> tuple[np.ndarray, 
     def side(beyond: np.ndarray) -> np.ndarray:
         out = np.zeros(len(v), dtype=bool)
         for i in range(max(len(v) - 2, 0)):
-            if beyond[i:i + 3].sum() >= 2:
-                out[i:i + 3] |= beyond[i:i + 3]
+            if beyond[i : i + 3].sum() >= 2:
+                out[i : i + 3] |= beyond[i : i + 3]
         return out
 
-    return (side(v > np.asarray(upper_2sigma, dtype=float)),
-            side(v < np.asarray(lower_2sigma, dtype=float)))
+    return (side(v > np.asarray(upper_2sigma, dtype=float)), side(v < np.asarray(lower_2sigma, dtype=float)))
 
 
-def classify_point(high: bool, low: bool, improvement_direction: str,
-                   conflict_rule: str = "improvement") -> tuple[str, str]:
+def classify_point(
+    high: bool, low: bool, improvement_direction: str, conflict_rule: str = "improvement"
+) -> tuple[str, str]:
     """Special cause and side of one point from its high/low rule flags.
 
     Parameters
@@ -316,14 +332,13 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
     """Check the inputs and return a frame of date, value, target in date order, NaNs dropped."""
     values, dates = list(values), list(dates)
     if len(values) != len(dates):
-        raise ValueError(f"values and dates must be the same length: got {len(values)} values "
-                         f"and {len(dates)} dates")
+        raise ValueError(f"values and dates must be the same length: got {len(values)} values and {len(dates)} dates")
     if improvement_direction not in IMPROVEMENT_DIRECTIONS:
-        raise ValueError("improvement_direction must be 'increase', 'decrease' or 'neutral', "
-                         f"got {improvement_direction!r}")
+        raise ValueError(
+            f"improvement_direction must be 'increase', 'decrease' or 'neutral', got {improvement_direction!r}"
+        )
     if settings.conflict_rule not in CONFLICT_RULES:
-        raise ValueError("conflict_rule must be 'improvement' or 'concern', "
-                         f"got {settings.conflict_rule!r}")
+        raise ValueError(f"conflict_rule must be 'improvement' or 'concern', got {settings.conflict_rule!r}")
     if settings.shift_length < 2 or settings.trend_length < 2:
         raise ValueError("shift_length and trend_length must be at least 2")
     if settings.minimum_points < 2 or settings.rebase_minimum_points < 2:
@@ -335,13 +350,13 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
         what = "is missing" if pd.isna(raw[i]) else "is not a date"
         raise ValueError(f"dates must all be dates: {raw[i]!r} at position {i} {what}")
     if stamps.duplicated().any():
-        raise ValueError(f"dates must be unique: {stamps[stamps.duplicated()].iloc[0].date()} "
-                         "appears more than once")
+        raise ValueError(f"dates must be unique: {stamps[stamps.duplicated()].iloc[0].date()} appears more than once")
     if target is not None and not pd.api.types.is_scalar(target):
         target = list(target)
         if len(target) != len(values):
-            raise ValueError("target must be a single number or one per point: got "
-                             f"{len(target)} targets for {len(values)} points")
+            raise ValueError(
+                f"target must be a single number or one per point: got {len(target)} targets for {len(values)} points"
+            )
         target = [_number(t, "target", i) for i, t in enumerate(target)]
     elif target is not None:
         target = _number(target, "target", None)
@@ -349,8 +364,7 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
     return frame.dropna(subset=["value"]).sort_values("date", ignore_index=True)
 
 
-def _segments(dates: pd.Series, excluded: np.ndarray,
-              settings: SPCSettings) -> tuple[np.ndarray, list[str]]:
+def _segments(dates: pd.Series, excluded: np.ndarray, settings: SPCSettings) -> tuple[np.ndarray, list[str]]:
     """Segment number of each point, and a reason for each rebase that had to be ignored.
 
     A segment after a rebase needs ``rebase_minimum_points`` points that are not excluded
@@ -369,25 +383,29 @@ def _segments(dates: pd.Series, excluded: np.ndarray,
         if n >= settings.rebase_minimum_points:
             kept.insert(0, rebase)
         else:
-            reasons.append(f"The limits were not recalculated from {rebase.date()}: only {n} "
-                           f"point{'s' if n != 1 else ''} from that date, and at least "
-                           f"{settings.rebase_minimum_points} are needed.")
+            reasons.append(
+                f"The limits were not recalculated from {rebase.date()}: only {n} "
+                f"point{'s' if n != 1 else ''} from that date, and at least "
+                f"{settings.rebase_minimum_points} are needed."
+            )
     reasons.reverse()
     # The points before the first rebase need as many points too, or they join the next segment.
     while kept and (n := int((counted < kept[0]).sum())) < settings.rebase_minimum_points:
-        reasons.append(f"The limits were not recalculated from {kept.pop(0).date()}: only {n} "
-                       f"point{'s' if n != 1 else ''} before that date, and at least "
-                       f"{settings.rebase_minimum_points} are needed.")
-    segment = np.searchsorted(np.array(kept, dtype="datetime64[ns]"),
-                              dates.to_numpy(dtype="datetime64[ns]"), side="right")
+        reasons.append(
+            f"The limits were not recalculated from {kept.pop(0).date()}: only {n} "
+            f"point{'s' if n != 1 else ''} before that date, and at least "
+            f"{settings.rebase_minimum_points} are needed."
+        )
+    segment = np.searchsorted(
+        np.array(kept, dtype="datetime64[ns]"), dates.to_numpy(dtype="datetime64[ns]"), side="right"
+    )
     return segment.astype(int), reasons
 
 
 # -- the chart ---------------------------------------------------------------------------------
 
 
-def xmr(values, dates, improvement_direction: str, target=None,
-        settings: SPCSettings | None = None) -> SPCResult:
+def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSettings | None = None) -> SPCResult:
     """Build an NHS England "Making Data Count" XmR chart.
 
     Parameters
@@ -428,12 +446,13 @@ def xmr(values, dates, improvement_direction: str, target=None,
     used = int((~excluded).sum())
     if used < settings.minimum_points:
         left_out = f" (after leaving out {n - used} excluded)" if used < n else ""
-        reason = (f"Only {used} point{'s' if used != 1 else ''}{left_out}: at least "
-                  f"{settings.minimum_points} are needed for process limits; shown as a run chart.")
+        reason = (
+            f"Only {used} point{'s' if used != 1 else ''}{left_out}: at least "
+            f"{settings.minimum_points} are needed for process limits; shown as a run chart."
+        )
         return SPCResult(points[COLUMNS], None, None, False, reason)
 
-    rules = {name: np.zeros((n, 2), dtype=bool) for name in
-             ("outside_limits", "shift", "trend", "two_of_three")}
+    rules = {name: np.zeros((n, 2), dtype=bool) for name in ("outside_limits", "shift", "trend", "two_of_three")}
     for seg in np.unique(segment):
         rows = np.flatnonzero(segment == seg)
         keep = rows[~excluded[rows]]  # excluded ("ghosted") points take no part in rules
@@ -443,18 +462,17 @@ def xmr(values, dates, improvement_direction: str, target=None,
         v = frame["value"].to_numpy()[keep]
         rules["outside_limits"][keep] = np.column_stack(outside_flags(v, lim.upl, lim.lpl))
         rules["shift"][keep] = np.column_stack(shift_flags(v, lim.mean, settings.shift_length))
-        rules["two_of_three"][keep] = np.column_stack(
-            two_of_three_flags(v, lim.upper_2sigma, lim.lower_2sigma))
+        rules["two_of_three"][keep] = np.column_stack(two_of_three_flags(v, lim.upper_2sigma, lim.lower_2sigma))
     # NHS England SPC SQL v2.6: the trend rule ignores limits, so it runs across rebases.
     keep = np.flatnonzero(~excluded)
-    rules["trend"][keep] = np.column_stack(
-        trend_flags(frame["value"].to_numpy()[keep], settings.trend_length))
+    rules["trend"][keep] = np.column_stack(trend_flags(frame["value"].to_numpy()[keep], settings.trend_length))
 
     high = np.any([f[:, 0] for f in rules.values()], axis=0)
     low = np.any([f[:, 1] for f in rules.values()], axis=0)
     points["rules"] = [",".join(name for name, f in rules.items() if f[i].any()) for i in range(n)]
-    classified = [classify_point(h, lo, improvement_direction, settings.conflict_rule)
-                  for h, lo in zip(high, low)]
+    classified = [
+        classify_point(h, lo, improvement_direction, settings.conflict_rule) for h, lo in zip(high, low, strict=True)
+    ]
     points["special_cause"] = [c for c, _ in classified]
     points["direction"] = [d for _, d in classified]
 
@@ -462,7 +480,10 @@ def xmr(values, dates, improvement_direction: str, target=None,
     last = keep[-1]
     variation = variation_icon(*classified[last])
     target_last = frame["target"].iloc[last]
-    assurance = assurance_icon(None if pd.isna(target_last) else float(target_last),
-                               points["lpl"].iloc[last], points["upl"].iloc[last],
-                               improvement_direction)
+    assurance = assurance_icon(
+        None if pd.isna(target_last) else float(target_last),
+        points["lpl"].iloc[last],
+        points["upl"].iloc[last],
+        improvement_direction,
+    )
     return SPCResult(points[COLUMNS], variation, assurance, True, " ".join(reasons))

@@ -219,8 +219,18 @@ class TestAssuranceIcon:
 class TestIconDescriptions:
     @pytest.mark.parametrize(
         "icon",
-        ["common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
-         "neither_high", "neither_low", "pass", "fail", "hit_and_miss"],
+        [
+            "common_cause",
+            "improvement_high",
+            "improvement_low",
+            "concern_high",
+            "concern_low",
+            "neither_high",
+            "neither_low",
+            "pass",
+            "fail",
+            "hit_and_miss",
+        ],
     )
     def test_icon_descriptions_every_icon_has_one_sentence(self, icon):
         text = ICON_DESCRIPTIONS[icon]
@@ -231,27 +241,35 @@ class TestXmrValidation:
     @pytest.mark.parametrize(
         ("kwargs", "message"),
         [
-            ({"values": [1, 2], "dates": months(3)},
-             "values and dates must be the same length: got 2 values and 3 dates"),
-            ({"improvement_direction": "up"},
-             "improvement_direction must be 'increase', 'decrease' or 'neutral', got 'up'"),
-            ({"values": [1, "abc", 3], "dates": months(3)},
-             "values must be numeric: 'abc' at position 1 is not a number"),
-            ({"values": [1, True, 3], "dates": months(3)},
-             "values must be numeric: True at position 1 is not a number"),
-            ({"target": [1, 2]},
-             "target must be a single number or one per point: got 2 targets for 3 points"),
+            (
+                {"values": [1, 2], "dates": months(3)},
+                "values and dates must be the same length: got 2 values and 3 dates",
+            ),
+            (
+                {"improvement_direction": "up"},
+                "improvement_direction must be 'increase', 'decrease' or 'neutral', got 'up'",
+            ),
+            (
+                {"values": [1, "abc", 3], "dates": months(3)},
+                "values must be numeric: 'abc' at position 1 is not a number",
+            ),
+            (
+                {"values": [1, True, 3], "dates": months(3)},
+                "values must be numeric: True at position 1 is not a number",
+            ),
+            ({"target": [1, 2]}, "target must be a single number or one per point: got 2 targets for 3 points"),
             ({"target": "95%"}, "target must be numeric: '95%' is not a number"),
-            ({"dates": [dt.date(2020, 1, 1)] * 3},
-             "dates must be unique: 2020-01-01 appears more than once"),
-            ({"dates": ["2020-01-01", None, "2020-03-01"]},
-             "dates must all be dates: None at position 1 is missing"),
-            ({"dates": ["2020-01-01", "soon", "2020-03-01"]},
-             "dates must all be dates: 'soon' at position 1 is not a date"),
-            ({"settings": SPCSettings(conflict_rule="worst")},
-             "conflict_rule must be 'improvement' or 'concern', got 'worst'"),
-            ({"settings": SPCSettings(shift_length=1)},
-             "shift_length and trend_length must be at least 2"),
+            ({"dates": [dt.date(2020, 1, 1)] * 3}, "dates must be unique: 2020-01-01 appears more than once"),
+            ({"dates": ["2020-01-01", None, "2020-03-01"]}, "dates must all be dates: None at position 1 is missing"),
+            (
+                {"dates": ["2020-01-01", "soon", "2020-03-01"]},
+                "dates must all be dates: 'soon' at position 1 is not a date",
+            ),
+            (
+                {"settings": SPCSettings(conflict_rule="worst")},
+                "conflict_rule must be 'improvement' or 'concern', got 'worst'",
+            ),
+            ({"settings": SPCSettings(shift_length=1)}, "shift_length and trend_length must be at least 2"),
         ],
     )
     def test_xmr_bad_input_raises_clear_message(self, kwargs, message):
@@ -265,17 +283,28 @@ class TestXmr:
         res = xmr(REAL, months(15), "increase")
         row = res.points.iloc[0]
         assert res.has_limits and res.reason == ""
-        assert (row["mean"], row["upl"], row["lpl"]) == pytest.approx(
-            (REAL_MEAN, REAL_UPL, REAL_LPL))
+        assert (row["mean"], row["upl"], row["lpl"]) == pytest.approx((REAL_MEAN, REAL_UPL, REAL_LPL))
         assert res.points["rules"].eq("").all()
         assert res.variation == "common_cause"
 
     def test_xmr_points_have_documented_columns_in_date_order(self):
         res = xmr(REAL[::-1], months(15)[::-1], "increase")
         assert list(res.points.columns) == [
-            "date", "value", "mean", "upl", "lpl", "upper_2sigma", "lower_2sigma",
-            "upper_1sigma", "lower_1sigma", "excluded", "segment", "rules", "special_cause",
-            "direction"]
+            "date",
+            "value",
+            "mean",
+            "upl",
+            "lpl",
+            "upper_2sigma",
+            "lower_2sigma",
+            "upper_1sigma",
+            "lower_1sigma",
+            "excluded",
+            "segment",
+            "rules",
+            "special_cause",
+            "direction",
+        ]
         assert res.points["date"].is_monotonic_increasing
         assert list(res.points["value"]) == REAL
 
@@ -374,16 +403,16 @@ class TestXmr:
         res = xmr(REAL[:9], months(9), "increase", target=12)
         assert not res.has_limits
         assert res.variation is None and res.assurance is None
-        assert res.reason == ("Only 9 points: at least 13 are needed for process limits; "
-                              "shown as a run chart.")
+        assert res.reason == ("Only 9 points: at least 13 are needed for process limits; shown as a run chart.")
         assert res.points["upl"].isna().all() and len(res.points) == 9
 
     def test_xmr_exclusions_count_towards_minimum(self):
-        settings = SPCSettings(excluded_dates=(dt.date(2020, 1, 1), dt.date(2020, 2, 1),
-                                               dt.date(2020, 3, 1)))
+        settings = SPCSettings(excluded_dates=(dt.date(2020, 1, 1), dt.date(2020, 2, 1), dt.date(2020, 3, 1)))
         res = xmr(REAL[:14], months(14), "increase", settings=settings)
-        assert res.reason == ("Only 11 points (after leaving out 3 excluded): at least 13 are "
-                              "needed for process limits; shown as a run chart.")
+        assert res.reason == (
+            "Only 11 points (after leaving out 3 excluded): at least 13 are "
+            "needed for process limits; shown as a run chart."
+        )
 
     def test_xmr_exclusion_changes_limits_and_keeps_point(self):
         settings = SPCSettings(excluded_dates=(pd.Timestamp("2021-02-01"),))  # the 14
@@ -410,7 +439,8 @@ class TestXmr:
         assert pts["mean"].iloc[0] == pytest.approx(limits(REAL[:13]).mean)
         # the moving range never spans the boundary, so segment 2 has the same spread
         assert pts["upl"].iloc[-1] - pts["mean"].iloc[-1] == pytest.approx(
-            limits(REAL[:13]).upl - limits(REAL[:13]).mean)
+            limits(REAL[:13]).upl - limits(REAL[:13]).mean
+        )
         assert res.reason == "" and flagged(res, "shift") == []
 
     def test_xmr_rebase_with_too_few_points_after_is_ignored(self):
@@ -418,15 +448,19 @@ class TestXmr:
         res = xmr(REAL, months(15), "increase", settings=settings)
         assert set(res.points["segment"]) == {0}
         assert res.points["upl"].iloc[-1] == pytest.approx(REAL_UPL)
-        assert res.reason == ("The limits were not recalculated from 2020-11-01: only 5 points "
-                              "from that date, and at least 12 are needed.")
+        assert res.reason == (
+            "The limits were not recalculated from 2020-11-01: only 5 points "
+            "from that date, and at least 12 are needed."
+        )
 
     def test_xmr_rebase_with_too_few_points_before_is_ignored(self):
         settings = SPCSettings(rebase_dates=(dt.date(2020, 4, 1),))
         res = xmr(REAL, months(15), "increase", settings=settings)
         assert set(res.points["segment"]) == {0}
-        assert res.reason == ("The limits were not recalculated from 2020-04-01: only 3 points "
-                              "before that date, and at least 12 are needed.")
+        assert res.reason == (
+            "The limits were not recalculated from 2020-04-01: only 3 points "
+            "before that date, and at least 12 are needed."
+        )
 
     def test_xmr_nan_values_are_dropped_with_their_dates(self):
         values = REAL[:7] + [np.nan] + REAL[7:]

@@ -1,0 +1,214 @@
+"""What every publication loader shares: the error type, the result type, file sniffing and reading.
+
+A loader module exposes::
+
+    NAME: str                         # e.g. "ae_csv"; recorded in the source table
+    SOURCE_KEY: str                   # key of config.yaml `sources` (publisher, publication, licence)
+    def sniff(peek: Peek) -> bool     # recognise the layout from content, never from the file name
+    def read(path: Path) -> raw       # IO: a DataFrame or a dict of DataFrames, as found in the file
+    def normalise(raw, catalogue) -> LoadResult   # pure: raw -> tidy rows
+
+Loaders raise ``LoadError`` for input they cannot use, naming the file, sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.store import TIDY_COLUMNS
+
+#: Cell contents that publications use for "no figure": missing, never zero.
+MISSING_MARKERS = frozenset({"", "-", "*", "N/A", "n/a", "NA", ":", "..", "[x]", "[c]", "[z]", "x", "c"})
+
+
+class LoadError(ValueError):
+    """Input a loader cannot use. The message names where the problem is and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.file, self.sheet, self.row, self.column = file, sheet, row, column
+        self.detail = message
+        parts = []
+        if file:
+            parts.append(f"'{file}'")
+        if sheet:
+            parts.append(f"sheet '{sheet}'")
+        if row is not None:
+            parts.append(f"row {row}")
+        if column:
+            parts.append(f"column '{column}'")
+        where = ", ".join(parts)
+        super().__init__(f"{where}: {message}" if where else message)
+
+    def with_file(self, file: str) -> LoadError:
+        """The same error, naming ``file`` if it did not already."""
+        if self.file:
+            return self
+        return LoadError(self.detail, file=file, sheet=self.sheet, row=self.row, column=self.column)
+
+
+@dataclass
+class LoadResult:
+    """A loader's output: tidy rows plus what the source table and the user should know.
+
+    Attributes
+    ----------
+    tidy : DataFrame
+        ``TIDY_COLUMNS``: metric_id, org_code, period_start (date), period_type, numerator,
+        denominator, value.
+    organisations : DataFrame or None
+        ``code, name, kind`` for organisations found in the file (new ones are added to the store).
+    warnings : list of str
+        Things the user should know that did not stop the load (e.g. an unmapped council code).
+    vintage : str
+        Sortable publication vintage; a later vintage of the same period replaces an earlier one.
+    derived : bool
+        True for third-party compilations of official statistics.
+    is_demo : bool
+        True for demonstration data.
+    publication : str or None
+        Overrides the publication name from config.yaml ``sources`` when set.
+    """
+
+    tidy: pd.DataFrame
+    organisations: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    vintage: str = ""
+    derived: bool = False
+    is_demo: bool = False
+    publication: str | None = None
+    source_key: str | None = None
+    layout: str = ""  # e.g. "A&E monthly provider CSV (22 columns)"; said when the file is loaded
+
+
+def empty_tidy() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in TIDY_COLUMNS})
+
+
+@dataclass
+class Peek:
+    """Cheap facts about a file for format detection: its kind and a glimpse of its content."""
+
+    path: Path
+
+    @cached_property
+    def head(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read(8192)
+
+    @cached_property
+    def kind(self) -> str:
+        """``xlsx``, ``xls``, ``rda``, ``csv`` (text) or ``unknown``, from the leading bytes."""
+        head = self.head
+        if head.startswith(b"PK\x03\x04"):
+            return "xlsx"
+        if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+            return "xls"
+        if (
+            head[:2] == b"\x1f\x8b"
+            or head[:3] == b"BZh"
+            or head[:6] == b"\xfd7zXZ\x00"
+            or head[:5] in (b"RDX2\n", b"RDX3\n")
+        ):
+            return "rda"
+        if not head:
+            return "empty"
+        if b"\x00" in head:
+            return "unknown"
+        return "csv"
+
+    @cached_property
+    def text(self) -> str:
+        """The first lines of a text file (cp1252 fallback), for CSV header sniffing."""
+        return decode_text(self.head)
+
+    @cached_property
+    def first_line(self) -> str:
+        return self.text.lstrip("\ufeff").splitlines()[0] if self.text.strip() else ""
+
+    @cached_property
+    def sheet_names(self) -> list[str]:
+        if self.kind not in ("xlsx", "xls"):
+            return []
+        try:
+            from python_calamine import CalamineWorkbook
+
+            return list(CalamineWorkbook.from_path(str(self.path)).sheet_names)
+        except Exception:  # noqa: BLE001 - a corrupt workbook is reported by the loader that reads it
+            return []
+
+
+def decode_text(data: bytes) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252 as older NHS files use."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_csv_text(path: Path, **kwargs) -> pd.DataFrame:
+    """Read a CSV as strings, trying UTF-8 then cp1252; an empty file is a LoadError."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise LoadError("the file is empty", file=Path(path).name)
+    import io
+
+    text = decode_text(data)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)
+    except pd.errors.ParserError as exc:
+        raise LoadError(f"not a readable CSV ({exc})", file=Path(path).name) from None
+
+
+def read_sheet(path: Path, sheet_name: str | int = 0, header: int | None = None, **kwargs) -> pd.DataFrame:
+    """Read one worksheet with the calamine engine (fast; .xlsx and old .xls alike).
+
+    Raises ``LoadError`` naming the file (and sheet) for a corrupt or truncated workbook or a
+    missing sheet.
+    """
+    name = Path(path).name
+    try:
+        return pd.read_excel(path, sheet_name=sheet_name, header=header, engine="calamine", **kwargs)
+    except ValueError as exc:
+        if "not found" in str(exc).lower() or "worksheet" in str(exc).lower():
+            raise LoadError(f"the workbook has no sheet '{sheet_name}'", file=name) from None
+        raise LoadError(f"cannot read the workbook ({exc})", file=name) from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own types for corrupt files
+        raise LoadError(f"cannot read the workbook: it is corrupt or truncated ({exc})", file=name) from None
+
+
+def to_number(value) -> float | None:
+    """A published cell as a number; the missing markers (``-``, ``*``, ``N/A``, ``[x]``...) are None.
+
+    Raises ValueError for text that is neither a number nor a missing marker.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return None if pd.isna(value) else float(value)
+    text = str(value).strip().replace(",", "")
+    if text in MISSING_MARKERS:
+        return None
+    if text.endswith("%"):
+        text = text[:-1]
+    return float(text)

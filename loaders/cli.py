@@ -1,0 +1,174 @@
+"""``python -m loaders``: ingest files, export tidy rows, show status, build the demo database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loaders.ingest import FileOutcome, ingest_paths
+from metrics import store
+from metrics.catalogue import CatalogueError, load_catalogue
+
+EXPORT_COLUMNS = ["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loaders", description=__doc__)
+    parser.add_argument("--config", default=None, help="catalogue file (default: config.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="load published files or folders into the database")
+    p.add_argument("paths", nargs="+", help="files or folders")
+    p.add_argument("--db", help="SQLAlchemy URL (default: DATABASE_URL, else the SQLite file under data/)")
+    p.add_argument("--max-mb", type=float, help="refuse files larger than this (default: settings.max_file_mb)")
+
+    p = sub.add_parser("export", help="write the stored tidy rows of one metric as CSV on stdout")
+    p.add_argument("--metric", required=True)
+    p.add_argument("--org", action="append", help="organisation code (repeatable)")
+    p.add_argument("--db")
+
+    p = sub.add_parser("status", help="sources loaded and the latest period per metric")
+    p.add_argument("--db")
+
+    p = sub.add_parser("demo", help="(re)build the database from the demo data in data/demo/")
+    p.add_argument("--db")
+
+    p = sub.add_parser("check-config", help="validate a catalogue file")
+    p.add_argument("path", nargs="?", default=None)
+
+    sub.add_parser("generate-demo", help="regenerate the demo input files in data/demo/ (seeded)")
+    return parser
+
+
+def _engine(args, catalogue):
+    return store.make_engine(store.resolve_database_url(args.db, catalogue))
+
+
+def _describe(outcome: FileOutcome) -> str:
+    name = outcome.path.name
+    if outcome.status == "loaded":
+        layout = f" ({outcome.layout})" if outcome.layout else ""
+        return (
+            f"{name}: loaded with {outcome.loader}{layout}: {outcome.rows} rows "
+            f"({outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged)"
+        )
+    if outcome.status == "unchanged":
+        return f"{name}: already loaded ({outcome.loader}); nothing changed"
+    return f"{name}: {outcome.status.upper()}: {outcome.error}"
+
+
+def cmd_ingest(args, catalogue) -> int:
+    engine = _engine(args, catalogue)
+    max_bytes = int(args.max_mb * 1048576) if args.max_mb else None
+    from loaders.ingest import expand_paths
+
+    files = expand_paths(args.paths)
+    missing = [p for p in map(Path, args.paths) if not p.exists()]
+    if missing:
+        print(f"ERROR: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
+    progress = None
+    bar = None
+    if len(files) > 3:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=None)
+
+        def progress(items):
+            for item in items:
+                yield item
+                bar.update(1)
+
+    def report(outcome: FileOutcome) -> None:
+        line = _describe(outcome)
+        (bar.write(line, file=sys.stderr) if bar else print(line, file=sys.stderr))
+
+    summary = ingest_paths(files, engine, catalogue, max_bytes=max_bytes, on_file=report, progress=progress)
+    if bar:
+        bar.close()
+    print("\n".join(summary.lines()))
+    return 1 if summary.failed else 0
+
+
+def cmd_export(args, catalogue) -> int:
+    if args.metric not in catalogue.metric_by_id:
+        print(f"ERROR: '{args.metric}' is not a metric in the catalogue", file=sys.stderr)
+        return 1
+    engine = _engine(args, catalogue)
+    store.init_db(engine, catalogue)
+    orgs = [catalogue.resolve_org(o) for o in args.org] if args.org else None
+    frame = store.read_observations(engine, metric_ids=[args.metric], org_codes=orgs)
+    frame["period_start"] = frame["period_start"].dt.strftime("%Y-%m-%d")
+    frame[EXPORT_COLUMNS].to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_status(args, catalogue) -> int:
+    engine = _engine(args, catalogue)
+    store.init_db(engine, catalogue)
+    sources = store.read_sources(engine)
+    print(f"database: {store.resolve_database_url(args.db, catalogue)}")
+    print(f"sources loaded: {len(sources)} ({int(sources['is_demo'].sum()) if len(sources) else 0} demo)")
+    for loader, group in sources.groupby("loader"):
+        print(f"  {loader}: {len(group)} file(s), {int(group['rows'].sum())} rows")
+    latest = store.latest_periods(engine)
+    if latest.empty:
+        print("no observations yet: load files with `python -m loaders ingest PATH`")
+        return 0
+    print("latest period per metric:")
+    for r in latest.itertuples():
+        print(
+            f"  {r.metric_id:<36} {r.first_period:%Y-%m-%d} to {r.latest_period:%Y-%m-%d}"
+            f"  {r.organisations} organisation(s), {r.rows} rows"
+        )
+    return 0
+
+
+def cmd_demo(args, catalogue) -> int:
+    from loaders.demo import build_demo_database
+
+    engine = _engine(args, catalogue)
+    summary = build_demo_database(engine, catalogue)
+    print("\n".join(summary.lines()))
+    return 1 if summary.failed else 0
+
+
+def cmd_generate_demo(args, catalogue) -> int:
+    from loaders.demo import write_demo_files
+
+    for path in write_demo_files(catalogue):
+        print(path)
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    try:
+        catalogue = load_catalogue(args.path)
+    except CatalogueError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.path or 'config.yaml'}: OK ({len(catalogue.metrics)} metrics, "
+        f"{len(catalogue.organisations)} organisations, {len(catalogue.areas)} areas)"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check-config":
+        return cmd_check_config(args)
+    try:
+        catalogue = load_catalogue(args.config)
+    except CatalogueError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    handlers = {
+        "ingest": cmd_ingest,
+        "export": cmd_export,
+        "status": cmd_status,
+        "demo": cmd_demo,
+        "generate-demo": cmd_generate_demo,
+    }
+    return handlers[args.command](args, catalogue)

@@ -1,0 +1,155 @@
+"""The generic indicator template (FORMATS.md): one row per value, for any figure no loader covers.
+
+Columns ``metric_id, org_code, period, value`` and optionally ``numerator, denominator, note``,
+``source`` (the document the figure comes from) and ``demo`` (``yes`` marks demonstration data).
+CSV or XLSX. Every row is validated against the catalogue; one bad row rejects the whole file
+and the message names the row (as the analyst sees it in a spreadsheet: header = row 1) and
+column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.base import LoadError, LoadResult, Peek, read_csv_text, read_sheet, to_number
+from metrics.catalogue import Catalogue
+from metrics.periods import PeriodError, parse_period
+
+NAME = "generic_template"
+SOURCE_KEY = "committee"
+USES_KNOWN_ORGS = True
+
+REQUIRED = ("metric_id", "org_code", "period", "value")
+OPTIONAL = ("numerator", "denominator", "note", "source", "demo")
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"", "no", "n", "false", "0"}
+
+
+def _header(columns) -> list[str]:
+    return [str(c).strip().lower() for c in columns]
+
+
+def sniff(peek: Peek) -> bool:
+    if peek.kind == "csv":
+        return set(REQUIRED) <= set(_header(peek.first_line.split(",")))
+    if peek.kind == "xlsx":
+        try:
+            first = read_sheet(peek.path, 0, header=None, nrows=1)
+        except LoadError:
+            return False
+        return set(REQUIRED) <= set(_header(first.iloc[0].tolist())) if len(first) else False
+    return False
+
+
+def read(path: Path) -> pd.DataFrame:
+    """The template as strings, with ``attrs['file']`` set for messages."""
+    path = Path(path)
+    if Peek(path).kind == "xlsx":
+        raw = read_sheet(path, 0, header=0, dtype=str).fillna("")
+    else:
+        raw = read_csv_text(path)
+    raw.columns = _header(raw.columns)
+    raw.attrs["file"] = path.name
+    return raw
+
+
+def normalise(
+    raw: pd.DataFrame, catalogue: Catalogue, known_orgs: set[str] | frozenset[str] = frozenset()
+) -> LoadResult:
+    """Validate every row and return tidy rows.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        As returned by :func:`read` (string cells).
+    catalogue : Catalogue
+    known_orgs : set of str
+        Organisation codes already in the store; a code must be in the catalogue or here.
+    """
+    file = raw.attrs.get("file", "template")
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise LoadError(
+            f"the header has no {', '.join(repr(c) for c in missing)} column; "
+            f"expected columns {', '.join(REQUIRED)} (and optionally {', '.join(OPTIONAL)})",
+            file=file,
+            row=1,
+        )
+    unknown = [c for c in raw.columns if c not in REQUIRED + OPTIONAL and not c.startswith("unnamed")]
+    if unknown:
+        raise LoadError(f"unexpected column(s) {', '.join(repr(c) for c in unknown)}", file=file, row=1)
+    if raw.empty:
+        raise LoadError("the file has a header but no rows", file=file)
+
+    records = []
+    sources: set[str] = set()
+    demo_flags: set[bool] = set()
+    for index, row in enumerate(raw.to_dict("records")):
+        line = index + 2  # the header is row 1 in a spreadsheet
+        metric_id = str(row["metric_id"]).strip()
+        if metric_id not in catalogue.metric_by_id:
+            raise LoadError(f"'{metric_id}' is not a metric in the catalogue", file=file, row=line, column="metric_id")
+        metric = catalogue.metric_by_id[metric_id]
+        org_code = catalogue.resolve_org(row["org_code"])
+        if org_code not in catalogue.organisation_by_code and org_code not in known_orgs:
+            raise LoadError(
+                f"'{org_code}' is not an organisation in the catalogue or the database (a typo?)",
+                file=file,
+                row=line,
+                column="org_code",
+            )
+        try:
+            period_start = parse_period(row["period"], metric.frequency)
+        except PeriodError as exc:
+            raise LoadError(str(exc), file=file, row=line, column="period") from None
+        numbers = {}
+        for col in ("value", "numerator", "denominator"):
+            try:
+                numbers[col] = to_number(row.get(col, ""))
+            except ValueError:
+                raise LoadError(f"'{row[col]}' is not a number", file=file, row=line, column=col) from None
+        value, num, den = numbers["value"], numbers["numerator"], numbers["denominator"]
+        if value is None and num is not None and den:
+            value = num / den * (metric.scale or 1.0)
+        if value is None:
+            raise LoadError(
+                "no value (and no numerator and denominator to compute it from)", file=file, row=line, column="value"
+            )
+        if den is not None and den < 0 or num is not None and num < 0 and metric.unit != "percent":
+            raise LoadError("numerator and denominator cannot be negative", file=file, row=line, column="numerator")
+        flag = str(row.get("demo", "")).strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise LoadError(f"'{row['demo']}' is not yes or no", file=file, row=line, column="demo")
+        demo_flags.add(flag in _TRUE)
+        if str(row.get("source", "")).strip():
+            sources.add(str(row["source"]).strip())
+        records.append(
+            {
+                "metric_id": metric_id,
+                "org_code": org_code,
+                "period_start": period_start,
+                "period_type": metric.frequency,
+                "numerator": num,
+                "denominator": den,
+                "value": value,
+            }
+        )
+    if len(demo_flags) > 1:
+        raise LoadError(
+            "some rows are marked demo and some are not: a file is either demonstration data or real",
+            file=file,
+            column="demo",
+        )
+    tidy = pd.DataFrame.from_records(records)
+    duplicated = tidy.duplicated(["metric_id", "org_code", "period_start"], keep=False)
+    if duplicated.any():
+        first = int(duplicated.to_numpy().nonzero()[0][1]) + 2
+        raise LoadError("the same metric, organisation and period appears twice", file=file, row=first)
+    publication = None
+    if len(sources) == 1:
+        publication = sources.pop()
+    elif sources:
+        publication = "Several documents: " + "; ".join(sorted(sources))
+    return LoadResult(tidy=tidy, is_demo=demo_flags == {True}, publication=publication)

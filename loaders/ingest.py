@@ -1,0 +1,234 @@
+"""Ingest files into the store: detect the layout, read, normalise, validate, write in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from loaders import registry
+from loaders.base import LoadError, LoadResult, sha256_of
+from metrics import store
+from metrics.catalogue import Catalogue
+
+#: Files in a folder that are documentation, not data.
+SKIPPED_SUFFIXES = {".md", ".txt", ".pdf", ".html", ".py"}
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: Path
+    status: str  # loaded | unchanged | error | unrecognised
+    loader: str = ""
+    layout: str = ""
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_newer: int = 0
+    periods: tuple[dt.date, dt.date] | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class IngestSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status in ("error", "unrecognised")]
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(o, attribute) for o in self.outcomes)
+
+    @property
+    def periods(self) -> tuple[dt.date, dt.date] | None:
+        spans = [o.periods for o in self.outcomes if o.periods]
+        if not spans:
+            return None
+        return min(s[0] for s in spans), max(s[1] for s in spans)
+
+    def lines(self) -> list[str]:
+        """The summary a user reads after an ingest."""
+        out = []
+        by_status: dict[str, int] = {}
+        for o in self.outcomes:
+            by_status[o.status] = by_status.get(o.status, 0) + 1
+        out.append(
+            f"{len(self.outcomes)} file(s): " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        )
+        out.append(
+            f"rows: {self.total('added')} added, {self.total('updated')} updated, "
+            f"{self.total('unchanged')} unchanged"
+            + (
+                f", {self.total('kept_newer')} kept (a later publication is already loaded)"
+                if self.total("kept_newer")
+                else ""
+            )
+        )
+        if self.periods:
+            out.append(f"periods covered: {self.periods[0].isoformat()} to {self.periods[1].isoformat()}")
+        for o in self.outcomes:
+            for w in o.warnings:
+                out.append(f"warning: {o.path.name}: {w}")
+        for o in self.failed:
+            out.append(f"ERROR: {o.error}")
+        return out
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and every data file under named folders (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if f.suffix.lower() not in SKIPPED_SUFFIXES:
+                        files.append(f)
+        else:
+            files.append(p)
+    return files
+
+
+def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str) -> None:
+    """Checks every loader's output must pass before anything is written."""
+    tidy = result.tidy
+    missing = [c for c in store.TIDY_COLUMNS if c not in tidy.columns]
+    if missing:
+        raise LoadError(f"loader output lacks column(s) {missing}", file=file)
+    unknown = sorted(set(tidy["metric_id"]) - set(catalogue.metric_by_id))
+    if unknown:
+        raise LoadError(f"metric(s) {unknown} are not in the catalogue", file=file)
+    expected = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].frequency)
+    wrong = tidy[expected != tidy["period_type"]]
+    if len(wrong):
+        r = wrong.iloc[0]
+        raise LoadError(
+            f"metric '{r.metric_id}' is reported by {catalogue.metric_by_id[r.metric_id].frequency}, "
+            f"not by {r.period_type}",
+            file=file,
+        )
+    if tidy["org_code"].isna().any() or (tidy["org_code"].astype(str).str.strip() == "").any():
+        raise LoadError("a row has no organisation code", file=file)
+    key = ["metric_id", "org_code", "period_start", "period_type"]
+    dupes = tidy[tidy.duplicated(key, keep=False)]
+    if len(dupes):
+        r = dupes.iloc[0]
+        raise LoadError(
+            f"the file gives two values for {r.metric_id}, {r.org_code}, {pd.Timestamp(r.period_start).date()}",
+            file=file,
+        )
+
+
+def ingest_file(
+    path: Path,
+    engine: Engine,
+    catalogue: Catalogue,
+    *,
+    max_bytes: int | None = None,
+    force_demo: bool = False,
+) -> FileOutcome:
+    """Load one file; never raises for bad input (the outcome carries the message)."""
+    path = Path(path)
+    limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return FileOutcome(path, "error", error=f"'{path}': cannot be opened ({exc.strerror})")
+    if size > limit:
+        return FileOutcome(
+            path,
+            "error",
+            error=(
+                f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
+                "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
+            ),
+        )
+    if size == 0:
+        return FileOutcome(path, "error", error=f"'{path.name}': the file is empty")
+    module = registry.detect(path)
+    if module is None:
+        return FileOutcome(
+            path,
+            "unrecognised",
+            error=f"'{path.name}': no loader recognises this file's layout (see the README for the supported publications)",
+        )
+    digest = sha256_of(path)
+    seen = store.find_source(engine, digest)
+    if seen is not None:
+        return FileOutcome(
+            path,
+            "unchanged",
+            loader=module.NAME,
+            rows=seen["rows"],
+            unchanged=seen["rows"],
+            warnings=[]
+            if seen["file_name"] == path.name
+            else [f"same content as '{seen['file_name']}', already loaded"],
+        )
+    try:
+        raw = module.read(path)
+        if getattr(module, "USES_KNOWN_ORGS", False):
+            result = module.normalise(raw, catalogue, known_orgs=store.known_org_codes(engine))
+        else:
+            result = module.normalise(raw, catalogue)
+        validate_tidy(result, catalogue, path.name)
+    except LoadError as exc:
+        return FileOutcome(path, "error", loader=module.NAME, error=str(exc.with_file(path.name)))
+    src = catalogue.sources[result.source_key or module.SOURCE_KEY]
+    record = store.SourceRecord(
+        loader=module.NAME,
+        file_name=path.name,
+        sha256=digest,
+        publisher=src.publisher,
+        publication=result.publication or src.publication,
+        licence=src.licence,
+        url=src.url,
+        vintage=result.vintage,
+        is_demo=result.is_demo or force_demo,
+        derived=result.derived,
+    )
+    counts = store.write_load(engine, result.tidy, record, result.organisations)
+    return FileOutcome(
+        path,
+        "loaded",
+        loader=module.NAME,
+        layout=result.layout,
+        rows=len(result.tidy),
+        added=counts.added,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        kept_newer=counts.kept_newer,
+        periods=counts.periods,
+        warnings=list(result.warnings),
+    )
+
+
+def ingest_paths(
+    paths: Iterable[str | Path],
+    engine: Engine,
+    catalogue: Catalogue,
+    *,
+    max_bytes: int | None = None,
+    force_demo: bool = False,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    progress: Callable[[list[Path]], Iterable[Path]] | None = None,
+) -> IngestSummary:
+    """Load every file under ``paths``, each in its own transaction, and summarise."""
+    store.init_db(engine, catalogue)
+    files = expand_paths(paths)
+    summary = IngestSummary()
+    iterator = progress(files) if progress else files
+    for path in iterator:
+        outcome = ingest_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo)
+        summary.outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+    return summary

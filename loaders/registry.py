@@ -1,0 +1,42 @@
+"""Format detection: which loader reads a file, decided from its content, never its name."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from loaders.base import Peek
+
+#: Loader modules in the order they are asked; the generic template comes last.
+LOADER_MODULES = (
+    "loaders.ae",
+    "loaders.kh03",
+    "loaders.home_first",
+    "loaders.dtoc",
+    "loaders.discharge_sitrep",
+    "loaders.ascof",
+    "loaders.population",
+    "loaders.generic",
+)
+
+
+def loader_modules() -> list[ModuleType]:
+    """The loader modules that exist in this installation, in detection order."""
+    modules = []
+    for name in LOADER_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a loader that exists but fails to import is a real error
+                raise
+    return modules
+
+
+def detect(path: Path) -> ModuleType | None:
+    """The loader module that recognises ``path``, or None."""
+    peek = Peek(Path(path))
+    for module in loader_modules():
+        if module.sniff(peek):
+            return module
+    return None

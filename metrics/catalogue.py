@@ -1,0 +1,349 @@
+"""The metric catalogue: ``config.yaml`` parsed strictly into typed, frozen models.
+
+Metrics are data (STYLE.md, after dbt's semantic models): the catalogue names every metric, its
+definition, unit, direction of improvement, targets and source. Loading is strict: a duplicate
+key, an unknown key, a missing field or a wrong type is an error that names the metric and the
+field, so a typo in the catalogue can never silently drop a target or a filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+
+Unit = Literal["percent", "count", "rate_per_100k", "days", "beds", "ratio", "gbp"]
+Direction = Literal["increase", "decrease", "neutral"]
+Frequency = Literal["month", "quarter", "year"]
+Rollup = Literal["ratio_of_sums", "sum", "none"]
+OrgKind = Literal["provider", "ccg", "icb", "local_authority", "system", "region", "country"]
+Place = Literal["leicester", "leicestershire", "rutland", "llr", "england"]
+TargetKind = Literal["standard", "interim", "trajectory", "plan", "local"]
+
+#: Multiplier from numerator / denominator to the stored value, by unit.
+UNIT_SCALE: dict[str, float] = {"percent": 100.0, "rate_per_100k": 100_000.0, "ratio": 1.0}
+
+UNIT_LABELS: dict[str, str] = {
+    "percent": "%",
+    "count": "",
+    "rate_per_100k": "per 100,000",
+    "days": "days",
+    "beds": "beds",
+    "ratio": "",
+    "gbp": "£",
+}
+
+TOPICS: dict[str, str] = {
+    "urgent_care": "Urgent and emergency care",
+    "beds": "Beds",
+    "discharge": "Discharge and delays",
+    "bcf": "Better Care Fund",
+    "home_first": "Home First",
+    "population": "Population",
+}
+
+
+class CatalogueError(ValueError):
+    """The catalogue file cannot be used; the message names the file, item and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Settings(_Strict):
+    database_url: str
+    demo_dir: str
+    max_file_mb: float = Field(gt=0)
+    default_area: str
+
+
+class Organisation(_Strict):
+    code: str
+    name: str
+    kind: OrgKind
+    place: Place
+    parent_code: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+class Area(_Strict):
+    id: str
+    name: str
+    short_name: str
+    org_code: str
+
+
+class Membership(_Strict):
+    description: str
+    areas: dict[str, tuple[str, ...]]
+
+
+class Source(_Strict):
+    publisher: str
+    publication: str
+    url: str
+    licence: str
+
+
+class Target(_Strict):
+    kind: TargetKind
+    value: float
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    org_code: str | None = None
+    source_text: str
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Target:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+
+class SeriesBreak(_Strict):
+    date: dt.date
+    reason: str
+
+
+class Annotation(_Strict):
+    on_date: dt.date
+    text: str
+    metric_id: str | None = None
+    org_code: str | None = None
+
+
+class Metric(_Strict):
+    id: str
+    name: str
+    description: str
+    definition: str
+    unit: Unit
+    improvement_direction: Direction
+    frequency: Frequency
+    topic: Literal["urgent_care", "beds", "discharge", "bcf", "home_first", "population"]
+    rollup: Rollup
+    source: str
+    decimals: int = Field(ge=0, le=4)
+    membership: str | None = None
+    targets: tuple[Target, ...] = ()
+    series_breaks: tuple[SeriesBreak, ...] = ()
+    bcf_sets: tuple[str, ...] = ()
+
+    @property
+    def scale(self) -> float | None:
+        """Multiplier from numerator/denominator to value, or None for plain counts."""
+        return UNIT_SCALE.get(self.unit)
+
+    @property
+    def topic_name(self) -> str:
+        return TOPICS[self.topic]
+
+
+class Catalogue(_Strict):
+    settings: Settings
+    organisations: tuple[Organisation, ...]
+    areas: tuple[Area, ...]
+    memberships: dict[str, Membership]
+    sources: dict[str, Source]
+    metrics: tuple[Metric, ...]
+    annotations: tuple[Annotation, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Catalogue:
+        problems: list[str] = []
+        _unique(problems, "organisation", [o.code for o in self.organisations])
+        _unique(problems, "metric", [m.id for m in self.metrics])
+        _unique(problems, "area", [a.id for a in self.areas])
+        codes = {o.code for o in self.organisations}
+        area_ids = {a.id for a in self.areas}
+        for area in self.areas:
+            if area.org_code not in codes:
+                problems.append(f"area '{area.id}': field 'org_code': '{area.org_code}' is not an organisation")
+        for name, membership in self.memberships.items():
+            for area_id, members in membership.areas.items():
+                if area_id not in area_ids:
+                    problems.append(f"membership '{name}': area '{area_id}' is not an area")
+                for code in members:
+                    if code not in codes:
+                        problems.append(f"membership '{name}': member '{code}' is not an organisation")
+        for m in self.metrics:
+            if m.source not in self.sources:
+                problems.append(f"metric '{m.id}': field 'source': '{m.source}' is not in sources")
+            if m.membership is not None and m.membership not in self.memberships:
+                problems.append(f"metric '{m.id}': field 'membership': '{m.membership}' is not in memberships")
+            if m.rollup == "ratio_of_sums" and m.scale is None:
+                problems.append(f"metric '{m.id}': field 'rollup': ratio_of_sums needs a percent, rate or ratio unit")
+            for t in m.targets:
+                if t.org_code is not None and t.org_code not in codes:
+                    problems.append(f"metric '{m.id}': field 'targets.org_code': '{t.org_code}' is not an organisation")
+        metric_ids = {m.id for m in self.metrics}
+        for a in self.annotations:
+            if a.metric_id is not None and a.metric_id not in metric_ids:
+                problems.append(f"annotation '{a.text}': field 'metric_id': '{a.metric_id}' is not a metric")
+        if self.settings.default_area not in area_ids:
+            problems.append(f"settings: field 'default_area': '{self.settings.default_area}' is not an area")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ------------------------------------------------------------------ look-ups
+    @cached_property
+    def metric_by_id(self) -> dict[str, Metric]:
+        return {m.id: m for m in self.metrics}
+
+    @cached_property
+    def organisation_by_code(self) -> dict[str, Organisation]:
+        return {o.code: o for o in self.organisations}
+
+    @cached_property
+    def area_by_id(self) -> dict[str, Area]:
+        return {a.id: a for a in self.areas}
+
+    @cached_property
+    def alias_map(self) -> dict[str, str]:
+        """Old or alternative organisation codes (e.g. council code 509) to current codes."""
+        mapping = {o.code.upper(): o.code for o in self.organisations}
+        for o in self.organisations:
+            for alias in o.aliases:
+                mapping[alias.upper()] = o.code
+        return mapping
+
+    def metric(self, metric_id: str) -> Metric:
+        try:
+            return self.metric_by_id[metric_id]
+        except KeyError:
+            raise KeyError(f"unknown metric '{metric_id}'") from None
+
+    def resolve_org(self, code: str) -> str:
+        """Return the current code for ``code`` (an alias such as '509' becomes 'E06000016')."""
+        text = str(code).strip()
+        return self.alias_map.get(text.upper(), text)
+
+    def members(self, metric_id: str, area_id: str) -> tuple[str, ...]:
+        """Organisations whose figures roll up into ``area_id`` for ``metric_id`` (may be empty)."""
+        metric = self.metric(metric_id)
+        if metric.membership is None:
+            return ()
+        return self.memberships[metric.membership].areas.get(area_id, ())
+
+    def source_for(self, metric_id: str) -> Source:
+        return self.sources[self.metric(metric_id).source]
+
+    def metrics_in_topic(self, topic: str) -> tuple[Metric, ...]:
+        return tuple(m for m in self.metrics if m.topic == topic)
+
+    def resolve_path(self, relative: str) -> Path:
+        """A path from the settings, relative to the project root."""
+        path = Path(relative)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _unique(problems: list[str], what: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            problems.append(f"{what} '{key}' is defined twice")
+        seen.add(key)
+
+
+class _NoDuplicateLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate mapping keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _NoDuplicateLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise CatalogueError(
+                f"duplicate key '{key}' at line {key_node.start_mark.line + 1} (first at line {seen[key] + 1})"
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_NoDuplicateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _location(raw: dict, loc: tuple) -> str:
+    """Turn a pydantic error location into 'metric 'ae_4hr_all': field 'unit''."""
+    if not loc:
+        return "catalogue"
+    head, *rest = loc
+    item_names = {"metrics": ("metric", "id"), "organisations": ("organisation", "code"), "areas": ("area", "id")}
+    if head in item_names and rest and isinstance(rest[0], int):
+        label, key = item_names[head]
+        index = rest[0]
+        try:
+            ident = raw[head][index].get(key, f"#{index + 1}")
+        except (AttributeError, IndexError, KeyError, TypeError):
+            ident = f"#{index + 1}"
+        field = ".".join(str(p) for p in rest[1:] if not isinstance(p, int)) or key
+        return f"{label} '{ident}': field '{field}'"
+    if head in ("memberships", "sources") and rest:
+        field = ".".join(str(p) for p in rest[1:]) or "value"
+        return f"{head[:-1]} '{rest[0]}': field '{field}'"
+    return "field '" + ".".join(str(p) for p in loc) + "'"
+
+
+def parse_catalogue(text: str, name: str = "config.yaml") -> Catalogue:
+    """Parse catalogue YAML text strictly.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    name : str
+        The file name used in error messages.
+
+    Returns
+    -------
+    Catalogue
+
+    Raises
+    ------
+    CatalogueError
+        With every problem found, each naming the item (metric, organisation, ...) and field.
+    """
+    try:
+        raw = yaml.load(text, Loader=_NoDuplicateLoader)  # noqa: S506 - SafeLoader subclass
+    except CatalogueError as exc:
+        raise CatalogueError(f"{name}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{name}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{name}: expected a mapping with settings, organisations, areas, metrics")
+    try:
+        return Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        messages = []
+        for err in exc.errors():
+            where = _location(raw, tuple(err["loc"]))
+            if err["type"] == "missing":
+                messages.append(f"{where}: missing")
+            elif err["type"] == "extra_forbidden":
+                messages.append(f"{where}: unknown key")
+            elif err["type"] == "value_error" and not err["loc"]:
+                messages.append(str(err["ctx"]["error"]))
+            else:
+                messages.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+        raise CatalogueError(f"{name}: " + "; ".join(messages)) from None
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Read and strictly parse the catalogue file (``config.yaml`` at the project root by default)."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot be read ({exc.strerror})") from None
+    return parse_catalogue(text, name=path.name)

@@ -1,0 +1,567 @@
+"""The store: the only module that talks to the database (SQLAlchemy 2.x Core, engine passed in).
+
+Tables follow DESIGN.md: ``organisation``, ``observation`` (the tidy metrics layer), ``source``
+(every observation traces to the file it came from), ``target`` and ``annotation`` (both seeded
+from the catalogue). SQLite under ``data/`` is the embedded default; any SQLAlchemy URL works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+
+from metrics.catalogue import PROJECT_ROOT, Catalogue
+
+TIDY_COLUMNS = ["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
+
+metadata = MetaData()
+
+organisation = Table(
+    "organisation",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("parent_code", String(32)),
+    Column("place", String(32)),
+)
+
+source = Table(
+    "source",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("loader", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("publisher", Text, nullable=False),
+    Column("publication", Text, nullable=False),
+    Column("licence", Text, nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("vintage", String(64), nullable=False, default=""),
+    Column("periods", Text, nullable=False, default=""),
+    Column("period_from", Date),
+    Column("period_to", Date),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("added", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("derived", Boolean, nullable=False, default=False),
+    Column("loaded_at", DateTime, nullable=False),
+)
+
+observation = Table(
+    "observation",
+    metadata,
+    Column("metric_id", String(64), primary_key=True),
+    Column("org_code", String(32), ForeignKey("organisation.code"), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_type", String(8), primary_key=True),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("value", Float),
+    Column("source_id", Integer, ForeignKey("source.id"), nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    UniqueConstraint("metric_id", "org_code", "period_start", "period_type", name="uq_observation"),
+)
+
+target = Table(
+    "target",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("metric_id", String(64), nullable=False),
+    Column("org_code", String(32)),
+    Column("kind", String(16), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("source_text", Text, nullable=False),
+)
+
+annotation = Table(
+    "annotation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("metric_id", String(64)),
+    Column("org_code", String(32)),
+    Column("on_date", Date, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+
+# ---------------------------------------------------------------------------- engine
+def resolve_database_url(cli_url: str | None = None, catalogue: Catalogue | None = None) -> str:
+    """The database to use: ``--db`` on the command line, else ``DATABASE_URL``, else the catalogue's.
+
+    A relative SQLite path is taken relative to the project root, so the app and the CLI find
+    the same file whatever the working directory.
+    """
+    url = (
+        cli_url
+        or os.environ.get("DATABASE_URL")
+        or (catalogue.settings.database_url if catalogue else "sqlite:///data/dashboard.sqlite")
+    )
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            url = parsed.set(database=str(PROJECT_ROOT / path)).render_as_string(hide_password=False)
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL journalling and its folder is created if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def database_exists(engine: Engine) -> bool:
+    """True when the schema is there and at least one source has been loaded."""
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("source"):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(source)).scalar_one() > 0
+
+
+def init_db(engine: Engine, catalogue: Catalogue) -> None:
+    """Create the tables and sync organisations, targets and annotations from the catalogue."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        existing = set(conn.execute(select(organisation.c.code)).scalars())
+        rows = [
+            {"code": o.code, "name": o.name, "kind": o.kind, "parent_code": o.parent_code, "place": o.place}
+            for o in catalogue.organisations
+        ]
+        new = [r for r in rows if r["code"] not in existing]
+        old = [{**{f"b_{k}": v for k, v in r.items()}} for r in rows if r["code"] in existing]
+        if new:
+            conn.execute(insert(organisation), new)
+        if old:
+            conn.execute(
+                update(organisation)
+                .where(organisation.c.code == bindparam("b_code"))
+                .values(
+                    name=bindparam("b_name"),
+                    kind=bindparam("b_kind"),
+                    parent_code=bindparam("b_parent_code"),
+                    place=bindparam("b_place"),
+                ),
+                old,
+            )
+        conn.execute(delete(target))
+        target_rows = [
+            {
+                "metric_id": m.id,
+                "org_code": t.org_code,
+                "kind": t.kind,
+                "value": t.value,
+                "valid_from": t.valid_from,
+                "valid_to": t.valid_to,
+                "source_text": t.source_text,
+            }
+            for m in catalogue.metrics
+            for t in m.targets
+        ]
+        if target_rows:
+            conn.execute(insert(target), target_rows)
+        conn.execute(delete(annotation))
+        notes = [a.model_dump() for a in catalogue.annotations]
+        if notes:
+            conn.execute(insert(annotation), notes)
+
+
+# ---------------------------------------------------------------------------- writing
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the ``source`` table says about one loaded file."""
+
+    loader: str
+    file_name: str
+    sha256: str
+    publisher: str
+    publication: str
+    licence: str
+    url: str = ""
+    vintage: str = ""  # sortable; a later vintage of the same period replaces an earlier one
+    is_demo: bool = False
+    derived: bool = False
+
+
+@dataclass
+class WriteCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_newer: int = 0  # rows left alone because a later vintage is already stored
+    source_id: int | None = None
+    periods: tuple[dt.date, dt.date] | None = None
+    new_organisations: list[str] = field(default_factory=list)
+
+
+def find_source(engine: Engine, sha256: str) -> dict | None:
+    """The ``source`` row for a file already loaded (by content hash), or None."""
+    if not _has_schema(engine):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(source).where(source.c.sha256 == sha256)).mappings().first()
+    return dict(row) if row else None
+
+
+def _has_schema(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("observation")
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Element-wise equality that treats two missing values as equal (and tolerates float noise)."""
+    a = pd.to_numeric(a, errors="coerce").astype("float64")
+    b = pd.to_numeric(b, errors="coerce").astype("float64")
+    both_missing = a.isna() & b.isna()
+    close = np.isclose(a.fillna(0), b.fillna(0), rtol=1e-9, atol=1e-9) & a.notna() & b.notna()
+    return pd.Series(both_missing | close, index=a.index)
+
+
+def _as_float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def write_load(
+    engine: Engine,
+    tidy: pd.DataFrame,
+    record: SourceRecord,
+    organisations: pd.DataFrame | None = None,
+) -> WriteCounts:
+    """Upsert one file's tidy rows and its ``source`` row in a single transaction.
+
+    Rows new to the store are added; rows whose values differ are replaced when this file's
+    vintage is the same or later than the stored row's (a revised publication replaces the
+    first); identical rows are left alone. If anything fails, nothing is written.
+
+    Parameters
+    ----------
+    engine : Engine
+    tidy : DataFrame
+        Columns ``TIDY_COLUMNS``; ``period_start`` as dates.
+    record : SourceRecord
+    organisations : DataFrame, optional
+        ``code, name, kind`` (optionally ``parent_code, place``) for organisation codes the
+        store does not know yet (national benchmarking keeps every organisation).
+
+    Returns
+    -------
+    WriteCounts
+    """
+    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
+    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    counts = WriteCounts()
+    if len(tidy):
+        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    with engine.begin() as conn:
+        counts.new_organisations = _add_organisations(conn, tidy, organisations)
+        source_id = conn.execute(
+            insert(source).values(
+                loader=record.loader,
+                file_name=record.file_name,
+                sha256=record.sha256,
+                publisher=record.publisher,
+                publication=record.publication,
+                licence=record.licence,
+                url=record.url,
+                vintage=record.vintage,
+                is_demo=record.is_demo,
+                derived=record.derived,
+                rows=len(tidy),
+                loaded_at=now,
+            )
+        ).inserted_primary_key[0]
+        counts.source_id = source_id
+        if len(tidy):
+            _upsert(conn, tidy, source_id, record.vintage, now, counts)
+        periods_text = ""
+        if counts.periods:
+            first, last = counts.periods
+            periods_text = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        conn.execute(
+            update(source)
+            .where(source.c.id == source_id)
+            .values(
+                periods=periods_text,
+                period_from=counts.periods[0] if counts.periods else None,
+                period_to=counts.periods[1] if counts.periods else None,
+                added=counts.added,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+            )
+        )
+    return counts
+
+
+def _add_organisations(conn, tidy: pd.DataFrame, organisations: pd.DataFrame | None) -> list[str]:
+    wanted = set(tidy["org_code"].unique())
+    existing = set(conn.execute(select(organisation.c.code)).scalars())
+    missing = sorted(wanted - existing)
+    if not missing:
+        return []
+    info: dict[str, dict] = {}
+    if organisations is not None and len(organisations):
+        for row in organisations.drop_duplicates("code").to_dict("records"):
+            info[row["code"]] = row
+    rows = []
+    for code in missing:
+        row = info.get(code, {})
+        rows.append(
+            {
+                "code": code,
+                "name": str(row.get("name") or code),
+                "kind": str(row.get("kind") or "provider"),
+                "parent_code": row.get("parent_code") or None,
+                "place": row.get("place") or None,
+            }
+        )
+    conn.execute(insert(organisation), rows)
+    return missing
+
+
+def _upsert(conn, tidy: pd.DataFrame, source_id: int, vintage: str, now: dt.datetime, counts: WriteCounts) -> None:
+    key = ["metric_id", "org_code", "period_start", "period_type"]
+    first, last = counts.periods
+    query = (
+        select(
+            observation.c.metric_id,
+            observation.c.org_code,
+            observation.c.period_start,
+            observation.c.period_type,
+            observation.c.numerator.label("old_numerator"),
+            observation.c.denominator.label("old_denominator"),
+            observation.c.value.label("old_value"),
+            source.c.vintage.label("old_vintage"),
+        )
+        .join(source, source.c.id == observation.c.source_id)
+        .where(
+            observation.c.metric_id.in_(sorted(tidy["metric_id"].unique())),
+            observation.c.period_start.between(first, last),
+        )
+    )
+    existing = pd.DataFrame(conn.execute(query).mappings().all())
+    if existing.empty:
+        merged = tidy.assign(_exists=False)
+    else:
+        existing["period_start"] = pd.to_datetime(existing["period_start"]).dt.date
+        merged = tidy.merge(existing, on=key, how="left", indicator=True)
+        merged["_exists"] = merged.pop("_merge") == "both"
+    new_rows = merged[~merged["_exists"]]
+    old_rows = merged[merged["_exists"]]
+    if len(old_rows):
+        same = (
+            _same(old_rows["numerator"], old_rows["old_numerator"])
+            & _same(old_rows["denominator"], old_rows["old_denominator"])
+            & _same(old_rows["value"], old_rows["old_value"])
+        )
+        newer_or_equal = old_rows["old_vintage"].fillna("") <= vintage
+        changed = old_rows[~same & newer_or_equal]
+        counts.unchanged = int(same.sum())
+        counts.kept_newer = int((~same & ~newer_or_equal).sum())
+    else:
+        changed = old_rows
+    if len(new_rows):
+        conn.execute(
+            insert(observation),
+            [
+                {
+                    "metric_id": r.metric_id,
+                    "org_code": r.org_code,
+                    "period_start": r.period_start,
+                    "period_type": r.period_type,
+                    "numerator": _as_float(r.numerator),
+                    "denominator": _as_float(r.denominator),
+                    "value": _as_float(r.value),
+                    "source_id": source_id,
+                    "loaded_at": now,
+                }
+                for r in new_rows.itertuples(index=False)
+            ],
+        )
+        counts.added = len(new_rows)
+    if len(changed):
+        conn.execute(
+            update(observation)
+            .where(
+                and_(
+                    observation.c.metric_id == bindparam("b_metric_id"),
+                    observation.c.org_code == bindparam("b_org_code"),
+                    observation.c.period_start == bindparam("b_period_start"),
+                    observation.c.period_type == bindparam("b_period_type"),
+                )
+            )
+            .values(
+                numerator=bindparam("b_numerator"),
+                denominator=bindparam("b_denominator"),
+                value=bindparam("b_value"),
+                source_id=source_id,
+                loaded_at=now,
+            ),
+            [
+                {
+                    "b_metric_id": r.metric_id,
+                    "b_org_code": r.org_code,
+                    "b_period_start": r.period_start,
+                    "b_period_type": r.period_type,
+                    "b_numerator": _as_float(r.numerator),
+                    "b_denominator": _as_float(r.denominator),
+                    "b_value": _as_float(r.value),
+                }
+                for r in changed.itertuples(index=False)
+            ],
+        )
+        counts.updated = len(changed)
+
+
+def reset(engine: Engine) -> None:
+    """Drop every table (used to rebuild the demo database)."""
+    metadata.drop_all(engine)
+
+
+# ---------------------------------------------------------------------------- reading
+def _frame(engine: Engine, query, date_columns=(), datetime_columns=()) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for col in date_columns:
+        frame[col] = pd.to_datetime(frame[col])
+    for col in datetime_columns:
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def read_observations(
+    engine: Engine,
+    metric_ids: list[str] | tuple[str, ...] | None = None,
+    org_codes: list[str] | tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """Observations filtered in SQL, sorted by metric, organisation and period.
+
+    Returns a DataFrame with the tidy columns (``period_start`` as datetime64) plus
+    ``source_id``.
+    """
+    query = select(
+        observation.c.metric_id,
+        observation.c.org_code,
+        observation.c.period_start,
+        observation.c.period_type,
+        observation.c.numerator,
+        observation.c.denominator,
+        observation.c.value,
+        observation.c.source_id,
+    )
+    if metric_ids is not None:
+        query = query.where(observation.c.metric_id.in_(list(metric_ids)))
+    if org_codes is not None:
+        query = query.where(observation.c.org_code.in_(list(org_codes)))
+    if start is not None:
+        query = query.where(observation.c.period_start >= start)
+    if end is not None:
+        query = query.where(observation.c.period_start <= end)
+    query = query.order_by(observation.c.metric_id, observation.c.org_code, observation.c.period_start)
+    frame = _frame(engine, query, date_columns=["period_start"])
+    for col in ("numerator", "denominator", "value"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def read_sources(engine: Engine) -> pd.DataFrame:
+    """Every loaded file with its publisher, licence, periods and load time, newest first."""
+    query = select(source).order_by(source.c.loaded_at.desc(), source.c.id.desc())
+    return _frame(engine, query, date_columns=["period_from", "period_to"], datetime_columns=["loaded_at"])
+
+
+def read_organisations(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(organisation).order_by(organisation.c.code))
+
+
+def read_targets(engine: Engine, metric_ids: list[str] | None = None) -> pd.DataFrame:
+    query = select(target).order_by(target.c.metric_id, target.c.valid_from)
+    if metric_ids is not None:
+        query = query.where(target.c.metric_id.in_(list(metric_ids)))
+    return _frame(engine, query, date_columns=["valid_from", "valid_to"])
+
+
+def read_annotations(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(annotation).order_by(annotation.c.on_date), date_columns=["on_date"])
+
+
+def known_org_codes(engine: Engine) -> set[str]:
+    if not _has_schema(engine):
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(organisation.c.code)).scalars())
+
+
+def latest_periods(engine: Engine) -> pd.DataFrame:
+    """Per metric: the first and latest period stored, the number of organisations and rows."""
+    query = (
+        select(
+            observation.c.metric_id,
+            func.min(observation.c.period_start).label("first_period"),
+            func.max(observation.c.period_start).label("latest_period"),
+            func.count(func.distinct(observation.c.org_code)).label("organisations"),
+            func.count().label("rows"),
+        )
+        .group_by(observation.c.metric_id)
+        .order_by(observation.c.metric_id)
+    )
+    return _frame(engine, query, date_columns=["first_period", "latest_period"])
+
+
+def observation_sources(engine: Engine, source_ids: list[int]) -> pd.DataFrame:
+    """The ``source`` rows behind the given observation source ids."""
+    query = select(source).where(source.c.id.in_([int(i) for i in source_ids]))
+    return _frame(engine, query, date_columns=["period_from", "period_to"], datetime_columns=["loaded_at"])
