@@ -1,0 +1,106 @@
+"""Small, vectorised helpers for NHS statistical workbooks read with ``header=None``.
+
+Publications put a metadata block (``Title:``, ``Period:``, ``Published:``...) above the table and
+move header rows by a line or two between months, so loaders find rows by their text rather than
+by fixed offsets. Row numbers in messages are spreadsheet rows (1-based), as a reader sees them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from loaders.base import MISSING_MARKERS, LoadError
+
+_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def cell_text(value) -> str:
+    """A cell as stripped text ('' for missing); whole floats lose their ``.0`` (codes like 509)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def metadata_value(frame: pd.DataFrame, label: str, max_rows: int = 15) -> tuple[str, int] | None:
+    """The value beside a metadata label such as ``Period:`` and its 0-based row, or None.
+
+    The value is the first non-blank cell to the right of the label in the first ``max_rows`` rows.
+    """
+    wanted = label.strip().lower()
+    top = frame.iloc[:max_rows]
+    for r in range(len(top)):
+        cells = [cell_text(v) for v in top.iloc[r].tolist()]
+        for c, text in enumerate(cells):
+            if text.lower() == wanted:
+                for value in cells[c + 1 :]:
+                    if value:
+                        return value, r
+                return "", r
+    return None
+
+
+def find_header_row(frame: pd.DataFrame, required: tuple[str, ...], max_rows: int = 80, start: int = 0) -> int | None:
+    """The first 0-based row at or after ``start`` whose cells include every text in ``required``."""
+    wanted = {t.lower() for t in required}
+    stop = min(len(frame), start + max_rows)
+    block = frame.iloc[start:stop]
+    for offset, row in enumerate(block.itertuples(index=False)):
+        texts = {cell_text(v).lower() for v in row}
+        if wanted <= texts:
+            return start + offset
+    return None
+
+
+def numeric_block(
+    block: pd.DataFrame,
+    *,
+    file: str | None,
+    sheet: str | None,
+    labels: list[str] | None = None,
+    first_excel_row: int | None = None,
+) -> pd.DataFrame:
+    """Convert a block of published cells to floats; missing markers (``-``, ``[x]``...) become NaN.
+
+    Text that is neither a number nor a missing marker is a ``LoadError`` naming the spreadsheet
+    row (``first_excel_row`` is the 1-based row of the block's first line, else the block's own
+    index + 1) and the column label.
+    """
+    out = {}
+    for position, column in enumerate(block.columns):
+        series = block[column]
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            out[column] = series.astype(float)
+            continue
+        as_text = series.astype(object).map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v)
+        markers = as_text.map(lambda v: isinstance(v, str) and v in MISSING_MARKERS)
+        numbers = pd.to_numeric(as_text.where(~markers, np.nan), errors="coerce")
+        bad = numbers.isna() & ~markers & as_text.notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            label = labels[position] if labels else str(column)
+            row = (first_excel_row + i) if first_excel_row is not None else int(block.index[i]) + 1
+            raise LoadError(
+                f"'{series.iloc[i]}' is not a number (expected a number, or '-' for no figure)",
+                file=file,
+                sheet=sheet,
+                row=row,
+                column=label,
+            )
+        out[column] = numbers.astype(float)
+    return pd.DataFrame(out, index=block.index)
+
+
+def published_date(text: str) -> str:
+    """ISO date of a metadata date such as ``27th April 2012`` (for sortable vintages), or ''."""
+    cleaned = _ORDINAL.sub(r"\1", str(text or "")).strip()
+    if not cleaned:
+        return ""
+    try:
+        return pd.to_datetime(cleaned, dayfirst=True).date().isoformat()
+    except (ValueError, TypeError):
+        return ""
