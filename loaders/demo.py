@@ -93,7 +93,11 @@ def _urgent_care(rng: np.random.Generator) -> pd.DataFrame:
         "E92000001": (2_050_000, {"2016-04": 90, "2019-01": 85, "2020-04": 91, "2022-01": 74, "2025-12": 75.5}, 0.65),
     }
     for code, (volume, path, type1_share) in sites.items():
-        attend = volume * (1 + 0.06 * -winter) * _path(months, {"2016-04": 1.0, "2020-04": 0.6, "2020-09": 1.02, "2025-12": 1.12})
+        attend = (
+            volume
+            * (1 + 0.06 * -winter)
+            * _path(months, {"2016-04": 1.0, "2020-04": 0.6, "2020-09": 1.02, "2025-12": 1.12})
+        )
         attend = np.round(attend * rng.normal(1, 0.02, len(months)))
         pct = _path(months, path) - 2.5 * winter * (1 if code in ("RWE", "E92000001") else 0.2)
         pct = np.clip(pct + rng.normal(0, 1.2 if code == "RWE" else 0.4, len(months)), 30, 100)
@@ -107,7 +111,9 @@ def _urgent_care(rng: np.random.Generator) -> pd.DataFrame:
                 out.add("ae_4hr_type1", code, month, numerator=round(t1 * t1_pct / 100), denominator=t1)
                 admissions = round(t1 * 0.31)
                 out.add("ae_emergency_admissions", code, month, value=admissions)
-                dta_level = _path([month], {"2016-04": 0.0, "2020-04": 0.001, "2022-01": 0.04, "2023-01": 0.09, "2025-12": 0.06})[0]
+                dta_level = _path(
+                    [month], {"2016-04": 0.0, "2020-04": 0.001, "2022-01": 0.04, "2023-01": 0.09, "2025-12": 0.06}
+                )[0]
                 waits = max(0, round(admissions * dta_level * (1 + 0.8 * winter[i]) * rng.normal(1, 0.15)))
                 out.add("ae_12hr_dta", code, month, value=waits)
     return out.frame()
@@ -119,7 +125,11 @@ def _beds(rng: np.random.Generator) -> pd.DataFrame:
     winter = _winter(quarters + pd.DateOffset(months=1))
     trusts = {"RWE": (1850, 0.925), "RT5": (290, 0.88), "E92000001": (101_000, 0.905)}
     for code, (available, occupancy) in trusts.items():
-        avail = np.round(available * _path(quarters, {"2016-04": 1.0, "2020-04": 0.97, "2025-07": 1.03}) * rng.normal(1, 0.01, len(quarters)))
+        avail = np.round(
+            available
+            * _path(quarters, {"2016-04": 1.0, "2020-04": 0.97, "2025-07": 1.03})
+            * rng.normal(1, 0.01, len(quarters))
+        )
         occ_pct = np.clip(occupancy + 0.02 * winter + rng.normal(0, 0.008, len(quarters)), 0.5, 0.99)
         occ_pct = np.where((quarters >= "2020-04-01") & (quarters < "2020-10-01"), occ_pct - 0.25, occ_pct)
         occupied = np.round(avail * occ_pct)
@@ -203,11 +213,25 @@ def _bcf(rng: np.random.Generator) -> pd.DataFrame:
             at_home = min(cohort, round(cohort * (levels["2b1"] + rng.normal(0, 2)) / 100))
             out.add("ascof_2b1", code, year, numerator=at_home, denominator=cohort)
             discharges = round(old_pop * 0.6)
-            out.add("ascof_2b2", code, year, numerator=round(discharges * (levels["2b2"] + rng.normal(0, 0.3)) / 100), denominator=discharges)
+            out.add(
+                "ascof_2b2",
+                code,
+                year,
+                numerator=round(discharges * (levels["2b2"] + rng.normal(0, 0.3)) / 100),
+                denominator=discharges,
+            )
             clients = round(old_pop * 0.012)
-            out.add("ascof_2d", code, year, numerator=round(clients * (levels["2d"] + rng.normal(0, 3)) / 100), denominator=clients)
+            out.add(
+                "ascof_2d",
+                code,
+                year,
+                numerator=round(clients * (levels["2d"] + rng.normal(0, 3)) / 100),
+                denominator=clients,
+            )
         for i, quarter in enumerate(_quarters("2016-04-01", "2020-01-01")):
-            out.add("bcf_non_elective_admissions", code, quarter, value=round(nea * (1 + 0.005 * i) * rng.normal(1, 0.03)))
+            out.add(
+                "bcf_non_elective_admissions", code, quarter, value=round(nea * (1 + 0.005 * i) * rng.normal(1, 0.03))
+            )
         for quarter in _quarters("2023-04-01", "2025-07-01"):
             discharges = round(adults * 0.03)
             usual = round(discharges * rng.normal(0.925, 0.006))
@@ -225,8 +249,12 @@ def _home_first(rng: np.random.Generator) -> pd.DataFrame:
         out.add("reablement_2day", "RT5", month, numerator=round(referrals[i] * pct[i] / 100), denominator=referrals[i])
     ucr_months = _months("2022-04-01", "2025-12-01")
     for code, (volume, level) in {"QK1": (1250, 79.0), "RT5": (1180, 80.0), "E92000001": (62_000, 84.0)}.items():
-        refs = np.round(volume * _path(ucr_months, {"2022-04": 0.8, "2025-12": 1.25}) * rng.normal(1, 0.04, len(ucr_months)))
-        ucr_pct = np.clip(level + _path(ucr_months, {"2022-04": -4, "2025-12": 3}) + rng.normal(0, 1.5, len(ucr_months)), 40, 99)
+        refs = np.round(
+            volume * _path(ucr_months, {"2022-04": 0.8, "2025-12": 1.25}) * rng.normal(1, 0.04, len(ucr_months))
+        )
+        ucr_pct = np.clip(
+            level + _path(ucr_months, {"2022-04": -4, "2025-12": 3}) + rng.normal(0, 1.5, len(ucr_months)), 40, 99
+        )
         for i, month in enumerate(ucr_months):
             out.add("ucr_2hr", code, month, numerator=round(refs[i] * ucr_pct[i] / 100), denominator=refs[i])
     return out.frame()

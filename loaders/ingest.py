@@ -24,7 +24,7 @@ class FileOutcome:
     """What happened to one file."""
 
     path: Path
-    status: str  # loaded | unchanged | error | unrecognised
+    status: str  # valid (prepared, not yet written) | loaded | unchanged | error | unrecognised
     loader: str = ""
     layout: str = ""
     rows: int = 0
@@ -127,51 +127,62 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str) -> None:
         )
 
 
-def ingest_file(
+@dataclass
+class PreparedFile:
+    """A file read, normalised and validated, ready to write (or the reason it cannot be)."""
+
+    outcome: FileOutcome
+    result: LoadResult | None = None
+    record: store.SourceRecord | None = None
+
+
+def prepare_file(
     path: Path,
     engine: Engine,
     catalogue: Catalogue,
     *,
     max_bytes: int | None = None,
     force_demo: bool = False,
-) -> FileOutcome:
-    """Load one file; never raises for bad input (the outcome carries the message)."""
+) -> PreparedFile:
+    """Everything short of writing: size check, detection, dedupe, read, normalise, validate.
+
+    The upload page shows this validation report before anything is written.
+    """
     path = Path(path)
     limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return FileOutcome(path, "error", error=f"'{path}': cannot be opened ({exc.strerror})")
+        return PreparedFile(FileOutcome(path, "error", error=f"'{path}': cannot be opened ({exc.strerror})"))
     if size > limit:
-        return FileOutcome(
-            path,
-            "error",
-            error=(
-                f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
-                "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
-            ),
+        return PreparedFile(
+            FileOutcome(
+                path,
+                "error",
+                error=(
+                    f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
+                    "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
+                ),
+            )
         )
     if size == 0:
-        return FileOutcome(path, "error", error=f"'{path.name}': the file is empty")
+        return PreparedFile(FileOutcome(path, "error", error=f"'{path.name}': the file is empty"))
     module = registry.detect(path)
     if module is None:
-        return FileOutcome(
-            path,
-            "unrecognised",
-            error=f"'{path.name}': no loader recognises this file's layout (see the README for the supported publications)",
+        return PreparedFile(
+            FileOutcome(
+                path,
+                "unrecognised",
+                error=f"'{path.name}': no loader recognises this file's layout "
+                "(see the README for the supported publications)",
+            )
         )
     digest = sha256_of(path)
     seen = store.find_source(engine, digest)
     if seen is not None:
-        return FileOutcome(
-            path,
-            "unchanged",
-            loader=module.NAME,
-            rows=seen["rows"],
-            unchanged=seen["rows"],
-            warnings=[]
-            if seen["file_name"] == path.name
-            else [f"same content as '{seen['file_name']}', already loaded"],
+        note = [] if seen["file_name"] == path.name else [f"same content as '{seen['file_name']}', already loaded"]
+        return PreparedFile(
+            FileOutcome(path, "unchanged", loader=module.NAME, rows=seen["rows"], unchanged=seen["rows"], warnings=note)
         )
     try:
         raw = module.read(path)
@@ -181,7 +192,7 @@ def ingest_file(
             result = module.normalise(raw, catalogue)
         validate_tidy(result, catalogue, path.name)
     except LoadError as exc:
-        return FileOutcome(path, "error", loader=module.NAME, error=str(exc.with_file(path.name)))
+        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=str(exc.with_file(path.name))))
     src = catalogue.sources[result.source_key or module.SOURCE_KEY]
     record = store.SourceRecord(
         loader=module.NAME,
@@ -195,20 +206,46 @@ def ingest_file(
         is_demo=result.is_demo or force_demo,
         derived=result.derived,
     )
-    counts = store.write_load(engine, result.tidy, record, result.organisations)
-    return FileOutcome(
+    tidy = result.tidy
+    periods = None
+    if len(tidy):
+        starts = pd.to_datetime(tidy["period_start"])
+        periods = (starts.min().date(), starts.max().date())
+    outcome = FileOutcome(
         path,
-        "loaded",
+        "valid",
         loader=module.NAME,
         layout=result.layout,
-        rows=len(result.tidy),
-        added=counts.added,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        kept_newer=counts.kept_newer,
-        periods=counts.periods,
+        rows=len(tidy),
+        periods=periods,
         warnings=list(result.warnings),
     )
+    return PreparedFile(outcome, result, record)
+
+
+def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
+    """Write a validated file in one transaction and return its outcome."""
+    if prepared.result is None or prepared.record is None:
+        return prepared.outcome
+    counts = store.write_load(engine, prepared.result.tidy, prepared.record, prepared.result.organisations)
+    outcome = prepared.outcome
+    outcome.status = "loaded"
+    outcome.added, outcome.updated = counts.added, counts.updated
+    outcome.unchanged, outcome.kept_newer = counts.unchanged, counts.kept_newer
+    return outcome
+
+
+def ingest_file(
+    path: Path,
+    engine: Engine,
+    catalogue: Catalogue,
+    *,
+    max_bytes: int | None = None,
+    force_demo: bool = False,
+) -> FileOutcome:
+    """Load one file; never raises for bad input (the outcome carries the message)."""
+    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo)
+    return write_prepared(prepared, engine)
 
 
 def ingest_paths(

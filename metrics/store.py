@@ -565,3 +565,14 @@ def observation_sources(engine: Engine, source_ids: list[int]) -> pd.DataFrame:
     """The ``source`` rows behind the given observation source ids."""
     query = select(source).where(source.c.id.in_([int(i) for i in source_ids]))
     return _frame(engine, query, date_columns=["period_from", "period_to"], datetime_columns=["loaded_at"])
+
+
+def data_version(engine: Engine) -> str:
+    """A short token that changes whenever a file is loaded: the key for cached reads."""
+    if not _has_schema(engine):
+        return "empty"
+    with engine.connect() as conn:
+        count, last_id, last_at = conn.execute(
+            select(func.count(), func.max(source.c.id), func.max(source.c.loaded_at))
+        ).one()
+    return f"{count}-{last_id}-{last_at}"

@@ -1,0 +1,51 @@
+"""Downloads for board papers: CSV and XLSX that carry their sources and cannot run formulas.
+
+A cell that begins with ``=``, ``+``, ``-`` or ``@`` can be executed as a formula by a spreadsheet
+(CSV injection, OWASP); text cells like that are prefixed with an apostrophe. Numbers are left as
+numbers, so negative changes stay numeric.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(value):
+    """Prefix text that a spreadsheet would treat as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column name) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_text)
+    out.columns = [neutralise_text(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    return neutralise(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, about: dict[str, str] | None = None, sheet: str = "Data") -> bytes:
+    """An XLSX workbook with the data and an 'About' sheet (source, licence, when exported)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        data = neutralise(frame)
+        for col in data.columns:
+            if isinstance(data[col].dtype, pd.DatetimeTZDtype):
+                data[col] = data[col].dt.tz_localize(None)
+        data.to_excel(writer, sheet_name=sheet[:31], index=False)
+        if about:
+            pd.DataFrame({"item": list(about), "value": [neutralise_text(str(v)) for v in about.values()]}).to_excel(
+                writer, sheet_name="About", index=False
+            )
+    return buffer.getvalue()

@@ -1,0 +1,120 @@
+"""Cached reads for the pages: the catalogue, the engine (demo database on first run), observations.
+
+Every cached read takes the store's ``data_version`` token, so a newly loaded file is seen on the
+next rerun without stale caches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from loaders.demo import ensure_database
+from metrics import brief as brief_module
+from metrics import calc, store
+from metrics.catalogue import Catalogue, load_catalogue
+
+
+@st.cache_resource(show_spinner=False)
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@st.cache_resource(show_spinner="Preparing the database (first run: building the demo data)...")
+def _engine_for(url: str) -> Engine:
+    engine = store.make_engine(url)
+    ensure_database(engine, catalogue())
+    return engine
+
+
+def engine() -> Engine:
+    """The store named by ``DATABASE_URL`` (or the embedded SQLite default), built on first run."""
+    return _engine_for(store.resolve_database_url(None, catalogue()))
+
+
+def version() -> str:
+    return store.data_version(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _observations(token: str, metric_ids: tuple[str, ...] | None, org_codes: tuple[str, ...] | None) -> pd.DataFrame:
+    return store.read_observations(engine(), metric_ids=metric_ids, org_codes=org_codes)
+
+
+def observations(metric_ids=None, org_codes=None) -> pd.DataFrame:
+    """Stored observations (all, or for some metrics / organisations)."""
+    return _observations(
+        version(),
+        tuple(metric_ids) if metric_ids is not None else None,
+        tuple(org_codes) if org_codes is not None else None,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def _sources(token: str) -> pd.DataFrame:
+    return store.read_sources(engine())
+
+
+def sources() -> pd.DataFrame:
+    return _sources(version())
+
+
+@st.cache_data(show_spinner=False)
+def _organisations(token: str) -> pd.DataFrame:
+    return store.read_organisations(engine())
+
+
+def organisations() -> pd.DataFrame:
+    return _organisations(version())
+
+
+@st.cache_data(show_spinner=False)
+def _annotations(token: str) -> pd.DataFrame:
+    return store.read_annotations(engine())
+
+
+def annotations() -> pd.DataFrame:
+    return _annotations(version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _brief(token: str, area_id: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
+    return brief_module.meeting_brief(observations(), catalogue(), area_id, meeting, today=today)
+
+
+def brief(area_id: str, meeting: dt.date) -> pd.DataFrame:
+    """The meeting brief for an area (see ``metrics.brief.meeting_brief``)."""
+    return _brief(version(), area_id, meeting, dt.date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _area_series(token: str, metric_id: str, area_id: str) -> pd.DataFrame:
+    cat = catalogue()
+    members = set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code}
+    obs = observations([metric_id], sorted(members))
+    return calc.area_series(obs, cat, metric_id, area_id)
+
+
+def area_series(metric_id: str, area_id: str) -> pd.DataFrame:
+    """What a reader sees for a metric in an area: the member roll-up, else the area's own rows."""
+    return _area_series(version(), metric_id, area_id)
+
+
+def demo_source_ids() -> set[int]:
+    frame = sources()
+    return set(frame.loc[frame["is_demo"].astype(bool), "id"].astype(int)) if len(frame) else set()
+
+
+def shows_demo(source_ids) -> bool:
+    """True when any of ``source_ids`` (an iterable of ints or of tuples of ints) is a demo source."""
+    demo = demo_source_ids()
+    if not demo:
+        return False
+    for item in source_ids:
+        ids = item if isinstance(item, (tuple, list, set, frozenset)) else (item,)
+        if any(int(i) in demo for i in ids if pd.notna(i)):
+            return True
+    return False

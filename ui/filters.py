@@ -1,0 +1,87 @@
+"""Filters bound to the URL (``?area=rutland&meeting=2025-07-01&metric=ae_4hr_all``): a copied link
+reopens the same view. Widgets keep their key as the query parameter name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from metrics.catalogue import Catalogue
+
+
+def default_meeting_date(latest_period: pd.Timestamp | None, today: dt.date | None = None) -> dt.date:
+    """The assumed last meeting: three months before the latest month loaded (or before today).
+
+    Scrutiny committees meet roughly quarterly, so three months back from the newest figure
+    shows what has moved since a typical previous meeting.
+    """
+    anchor = (latest_period.date() if latest_period is not None and not pd.isna(latest_period) else None) or (
+        today or dt.date.today()
+    )
+    month = anchor.month - 3
+    year = anchor.year + (month - 1) // 12
+    return dt.date(year, (month - 1) % 12 + 1, 1)
+
+
+def area(cat: Catalogue) -> str:
+    """The area picker (sidebar); returns the area id."""
+    ids = [a.id for a in cat.areas]
+    return st.sidebar.selectbox(
+        "Area",
+        ids,
+        index=ids.index(cat.settings.default_area),
+        format_func=lambda i: cat.area_by_id[i].name,
+        key="area",
+        bind="query-params",
+        help="Figures for LLR add up the organisations that serve it; council areas use council figures.",
+    )
+
+
+def meeting_date(default: dt.date) -> dt.date:
+    """The date of the last meeting, to show what has changed since."""
+    return st.sidebar.date_input(
+        "Last meeting",
+        value=default,
+        min_value=dt.date(2010, 1, 1),
+        key="meeting",
+        bind="query-params",
+        format="DD/MM/YYYY",
+        help="The brief compares each figure with the latest figure available at this date.",
+    )
+
+
+def start_year() -> int:
+    """The first year shown on charts and tables."""
+    years = list(range(2010, dt.date.today().year + 1))
+    return st.sidebar.selectbox(
+        "Show from",
+        years,
+        index=years.index(2016),
+        key="from",
+        bind="query-params",
+        help="Charts and tables start in April of this year.",
+    )
+
+
+def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator") -> str:
+    """A metric picker bound to ``?metric=``."""
+    ids = [m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"]
+    return st.selectbox(
+        label,
+        ids,
+        format_func=lambda i: f"{cat.metric_by_id[i].name} ({cat.metric_by_id[i].topic_name})",
+        key="metric",
+        bind="query-params",
+    )
+
+
+def current_filters() -> dict[str, str]:
+    """The bound filter values, for building links to other pages."""
+    out = {}
+    for key in ("area", "meeting", "from", "metric"):
+        if key in st.session_state and st.session_state[key] is not None:
+            value = st.session_state[key]
+            out[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return out
