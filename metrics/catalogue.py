@@ -254,6 +254,40 @@ def _unique(problems: list[str], what: str, keys: list[str]) -> None:
         seen.add(key)
 
 
+class _DuplicateKey(Exception):
+    """A mapping key given twice; lines are 0-based, as PyYAML marks are."""
+
+    def __init__(self, key: object, line: int, first_line: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+def _duplicate_location(text: str, line: int) -> str:
+    """'metric 'ae_4hr_all': ' for the catalogue item whose text contains ``line`` (else '')."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(root, yaml.MappingNode):
+        return ""
+    item_names = {"metrics": ("metric", "id"), "organisations": ("organisation", "code"), "areas": ("area", "id")}
+    for key_node, value_node in root.value:
+        if not value_node.start_mark.line <= line <= value_node.end_mark.line:
+            continue
+        section = key_node.value
+        if section in item_names and isinstance(value_node, yaml.SequenceNode):
+            label, ident_key = item_names[section]
+            items = [n for n in value_node.value if n.start_mark.line <= line]
+            if items and isinstance(items[-1], yaml.MappingNode):
+                ident = next((v.value for k, v in items[-1].value if k.value == ident_key), f"#{len(items)}")
+                return f"{label} '{ident}': "
+        if section in ("memberships", "sources") and isinstance(value_node, yaml.MappingNode):
+            names = [k.value for k, v in value_node.value if k.start_mark.line <= line]
+            if names:
+                return f"{section[:-1]} '{names[-1]}': "
+    return ""
+
+
 class _NoDuplicateLoader(yaml.SafeLoader):
     """A YAML loader that refuses duplicate mapping keys instead of keeping the last one."""
 
@@ -264,9 +298,7 @@ def _construct_mapping(loader: _NoDuplicateLoader, node: yaml.MappingNode, deep:
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise CatalogueError(
-                f"duplicate key '{key}' at line {key_node.start_mark.line + 1} (first at line {seen[key] + 1})"
-            )
+            raise _DuplicateKey(key, key_node.start_mark.line, seen[key])
         seen[key] = key_node.start_mark.line
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
@@ -316,8 +348,11 @@ def parse_catalogue(text: str, name: str = "config.yaml") -> Catalogue:
     """
     try:
         raw = yaml.load(text, Loader=_NoDuplicateLoader)  # noqa: S506 - SafeLoader subclass
-    except CatalogueError as exc:
-        raise CatalogueError(f"{name}: {exc}") from None
+    except _DuplicateKey as exc:
+        where = _duplicate_location(text, exc.line)
+        raise CatalogueError(
+            f"{name}: {where}field '{exc.key}': duplicate key at line {exc.line + 1} (first at line {exc.first_line + 1})"
+        ) from None
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
