@@ -350,9 +350,8 @@ def parse_catalogue(text: str, name: str = "config.yaml") -> Catalogue:
         raw = yaml.load(text, Loader=_NoDuplicateLoader)  # noqa: S506 - SafeLoader subclass
     except _DuplicateKey as exc:
         where = _duplicate_location(text, exc.line)
-        raise CatalogueError(
-            f"{name}: {where}field '{exc.key}': duplicate key at line {exc.line + 1} (first at line {exc.first_line + 1})"
-        ) from None
+        lines = f"line {exc.line + 1} (first at line {exc.first_line + 1})"
+        raise CatalogueError(f"{name}: {where}field '{exc.key}': duplicate key at {lines}") from None
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):

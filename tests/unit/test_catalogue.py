@@ -110,9 +110,7 @@ class TestShippedCatalogue:
         summary = ingest_paths(reported, sqlite_engine, catalogue)
         assert [o.status for o in summary.outcomes] == ["loaded"] * 3, summary.lines()
         stored = store.read_observations(sqlite_engine)
-        stored = {
-            (r.metric_id, r.org_code, r.period_start.date()): r.value for r in stored.itertuples(index=False)
-        }
+        stored = {(r.metric_id, r.org_code, r.period_start.date()): r.value for r in stored.itertuples(index=False)}
         areas = {"LLR": "LLR", "Rutland": "E06000017", "UHL": "RWE", "LPT": "RT5"}
         with open(SEED_FIGURES, encoding="utf-8") as fh:
             figures = [row for row in csv.DictReader(fh) if row["value"]]
@@ -134,7 +132,9 @@ class TestShippedCatalogue:
         ],
     )
     def test_ae_four_hour_targets_are_present(self, catalogue, kind, value, valid_from, valid_to, org_code):
-        targets = {(t.kind, t.value, t.valid_from, t.valid_to, t.org_code) for t in catalogue.metric("ae_4hr_all").targets}
+        targets = {
+            (t.kind, t.value, t.valid_from, t.valid_to, t.org_code) for t in catalogue.metric("ae_4hr_all").targets
+        }
         assert (kind, value, valid_from, valid_to, org_code) in targets
 
     def test_ae_76_percent_covers_march_2024_and_78_covers_2025_26(self, catalogue):
@@ -157,7 +157,13 @@ class TestShippedCatalogue:
 
     @pytest.mark.parametrize(
         ("old_code", "current"),
-        [("508", "E10000018"), ("509", "E06000016"), ("510", "E06000017"), (" 509 ", "E06000016"), ("eng", "E92000001")],
+        [
+            ("508", "E10000018"),
+            ("509", "E06000016"),
+            ("510", "E06000017"),
+            (" 509 ", "E06000016"),
+            ("eng", "E92000001"),
+        ],
     )
     def test_old_council_codes_resolve_to_current_codes(self, catalogue, old_code, current):
         assert catalogue.resolve_org(old_code) == current
@@ -180,7 +186,9 @@ class TestParseCatalogueStrictness:
         assert "(first at line " in message
 
     def test_duplicate_key_in_a_source_names_the_source(self):
-        message = parse_error(edited("    publisher: NHS Digital\n", "    publisher: NHS Digital\n    publisher: ONS\n"))
+        message = parse_error(
+            edited("    publisher: NHS Digital\n", "    publisher: NHS Digital\n    publisher: ONS\n")
+        )
         assert "source 'ascof': field 'publisher': duplicate key" in message
 
     def test_unknown_key_names_metric_and_field(self):
@@ -188,7 +196,9 @@ class TestParseCatalogueStrictness:
         assert message == "config.yaml: metric 'ae_4hr_all': field 'colour': unknown key"
 
     def test_misspelt_key_is_both_unknown_and_missing(self):
-        message = parse_error(edited("    definition: \"Numerator: attendances (all", "    defn: \"Numerator: attendances (all"))
+        message = parse_error(
+            edited('    definition: "Numerator: attendances (all', '    defn: "Numerator: attendances (all')
+        )
         assert message == (
             "config.yaml: metric 'ae_4hr_all': field 'definition': missing; "
             "metric 'ae_4hr_all': field 'defn': unknown key"
