@@ -1,0 +1,519 @@
+"""Calculations on the tidy metrics layer: roll-ups, rates, change, data currency, reconciliation.
+
+Pure functions on DataFrames (DESIGN.md: IO at the edges). The observation frame has the columns
+``store.read_observations`` returns: metric_id, org_code, period_start (datetime64), period_type,
+numerator, denominator, value, source_id.
+
+Roll-ups follow the metric's ``rollup`` rule: a percentage or rate for an area is the ratio of the
+summed numerators and denominators (never the mean of the members' percentages), counts are
+summed, and a metric without a roll-up rule is only shown where a single organisation reports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from metrics.catalogue import Catalogue, Metric
+from metrics.periods import period_end, period_label
+from metrics.targets import _with_unit as _number_with_unit
+from metrics.targets import format_number, unit_difference
+
+ROLLUP_COLUMNS = [
+    "period_start",
+    "period_type",
+    "numerator",
+    "denominator",
+    "value",
+    "members_reporting",
+    "members_expected",
+    "source_ids",
+]
+SERIES_COLUMNS = [
+    "period_start",
+    "period_type",
+    "numerator",
+    "denominator",
+    "value",
+    "basis",
+    "members_reporting",
+    "members_expected",
+    "source_ids",
+]
+RECONCILE_COLUMNS = [
+    "metric_id",
+    "area_id",
+    "period_start",
+    "period_type",
+    "reported",
+    "published",
+    "difference",
+    "members_reporting",
+    "note",
+]
+MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+# ---------------------------------------------------------------------------- formatting
+def format_value(value, unit: str, decimals: int = 0) -> str:
+    """A value as a reader sees it: ``62.4%``, ``1,234``, ``1,234 beds``, ``£2,061,000``, ``12.3 per 100,000``.
+
+    Missing values are shown as an en dash ("–"), never as "nan".
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    return _number_with_unit(format_number(float(value), decimals), unit)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame["period_start"] = pd.Series(dtype="datetime64[ns]")
+    for col in ("numerator", "denominator", "value"):
+        if col in frame:
+            frame[col] = pd.Series(dtype="float64")
+    for col in ("members_reporting", "members_expected"):
+        if col in frame:
+            frame[col] = pd.Series(dtype="int64")
+    return frame
+
+
+def _source_tuples(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per group of ``keys``: the sorted distinct source ids (for tracing a figure to its files)."""
+    if "source_id" not in frame or frame.empty:
+        return pd.Series([()] * frame.groupby(keys, sort=True).ngroups, dtype=object)
+    ids = frame[keys + ["source_id"]].dropna(subset=["source_id"]).drop_duplicates()
+    grouped = ids.groupby(keys, sort=True)["source_id"].agg(lambda s: tuple(sorted(int(x) for x in s)))
+    return grouped
+
+
+# ---------------------------------------------------------------------------- roll-ups
+def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.DataFrame:
+    """Combine member organisations' rows into one row per period.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Observations (rows for other metrics, when ``metric_id`` is present, are ignored).
+    metric : Metric
+        Its ``rollup`` decides the method: ``ratio_of_sums`` -> numerator = sum of numerators,
+        denominator = sum of denominators, value = scale x numerator / denominator, counting only
+        members that report both; ``sum`` -> value = sum of values (numerator and denominator
+        summed where present); ``none`` -> the member's own rows, only when there is exactly one
+        member. A ``ratio_of_sums`` metric with a single member passes that member's published
+        value through unchanged.
+    members : sequence of str
+        Organisation codes.
+
+    Returns
+    -------
+    DataFrame
+        ``ROLLUP_COLUMNS``, one row per period with member data, sorted by period.
+    """
+    members = tuple(dict.fromkeys(members))
+    expected = len(members)
+    rows = obs
+    if "metric_id" in rows:
+        rows = rows[rows["metric_id"] == metric.id]
+    rows = rows[rows["org_code"].isin(members)]
+    keys = ["period_start", "period_type"]
+    single = expected == 1 and metric.rollup in ("none", "ratio_of_sums")
+    if rows.empty or (metric.rollup == "none" and expected != 1):
+        return _empty(ROLLUP_COLUMNS)
+    if single:
+        rows = rows[rows["value"].notna()]
+        out = rows[keys + ["numerator", "denominator", "value"]].copy()
+        out["members_reporting"] = 1
+        out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in rows.get("source_id", [np.nan] * len(rows))]
+    else:
+        if metric.rollup == "ratio_of_sums":
+            # Only members giving both parts count: a member with a percentage but no counts
+            # cannot be weighted, and leaving out half a pair would bias the ratio.
+            rows = rows[rows["numerator"].notna() & rows["denominator"].notna()]
+        else:
+            rows = rows[rows["value"].notna()]
+        if rows.empty:
+            return _empty(ROLLUP_COLUMNS)
+        grouped = rows.groupby(keys, sort=True)
+        out = grouped.agg(
+            numerator=("numerator", lambda s: s.sum(min_count=1)),
+            denominator=("denominator", lambda s: s.sum(min_count=1)),
+            value=("value", "sum"),
+            members_reporting=("org_code", "nunique"),
+        )
+        if metric.rollup == "ratio_of_sums":
+            den = out["denominator"].where(out["denominator"] > 0)
+            out["value"] = metric.scale * out["numerator"] / den
+        out["source_ids"] = _source_tuples(rows, keys)
+        out = out.reset_index()
+    out["members_reporting"] = out["members_reporting"].astype("int64")
+    out["members_expected"] = expected
+    return out[ROLLUP_COLUMNS].sort_values(keys, ignore_index=True)
+
+
+def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id: str) -> pd.DataFrame:
+    """The series a reader sees for an area: the members' roll-up, else the area's own rows.
+
+    For periods where member organisations have data the figure is their roll-up (``basis``
+    'rollup'); for other periods, rows stored under the area's own code are used (``basis``
+    'direct': figures reported to committee, or England's E92000001).
+
+    Returns
+    -------
+    DataFrame
+        ``SERIES_COLUMNS`` sorted by period; ``source_ids`` is a tuple of ints per row.
+    """
+    metric = catalogue.metric(metric_id)
+    area = catalogue.area_by_id[area_id]
+    rows = obs[obs["metric_id"] == metric_id] if "metric_id" in obs else obs
+    members = catalogue.members(metric_id, area_id)
+    rolled = rollup(rows, metric, members) if members else _empty(ROLLUP_COLUMNS)
+    rolled = rolled.assign(basis="rollup")
+    direct = org_series(rows, metric_id, area.org_code)
+    if not rolled.empty and not direct.empty:
+        taken = pd.MultiIndex.from_frame(rolled[["period_start", "period_type"]])
+        direct = direct[~pd.MultiIndex.from_frame(direct[["period_start", "period_type"]]).isin(taken)]
+    parts = [p for p in (rolled, direct) if not p.empty]
+    if not parts:
+        return _empty(SERIES_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)[SERIES_COLUMNS]
+    out["members_reporting"] = out["members_reporting"].astype("int64")
+    out["members_expected"] = out["members_expected"].astype("int64")
+    return out.sort_values(["period_start", "period_type"], ignore_index=True)
+
+
+def org_series(obs: pd.DataFrame, metric_id: str, org_code: str) -> pd.DataFrame:
+    """One organisation's own rows in the shape of ``area_series`` (``basis`` 'direct').
+
+    Lets any organisation (a trust, a council, England) be shown and briefed like an area.
+    """
+    rows = obs
+    if "metric_id" in rows:
+        rows = rows[rows["metric_id"] == metric_id]
+    rows = rows[(rows["org_code"] == org_code) & rows["value"].notna()]
+    if rows.empty:
+        return _empty(SERIES_COLUMNS)
+    out = rows[["period_start", "period_type", "numerator", "denominator", "value"]].copy()
+    out["basis"] = "direct"
+    out["members_reporting"] = 0
+    out["members_expected"] = 0
+    ids = rows["source_id"] if "source_id" in rows else pd.Series(np.nan, index=rows.index)
+    out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in ids]
+    return out[SERIES_COLUMNS].sort_values(["period_start", "period_type"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------- rates
+def financial_year_start(period_start: pd.Series) -> pd.Series:
+    """1 April of the financial year containing each date (financial years start 1 April)."""
+    ps = pd.to_datetime(period_start)
+    year = ps.dt.year - (ps.dt.month < 4).astype(int)
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": 4, "day": 1})).astype("datetime64[ns]")
+
+
+def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Rates per 100,000 from counts and a yearly population series.
+
+    A monthly or quarterly count uses the population of the financial year containing it (a
+    mid-year estimate for 30 June of year Y is filed under Y/Y+1, see config.yaml). When that
+    year's estimate is not loaded yet, the latest earlier estimate is used, as ONS estimates are
+    published about a year after the date they describe.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``period_start``, ``value`` (the count), optionally ``period_type`` and ``org_code``.
+    population : DataFrame
+        ``period_start`` (1 April of each financial year), ``value``; with ``org_code`` when the
+        counts have one.
+
+    Returns
+    -------
+    DataFrame
+        The counts' rows in their original order with ``numerator`` (the count),
+        ``denominator`` (the population), ``value`` (the rate) and ``population_year``.
+    """
+    by = ["org_code"] if "org_code" in counts and "org_code" in population else []
+    left = counts.copy()
+    left["_order"] = np.arange(len(left))
+    left["numerator"] = left["value"].astype(float)
+    left["population_year"] = financial_year_start(left["period_start"])
+    pop = population[["period_start", "value", *by]].rename(
+        columns={"period_start": "population_year", "value": "denominator"}
+    )
+    pop = pop.assign(population_year=pd.to_datetime(pop["population_year"]).astype("datetime64[ns]"))
+    pop = pop.dropna(subset=["denominator"]).sort_values("population_year")
+    left = left.drop(columns=["denominator"], errors="ignore").sort_values("population_year")
+    merged = pd.merge_asof(
+        left.rename(columns={"population_year": "_year"}),
+        pop.assign(_year=pop["population_year"]),
+        on="_year",
+        by=by or None,
+        direction="backward",
+    ).drop(columns="_year")
+    den = merged["denominator"].where(merged["denominator"] > 0)
+    merged["value"] = 100_000.0 * merged["numerator"] / den
+    return merged.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- change
+def _shift_months(starts: pd.Series, months: np.ndarray) -> pd.Series:
+    ps = pd.to_datetime(starts)
+    index = ps.dt.year.to_numpy() * 12 + ps.dt.month.to_numpy() - 1 - months
+    return pd.to_datetime(pd.DataFrame({"year": index // 12, "month": index % 12 + 1, "day": 1})).astype(
+        "datetime64[ns]"
+    )
+
+
+def change(series: pd.DataFrame, periods_back: int = 1, unit: str | None = None) -> pd.DataFrame:
+    """Change on the period ``periods_back`` periods earlier, for every period of a series.
+
+    The earlier period is found by date (a month, quarter or year back), so a gap in the series
+    gives no comparison rather than a comparison with the wrong period.
+
+    Parameters
+    ----------
+    series : DataFrame
+        ``period_start``, ``period_type``, ``value`` (e.g. from ``area_series``).
+    periods_back : int
+    unit : str, optional
+        The metric's unit. For ``percent`` the change is in percentage points and no relative
+        change is given; for other units ``change_pct`` is the relative change in %.
+
+    Returns
+    -------
+    DataFrame
+        ``period_start, period_type, value, previous_period, previous_value, change, change_pct``.
+    """
+    s = series[["period_start", "period_type", "value"]].copy()
+    s["period_start"] = pd.to_datetime(s["period_start"]).astype("datetime64[ns]")
+    s = s.sort_values(["period_start", "period_type"], ignore_index=True)
+    months = s["period_type"].map(MONTHS_IN).fillna(1).to_numpy(dtype=int) * periods_back
+    s["previous_period"] = _shift_months(s["period_start"], months) if len(s) else s["period_start"]
+    earlier = s[["period_start", "period_type", "value"]].rename(
+        columns={"period_start": "previous_period", "value": "previous_value"}
+    )
+    out = s.merge(earlier, on=["previous_period", "period_type"], how="left")
+    out["change"] = out["value"] - out["previous_value"]
+    if unit == "percent":
+        out["change_pct"] = np.nan
+    else:
+        prev = out["previous_value"].where(out["previous_value"] != 0)
+        out["change_pct"] = 100.0 * out["change"] / prev.abs()
+    return out[["period_start", "period_type", "value", "previous_period", "previous_value", "change", "change_pct"]]
+
+
+def change_on_year(series: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
+    """Change on the same period a year earlier (12 months, 4 quarters or 1 year back)."""
+    s = series.copy()
+    per_year = s["period_type"].map({"month": 12, "quarter": 4, "year": 1}).fillna(12).to_numpy(dtype=int)
+    if len(set(per_year)) <= 1:
+        return change(s, int(per_year[0]) if len(per_year) else 12, unit=unit)
+    parts = [change(part, int(k), unit=unit) for k, part in s.groupby(per_year)]
+    return pd.concat(parts).sort_values(["period_start", "period_type"], ignore_index=True)
+
+
+def change_words(delta, unit: str, decimals: int, relative=None, since: str = "") -> str:
+    """A change in plain words: ``up 2.1 percentage points``, ``down 120 (5.2%)``, ``no change``.
+
+    ``delta`` is compared after rounding to ``decimals``, so "no change" means the figures a
+    reader sees are the same. ``since`` is appended (e.g. "since the meeting (January 2024)").
+    """
+    tail = f" {since}" if since else ""
+    if delta is None or pd.isna(delta):
+        return f"no comparison{tail}"
+    if round(abs(float(delta)), decimals) == 0:
+        return f"no change{tail}"
+    words = "up" if delta > 0 else "down"
+    amount = unit_difference(float(delta), unit, decimals)
+    if unit != "percent" and relative is not None and not pd.isna(relative) and np.isfinite(relative):
+        amount += f" ({abs(relative):.1f}%)"
+    return f"{words} {amount}{tail}"
+
+
+# ---------------------------------------------------------------------------- data currency
+# When each publication usually appears. NHS England publishes the monthly A&E statistics on the
+# second Thursday of the following month (A&E statistical press notice); the other lags are the
+# usual gaps between the end of a period and publication.
+PUBLICATION_RULES = {"ae": "second_thursday_next_month"}
+#: Days from the end of a period to its publication, by frequency, where no rule applies:
+#: monthly sitreps (DToC, discharge delays, UCR) ~6 weeks; KH03 quarterly ~2 months after the
+#: quarter; yearly collections (ASCOF, population) ~8 months after the financial year.
+PUBLICATION_LAG_DAYS = {"month": 42, "quarter": 61, "year": 243}
+#: How late a publication can be before the figure shown is called overdue.
+OVERDUE_GRACE_DAYS = 14
+_STOP_WORDS = ("stopped", "ended", "ceased", "discontinued")
+
+
+def _second_thursday_after(day: dt.date) -> dt.date:
+    first = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    first_thursday = first + dt.timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + dt.timedelta(days=7)
+
+
+def expected_publication(metric: Metric, period_start, period_type: str | None = None) -> dt.date:
+    """The date a period's figures are usually published (see ``PUBLICATION_RULES``)."""
+    start = pd.Timestamp(period_start).date()
+    period_type = period_type or metric.frequency
+    end = period_end(start, period_type)
+    if PUBLICATION_RULES.get(metric.source) == "second_thursday_next_month" and period_type == "month":
+        return _second_thursday_after(end)
+    return end + dt.timedelta(days=PUBLICATION_LAG_DAYS[period_type])
+
+
+def _next_start(start: dt.date, period_type: str) -> dt.date:
+    return period_end(start, period_type) + dt.timedelta(days=1)
+
+
+def data_currency(series: pd.DataFrame, metric: Metric, today: dt.date | None = None) -> dict:
+    """How current a series is: the latest period, when the next is due, and whether it has stopped.
+
+    Parameters
+    ----------
+    series : DataFrame
+        ``period_start``, ``period_type``, ``value``.
+    metric : Metric
+    today : date, optional
+        Defaults to today's date.
+
+    Returns
+    -------
+    dict
+        ``latest_period`` (Timestamp or None), ``latest_label``, ``published_about`` (date the
+        latest period was probably published), ``next_period_label``, ``next_expected`` (date,
+        None when stale), ``usual_lag_days``, ``lag_days`` (days from the end of the latest period
+        to ``today``), ``overdue`` (the next period is more than ``OVERDUE_GRACE_DAYS`` late),
+        ``stale`` (the collection stopped: a series break after the latest period whose reason
+        says it stopped), ``stale_text`` and ``currency_text`` (one sentence for the page).
+    """
+    today = today or dt.date.today()
+    values = series[series["value"].notna()] if "value" in series else series
+    out = {
+        "latest_period": None,
+        "latest_label": "",
+        "published_about": None,
+        "next_period_label": "",
+        "next_expected": None,
+        "usual_lag_days": PUBLICATION_LAG_DAYS[metric.frequency],
+        "lag_days": None,
+        "overdue": False,
+        "stale": False,
+        "stale_text": "",
+        "currency_text": "No figures loaded.",
+    }
+    if values.empty:
+        return out
+    latest = pd.Timestamp(values["period_start"].max())
+    period_type = values.loc[values["period_start"] == latest, "period_type"].iloc[0]
+    return _currency(metric, latest, period_type, today)
+
+
+def _currency(metric: Metric, latest: pd.Timestamp, period_type: str, today: dt.date) -> dict:
+    start = latest.date()
+    end = period_end(start, period_type)
+    published = expected_publication(metric, start, period_type)
+    nxt = _next_start(start, period_type)
+    out = {
+        "latest_period": latest,
+        "latest_label": period_label(start, period_type),
+        "published_about": published,
+        "next_period_label": period_label(nxt, period_type),
+        "next_expected": expected_publication(metric, nxt, period_type),
+        "usual_lag_days": (published - end).days,
+        "lag_days": (today - end).days,
+        "overdue": False,
+        "stale": False,
+        "stale_text": "",
+    }
+    stops = [
+        b
+        for b in metric.series_breaks
+        if b.date > end and b.date <= today and any(w in b.reason.lower() for w in _STOP_WORDS)
+    ]
+    if stops:
+        stop = min(stops, key=lambda b: b.date)
+        last_month = stop.date - dt.timedelta(days=1)
+        out["stale"] = True
+        out["next_expected"] = None
+        out["next_period_label"] = ""
+        out["stale_text"] = f"This collection stopped in {period_label(last_month.replace(day=1), 'month')}."
+        out["currency_text"] = f"{out['stale_text']} The latest figure is for {out['latest_label']}."
+        return out
+    out["overdue"] = today > out["next_expected"] + dt.timedelta(days=OVERDUE_GRACE_DAYS)
+    text = f"Latest figure: {out['latest_label']} (usually published about {_day(published)})."
+    if out["overdue"]:
+        text += f" The {out['next_period_label']} figure was due about {_day(out['next_expected'])}."
+    else:
+        text += f" Next expected about {_day(out['next_expected'])} ({out['next_period_label']})."
+    out["currency_text"] = text
+    return out
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# ---------------------------------------------------------------------------- reconciliation
+def reconcile_reported(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Figures reported to committee beside the published roll-up for the same area and period.
+
+    A row stored under an area's own code (e.g. ``LLR``) for a period in which the area's member
+    organisations also have published figures is a figure reported to committee; this puts the
+    two side by side (e.g. A&E September 2016: 79.48% reported for LLR against about 79.9% from
+    University Hospitals of Leicester's published figures).
+
+    Returns
+    -------
+    DataFrame
+        ``RECONCILE_COLUMNS``; ``difference`` = reported - published, in the metric's unit.
+    """
+    area_of_code = {a.org_code: a.id for a in catalogue.areas}
+    direct = obs[obs["org_code"].isin(area_of_code) & obs["value"].notna()]
+    rows = []
+    for metric_id, part in direct.groupby("metric_id", sort=True):
+        if metric_id not in catalogue.metric_by_id:
+            continue
+        metric = catalogue.metric(metric_id)
+        metric_obs = obs[obs["metric_id"] == metric_id]
+        for org_code, reported in part.groupby("org_code", sort=True):
+            area_id = area_of_code[org_code]
+            members = catalogue.members(metric_id, area_id)
+            if not members:
+                continue
+            published = rollup(metric_obs, metric, members)
+            joined = reported.merge(published, on=["period_start", "period_type"], suffixes=("_reported", ""))
+            for r in joined.itertuples(index=False):
+                rows.append(
+                    {
+                        "metric_id": metric_id,
+                        "area_id": area_id,
+                        "period_start": r.period_start,
+                        "period_type": r.period_type,
+                        "reported": float(r.value_reported),
+                        "published": float(r.value),
+                        "difference": float(r.value_reported) - float(r.value),
+                        "members_reporting": int(r.members_reporting),
+                        "note": _reconcile_note(metric, r, members, metric_obs),
+                    }
+                )
+    if not rows:
+        return _empty(RECONCILE_COLUMNS)
+    return pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
+
+
+def _reconcile_note(metric: Metric, r, members: tuple[str, ...], metric_obs: pd.DataFrame) -> str:
+    reporting = metric_obs[(metric_obs["period_start"] == r.period_start) & metric_obs["org_code"].isin(members)]
+    codes = ", ".join(sorted(reporting["org_code"].unique()))
+    # Committee papers quote figures to two decimals (79.48%); keep what was reported.
+    reported_number = format_number(float(r.value_reported), max(metric.decimals, 2), strip=True)
+    reported_text = _number_with_unit(reported_number, metric.unit)
+    published_text = format_value(r.value, metric.unit, metric.decimals)
+    diff = float(r.value_reported) - float(r.value)
+    label = period_label(pd.Timestamp(r.period_start).date(), r.period_type)
+    if round(diff, 2) == 0:
+        return f"{label}: reported as {reported_text}, the same as the published figures ({codes})."
+    return (
+        f"{label}: reported as {reported_text}; the published figures ({codes}) give {published_text}, "
+        f"so the reported figure is {unit_difference(diff, metric.unit, 2)} {'higher' if diff > 0 else 'lower'}."
+    )

@@ -1,0 +1,364 @@
+"""Targets in force, met / not met (RAG in words), and the gap to a target in plain numbers.
+
+Targets change over time (DESIGN.md): the A&E 4-hour constitutional standard is 95%, with an
+interim 76% for 2023/24 and 78% for 2024/25 and 2025/26, and a local STF trajectory of 92.1% for
+LLR in March 2017. The catalogue holds them all; this module picks the one that applies to an
+organisation and period, keeping the constitutional standard visible beside a local target.
+
+Status is never shown by colour alone (WCAG 2.2 AA): ``status_words`` says it in plain English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metrics.catalogue import Metric, Target
+
+STATUSES = ("met", "not_met", "no_target", "no_data")
+
+# Among targets for the same organisation scope, a time-limited ambition (a trajectory, an operating
+# plan figure, a local or interim target) is what the organisation is held to in that period; the
+# constitutional standard stays in force and is reported beside it.
+_KIND_RANK = {"trajectory": 3, "plan": 3, "local": 3, "interim": 3, "standard": 1}
+# Tolerance for float noise when comparing a value with its target (78.0 must meet 78).
+_EPS = 1e-9
+
+TARGET_COLUMNS = ["period_start", "target", "kind", "source_text", "standard"]
+
+
+def _as_date(day) -> dt.date:
+    if isinstance(day, pd.Timestamp):
+        return day.date()
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    return pd.Timestamp(day).date()
+
+
+def _applies(target: Target, org_code: str | None, day: dt.date) -> bool:
+    if target.org_code is not None and target.org_code != org_code:
+        return False
+    return target.valid_from <= day and (target.valid_to is None or day <= target.valid_to)
+
+
+def _rank(target: Target) -> tuple:
+    # Organisation-specific beats all-organisations; then kind; then the most recent start wins.
+    return (target.org_code is not None, _KIND_RANK[target.kind], target.valid_from)
+
+
+def target_in_force(metric: Metric, org_code: str | None, period_start) -> Target | None:
+    """The target an organisation is held to for the period starting ``period_start``.
+
+    Parameters
+    ----------
+    metric : Metric
+    org_code : str or None
+        The organisation (or an area's own code, e.g. ``LLR``); None matches only targets for all
+        organisations.
+    period_start : date-like
+        First day of the period. Validity is inclusive: ``valid_from <= period_start <= valid_to``
+        (an open ``valid_to`` never ends).
+
+    Returns
+    -------
+    Target or None
+        An organisation-specific target beats one for all organisations; among those, a
+        trajectory, plan, local or interim target beats the standard.
+    """
+    day = _as_date(period_start)
+    candidates = [t for t in metric.targets if _applies(t, org_code, day)]
+    return max(candidates, key=_rank) if candidates else None
+
+
+def standard_in_force(metric: Metric, org_code: str | None, period_start) -> Target | None:
+    """The standard (e.g. the NHS Constitution's 95%) in force, whatever local target applies."""
+    day = _as_date(period_start)
+    candidates = [t for t in metric.targets if t.kind == "standard" and _applies(t, org_code, day)]
+    return max(candidates, key=_rank) if candidates else None
+
+
+def targets_for_periods(metric: Metric, org_code: str | None, periods: Iterable) -> pd.DataFrame:
+    """The target in force for each period, vectorised over the periods.
+
+    Parameters
+    ----------
+    metric : Metric
+    org_code : str or None
+    periods : iterable of date-like
+        Period start dates.
+
+    Returns
+    -------
+    DataFrame
+        ``period_start`` (datetime64), ``target`` (float, NaN when none), ``kind``,
+        ``source_text`` (None when none) and ``standard``: the standard in force when the
+        target shown is something else (e.g. 95 beside an interim 78), otherwise NaN.
+    """
+    starts = pd.to_datetime(pd.Series(list(periods), dtype=object)).astype("datetime64[ns]").reset_index(drop=True)
+    n = len(starts)
+    out = pd.DataFrame(
+        {
+            "period_start": starts,
+            "target": np.full(n, np.nan),
+            "kind": pd.Series([None] * n, dtype=object),
+            "source_text": pd.Series([None] * n, dtype=object),
+            "standard": np.full(n, np.nan),
+        }
+    )
+    if n == 0 or not metric.targets:
+        return out
+    day = starts.to_numpy()
+    applicable = [t for t in metric.targets if t.org_code is None or t.org_code == org_code]
+    rank = np.full(n, -1, dtype=int)
+    chosen = np.full(n, -1, dtype=int)
+    std_rank = np.full(n, -1, dtype=int)
+    std_value = np.full(n, np.nan)
+    # Sorting by rank once means a later target in the loop always wins a tie on rank.
+    order = sorted(range(len(applicable)), key=lambda i: _rank(applicable[i]))
+    for position, i in enumerate(order):
+        t = applicable[i]
+        valid = day >= np.datetime64(t.valid_from, "ns")
+        if t.valid_to is not None:
+            valid &= day <= np.datetime64(t.valid_to, "ns")
+        take = valid & (position > rank)
+        rank[take], chosen[take] = position, i
+        if t.kind == "standard":
+            std = valid & (position > std_rank)
+            std_rank[std], std_value[std] = position, t.value
+    has = chosen >= 0
+    out.loc[has, "target"] = [applicable[i].value for i in chosen[has]]
+    out.loc[has, "kind"] = [applicable[i].kind for i in chosen[has]]
+    out.loc[has, "source_text"] = [applicable[i].source_text for i in chosen[has]]
+    is_standard = out["kind"].eq("standard").to_numpy()
+    out["standard"] = np.where(has & ~is_standard, std_value, np.nan)
+    return out
+
+
+# ---------------------------------------------------------------------------- status
+def _missing(x) -> bool:
+    return x is None or (pd.api.types.is_scalar(x) and bool(pd.isna(x)))
+
+
+def status(value, target, direction: str) -> str:
+    """Whether a value meets its target.
+
+    Parameters
+    ----------
+    value : float
+    target : float or None
+    direction : {"increase", "decrease", "neutral"}
+        The metric's improvement direction: for "increase" a value at or above the target is
+        met; for "decrease" a value at or below it.
+
+    Returns
+    -------
+    str
+        ``"met"``, ``"not_met"``, ``"no_target"`` (no target, or a neutral metric) or
+        ``"no_data"`` (a target but no value to judge).
+    """
+    if direction == "neutral" or _missing(target):
+        return "no_target"
+    if _missing(value):
+        return "no_data"
+    if direction == "increase":
+        return "met" if value >= target - _EPS else "not_met"
+    if direction == "decrease":
+        return "met" if value <= target + _EPS else "not_met"
+    raise ValueError(f"direction must be 'increase', 'decrease' or 'neutral', got {direction!r}")
+
+
+def status_array(values, targets, direction: str) -> np.ndarray:
+    """``status`` for arrays of values and targets (one direction)."""
+    v = np.asarray(values, dtype=float)
+    t = np.asarray(targets, dtype=float)
+    if direction == "neutral":
+        return np.full(v.shape, "no_target", dtype=object)
+    met = v >= t - _EPS if direction == "increase" else v <= t + _EPS
+    out = np.where(met, "met", "not_met").astype(object)
+    out[np.isnan(v)] = "no_data"
+    out[np.isnan(t)] = "no_target"
+    return out
+
+
+def format_number(x: float, decimals: int = 0, strip: bool = False) -> str:
+    """``1,234.5`` with thousands separators; ``strip`` drops trailing zeros (``78.0`` -> ``78``)."""
+    text = f"{x:,.{decimals}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_target(target: float, unit: str, decimals: int = 1) -> str:
+    """A target as people write it: ``78%``, ``92.1%``, ``1,011``, ``92 beds``."""
+    number = format_number(target, max(decimals, 1), strip=True)
+    return _with_unit(number, unit)
+
+
+def _with_unit(number: str, unit: str) -> str:
+    if unit == "percent":
+        return f"{number}%"
+    if unit == "gbp":
+        return f"-£{number[1:]}" if number.startswith("-") else f"£{number}"
+    if unit == "rate_per_100k":
+        return f"{number} per 100,000"
+    if unit in ("days", "beds"):
+        return f"{number} {unit}"
+    return number
+
+
+def unit_difference(delta: float, unit: str, decimals: int) -> str:
+    """A difference in the metric's unit: ``4.2 percentage points``, ``906``, ``12 beds``, ``£1,000``."""
+    number = format_number(abs(delta), decimals)
+    if unit == "percent":
+        return f"{number} percentage point{'' if number == '1' else 's'}"
+    if unit == "days":
+        return f"{number} day{'' if number == '1' else 's'}"
+    if unit == "beds":
+        return f"{number} bed{'' if number == '1' else 's'}"
+    return _with_unit(number, unit)
+
+
+def status_words(value, target, direction: str, unit: str = "percent", decimals: int = 1) -> str:
+    """The status in plain English, so it never relies on colour alone (WCAG 2.2 AA).
+
+    Examples: ``"Met the 78% target"``, ``"Missed the 78% target by 4.2 percentage points"``,
+    ``"No target"``.
+    """
+    result = status(value, target, direction)
+    if result == "no_target":
+        return "No target"
+    target_text = format_target(float(target), unit, decimals)
+    if result == "no_data":
+        return f"No figure to compare with the {target_text} target"
+    if result == "met":
+        return f"Met the {target_text} target"
+    return f"Missed the {target_text} target by {unit_difference(value - target, unit, decimals)}"
+
+
+# ---------------------------------------------------------------------------- gap in numbers
+@dataclass(frozen=True)
+class NumberWords:
+    """How to say the absolute numbers behind a percentage for one metric.
+
+    ``of_text`` follows "N of M" (``"attendances within 4 hours"``); ``more`` / ``fewer`` follow
+    the number needed to meet the target (``"more patients would have needed to be seen within 4
+    hours"``).
+    """
+
+    of_text: str
+    more: str = "more would have been needed to meet the target"
+    fewer: str = "fewer would have been needed to meet the target"
+
+
+#: Plain words for the numbers behind the percentage metrics in the catalogue.
+NUMBER_WORDS: dict[str, NumberWords] = {
+    "ae_4hr_all": NumberWords(
+        "attendances within 4 hours", more="more patients would have needed to be seen within 4 hours"
+    ),
+    "ae_4hr_type1": NumberWords(
+        "type 1 attendances within 4 hours", more="more patients would have needed to be seen within 4 hours"
+    ),
+    "ambulance_red1": NumberWords(
+        "Red 1 calls reached within 8 minutes", more="more Red 1 calls would have needed a response within 8 minutes"
+    ),
+    "ambulance_red2": NumberWords(
+        "Red 2 calls reached within 8 minutes", more="more Red 2 calls would have needed a response within 8 minutes"
+    ),
+    "ambulance_handover_over_30min": NumberWords(
+        "handovers took over 30 minutes", fewer="fewer handovers would have needed to take over 30 minutes"
+    ),
+    "ambulance_handover_over_60min": NumberWords(
+        "handovers took over an hour", fewer="fewer handovers would have needed to take over an hour"
+    ),
+    "beds_ga_occupancy": NumberWords("beds occupied", fewer="fewer beds would have needed to be occupied"),
+    "community_hospital_occupancy": NumberWords("beds occupied", fewer="fewer beds would have needed to be occupied"),
+    "not_in_best_setting": NumberWords(
+        "patients not in the best setting", fewer="fewer patients would have needed to be in the wrong setting"
+    ),
+    "ascof_2b1": NumberWords(
+        "older people still at home after 91 days", more="more people would have needed to be at home after 91 days"
+    ),
+    "ascof_2b2": NumberWords(
+        "older people offered reablement", more="more people would have needed to be offered reablement"
+    ),
+    "ascof_2d": NumberWords(
+        "people needed no further or lower support", more="more people would have needed to need no further support"
+    ),
+    "bcf_discharge_usual_residence": NumberWords(
+        "discharges to the usual place of residence",
+        more="more people would have needed to go home to their usual place of residence",
+    ),
+    "ucr_2hr": NumberWords(
+        "urgent community response referrals reached within 2 hours",
+        more="more people would have needed to be reached within 2 hours",
+    ),
+    "reablement_2day": NumberWords(
+        "referrals started within 2 days", more="more people would have needed to start within 2 days"
+    ),
+}
+
+
+def gap_to_target(value, numerator, denominator, target, metric: Metric) -> dict:
+    """How far a value is from its target, in the metric's unit and in absolute numbers.
+
+    For a percentage or rate with a numerator and denominator the absolute number is the
+    smallest whole number of extra (or fewer) numerator events that would have met the target,
+    e.g. A&E 4-hour at 78%: ``ceil(78 / 100 x attendances - attendances within 4 hours)``.
+    For a count with no denominator it is the difference itself, rounded up.
+
+    Parameters
+    ----------
+    value, numerator, denominator, target : float or None
+    metric : Metric
+
+    Returns
+    -------
+    dict
+        ``status``; ``gap`` (target minus value, in the metric's unit; NaN without a target);
+        ``gap_text`` (``"4.2 percentage points"``, '' when met or no target); ``numbers_needed``
+        (int or None; 0 when met); ``numbers_text`` (``"412 more patients would have needed to be
+        seen within 4 hours"``, '' when met or not computable).
+    """
+    result = status(value, target, metric.improvement_direction)
+    out = {"status": result, "gap": math.nan, "gap_text": "", "numbers_needed": None, "numbers_text": ""}
+    if result in ("no_target", "no_data"):
+        return out
+    out["gap"] = float(target) - float(value)
+    if result == "met":
+        out["numbers_needed"] = 0
+        return out
+    out["gap_text"] = unit_difference(out["gap"], metric.unit, metric.decimals)
+    increase = metric.improvement_direction == "increase"
+    words = NUMBER_WORDS.get(metric.id, NumberWords(""))
+    scale = metric.scale
+    if scale is not None and not _missing(numerator) and not _missing(denominator) and denominator > 0:
+        required = float(target) / scale * float(denominator)
+        # Round up: a fraction of a patient still needs a whole patient to meet the target;
+        # the small tolerance stops float noise (e.g. 7800.0000001) adding one.
+        raw = required - float(numerator) if increase else float(numerator) - required
+        needed = max(math.ceil(raw - 1e-6), 0)
+    elif scale is None:
+        raw = float(target) - float(value) if increase else float(value) - float(target)
+        needed = max(math.ceil(raw - 1e-6), 0)
+    else:
+        return out
+    out["numbers_needed"] = int(needed)
+    phrase = words.more if increase else words.fewer
+    if scale is None:
+        phrase = f"{'more' if increase else 'fewer'} would have been needed to meet the target"
+        number = format_number(needed)
+        if metric.unit == "gbp":
+            number = f"£{number}"
+        elif metric.unit in ("days", "beds"):
+            number = f"{number} {metric.unit}"
+        out["numbers_text"] = f"{number} {phrase}"
+    else:
+        out["numbers_text"] = f"{format_number(needed)} {phrase}"
+    return out
