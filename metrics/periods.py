@@ -80,7 +80,7 @@ def parse_period(text: object, frequency: str) -> dt.date:
         else:
             month, year = _MONTHS.get(m[1].lower(), 0), int(m[2])
         if not 1 <= month <= 12:
-            if m.re is _MONTH and _FIN_YEAR.match(s):
+            if m.re is _MONTH and (fy := _FIN_YEAR.match(s)) and int(fy[2]) == (int(fy[1]) + 1) % 100:
                 _require(frequency, "year", s)
             raise PeriodError(f"'{s}' is not a month")
         _require(frequency, "month", s)
