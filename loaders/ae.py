@@ -1,0 +1,636 @@
+"""NHS England A&E Attendances and Emergency Admissions (monthly, provider level): three layouts.
+
+Layouts read (``LoadResult.layout`` says which one a file was):
+
+* **Monthly provider CSV** (NHS England, 2020 onwards): header row first; ``Period`` like
+  ``MSitAE-APRIL-2020``, ``Org Code``, ``Parent Org``, ``Org name`` then the measures. Two header
+  eras: 16 columns (April-July 2020) and 22 columns (August 2020 on, adding the "Booked
+  Appointments" attendances and over-4-hours columns). Older CSVs spell the measures
+  ``Number of A&E attendances Type 1``, ``Number of attendances over 4hrs Type 1``... and give
+  ``Number of patients spending >4|>12 hours from decision to admit to admission``: both spellings
+  map to the same measures. A ``TOTAL`` row (any capitalisation, in ``Period`` or ``Org Code``)
+  is the England total and is kept as England (E92000001). Empty trailing columns are dropped.
+* **XLS "Provider Level Data" sheet** (the monthly workbook NHS England published to 2020): a
+  ``Period:`` cell in the title block, then a header row ``Code, Region, Name``, attendances by
+  type (Type 1 / Type 2 / Type 3 headers), ``Total attendances``, the same type headers repeated
+  for attendances over 4 hours, ``Total Attendances > 4 hours``, the 4-hour percentages,
+  emergency admissions by type, and ``Number of patients spending >4 hours|>12 hours from
+  decision to admit to admission``. ``-`` means not applicable (missing, never zero).
+* **NHSRdatasets ``ae_attendances``** (R data, April 2016 - March 2019): one row per ``period,
+  org_code, type (1|2|other)`` with ``attendances, breaches (over 4 hours), admissions``. A
+  third-party compilation of the official statistics (``derived``).
+
+Measures produced per provider and month:
+
+* ``ae_4hr_all`` / ``ae_4hr_type1``: numerator = attendances within 4 hours (attendances minus
+  attendances over 4 hours), denominator = attendances, value = 100 x numerator / denominator.
+  Not produced when there were no attendances (the share is undefined).
+* ``ae_attendances`` (all types), ``ae_12hr_dta`` (waits over 12 hours from decision to admit),
+  ``ae_emergency_admissions`` (emergency admissions via A&E, all department types): counts in
+  ``value``.
+
+Vintages (which publication of a month wins). NHS England replaces a month's CSV when it revises
+the figures, and the file itself carries no publication date, so the vintage is decided from the
+content and is ``"<rank>-<providers>-<digest>"``:
+
+* ``rank``: 0 for the NHSRdatasets compilation, 1 for a published file, 2 for a file whose content
+  digest is listed in ``KNOWN_REVISIONS`` (a revision identified by comparing publications);
+* ``providers``: the number of provider rows (zero-padded): a revision adds late returns and never
+  drops a provider, so the more complete file is the later one;
+* ``digest``: the first 16 hex digits of the SHA-256 of the file, so two files with different
+  content never tie and the stored result does not depend on the order files are loaded in.
+
+Comparing the two public copies of October 2025 - January 2026 (``monthly_provider_csv`` and
+``monthly_provider_csv_alt_vintage_2025_26``): the "alt" copies are the revised ones. October 2025
+adds a provider missing from the other copy (NL7, Assura Vertis UCC, a late return) and corrects
+UHS (RHM); November 2025 - January 2026 change a handful of providers (RTG, RMP, RTP) with the
+England totals moved to match; the alt collection was taken later (it runs to March 2026) and its
+April-September 2025 and February 2026 files are byte-identical to the other copy. Those four
+files are listed in ``KNOWN_REVISIONS``; October 2025 would win on completeness alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, decode_text, empty_tidy, read_sheet
+from metrics.catalogue import Catalogue
+from metrics.store import TIDY_COLUMNS
+
+NAME = "ae_monthly"
+SOURCE_KEY = "ae"
+
+ENGLAND = "E92000001"
+
+#: SHA-256 digests of files established to be revisions of an earlier publication of the same month
+#: (see the module docstring for the evidence). Value: a note for people reading the code.
+KNOWN_REVISIONS: dict[str, str] = {
+    "2016584bde94e1d3d9904fd9605f6947f72e242a4b0250be5b4dd7fc3f43d166": "October 2025, revised (adds NL7)",
+    "09b0245e70c02594a412cca1ed28ad0cccb1a54701e2cb69e775663e548bcf24": "November 2025, revised (RTG)",
+    "11076ca9f7e9a29cddf873773080b5edba6fc39cbbd8e2c345ad09e553c9e184": "December 2025, revised (RMP, RTG)",
+    "b1707a9f1326407d4e2fa1ac1815751d87f04f22617d846706d4acf8b6a6a26a": "January 2026, revised (RTG, RTP)",
+}
+
+#: Canonical measure names. ``att`` attendances, ``o4`` attendances over 4 hours, ``b`` booked
+#: appointments, ``t1/t2/oth`` department type, ``dta4`` waits of more than 4 hours (4-12 and 12+),
+#: ``dta4_12`` waits of 4-12 hours, ``dta12`` waits of 12+ hours, ``ea`` emergency admissions via A&E.
+ATTENDANCE_COLS = ("att_t1", "att_t2", "att_oth", "att_b_t1", "att_b_t2", "att_b_oth")
+OVER4_COLS = ("o4_t1", "o4_t2", "o4_oth", "o4_b_t1", "o4_b_t2", "o4_b_oth")
+ADMISSION_COLS = ("ea_t1", "ea_t2", "ea_oth")
+MEASURES = ATTENDANCE_COLS + OVER4_COLS + ADMISSION_COLS + ("dta4_12", "dta12", "dta4", "ea_other")
+REQUIRED_CSV = ("att_t1", "att_t2", "att_oth", "o4_t1", "o4_t2", "o4_oth", "dta12", "ea_t1", "ea_t2", "ea_oth")
+BOOKED = ("att_b_t1", "att_b_t2", "att_b_oth", "o4_b_t1", "o4_b_t2", "o4_b_oth")
+
+_TYPE = {"type 1": "t1", "type 2": "t2", "other department": "oth", "other a&e department": "oth"}
+
+
+def _canon_header(text: object) -> str:
+    """Lower case, single spaces, no leading 'Number of': the key the header spellings share."""
+    s = re.sub(r"\s+", " ", str(text).replace("\ufeff", "")).strip().lower()
+    return s.removeprefix("number of ").strip()
+
+
+def _csv_column_map() -> dict[str, str]:
+    mapping = {}
+    for label, t in _TYPE.items():
+        mapping[f"a&e attendances {label}"] = f"att_{t}"
+        mapping[f"a&e attendances booked appointments {label}"] = f"att_b_{t}"
+        mapping[f"attendances over 4hrs {label}"] = f"o4_{t}"
+        mapping[f"attendances over 4hrs booked appointments {label}"] = f"o4_b_{t}"
+        mapping[f"emergency admissions via a&e - {label}"] = f"ea_{t}"
+    mapping.update(
+        {
+            # the "4-12 hs" typo is in the published header
+            "patients who have waited 4-12 hs from dta to admission": "dta4_12",
+            "patients who have waited 4-12 hrs from dta to admission": "dta4_12",
+            "patients who have waited 12+ hrs from dta to admission": "dta12",
+            "patients spending >4 hours from decision to admit to admission": "dta4",
+            "patients spending >12 hours from decision to admit to admission": "dta12",
+            "other emergency admissions": "ea_other",
+        }
+    )
+    return mapping
+
+
+CSV_COLUMNS = _csv_column_map()
+_ID_COLUMNS = {"period": "period", "org code": "org_code", "parent org": "parent_org", "org name": "org_name"}
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "",
+            "JANUARY",
+            "FEBRUARY",
+            "MARCH",
+            "APRIL",
+            "MAY",
+            "JUNE",
+            "JULY",
+            "AUGUST",
+            "SEPTEMBER",
+            "OCTOBER",
+            "NOVEMBER",
+            "DECEMBER",
+        ]  # fmt: skip
+    )
+    if m
+}
+_PERIOD = re.compile(r"^\s*MSitAE-([A-Za-z]+)-(\d{4})\s*$", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"^\s*([A-Za-z]+)\.?[\s-]+(\d{4})\s*$")
+
+
+# ---------------------------------------------------------------------------- detection and IO
+def _is_csv_header(first_line: str) -> bool:
+    cells = {_canon_header(c) for c in first_line.split(",")}
+    return {"period", "org code"} <= cells and any(c.startswith("a&e attendances") for c in cells)
+
+
+def sniff(peek: Peek) -> bool:
+    """A&E monthly CSV (by its header), the Provider Level Data workbook, or the R table."""
+    if peek.kind == "csv":
+        return _is_csv_header(peek.first_line)
+    if peek.kind in ("xlsx", "xls"):
+        return any(s.strip().lower() == "provider level data" for s in peek.sheet_names)
+    if peek.kind == "rda":
+        try:
+            import pyreadr
+
+            return "ae_attendances" in {o.get("object_name") for o in pyreadr.list_objects(str(peek.path))}
+        except Exception:  # noqa: BLE001 - not an R file pyreadr can read: not ours
+            return False
+    return False
+
+
+def read(path: Path) -> pd.DataFrame:
+    """The file as found: CSV cells as strings, the Provider Level Data sheet without a header, or
+    the R table. ``attrs``: ``file`` (name), ``kind`` (csv | xls | rda), ``digest`` (SHA-256)."""
+    path = Path(path)
+    name = path.name
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    kind = Peek(path).kind
+    if not data.strip():
+        raise LoadError("the file is empty", file=name)
+    if kind == "csv":
+        try:
+            raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=str, keep_default_na=False)
+        except pd.errors.ParserError as exc:
+            raise LoadError(f"not a readable CSV ({exc})", file=name) from None
+        layout_kind = "csv"
+    elif kind in ("xlsx", "xls"):
+        sheet = next(
+            (s for s in Peek(path).sheet_names if s.strip().lower() == "provider level data"), "Provider Level Data"
+        )
+        raw = read_sheet(path, sheet, header=None)
+        raw.attrs["sheet"] = sheet
+        layout_kind = "xls"
+    elif kind == "rda":
+        import pyreadr
+
+        try:
+            raw = pyreadr.read_r(str(path))["ae_attendances"]
+        except Exception as exc:  # noqa: BLE001 - pyreadr raises its own error types
+            raise LoadError(f"cannot read the R data file ({exc})", file=name) from None
+        layout_kind = "rda"
+    else:
+        raise LoadError("not an A&E CSV, workbook or R data file", file=name)
+    raw.attrs.update({"file": name, "kind": layout_kind, "digest": digest})
+    return raw
+
+
+# ---------------------------------------------------------------------------- shared maths
+def _vintage(rank: int, providers: int, digest: str) -> str:
+    if digest in KNOWN_REVISIONS:
+        rank = max(rank, 2)
+    return f"{rank}-{providers:05d}-{digest[:16]}"
+
+
+def _month(year: int, month: int):
+    import datetime as dt
+
+    return dt.date(year, month, 1)
+
+
+def _parse_csv_period(text: str, *, file: str, row: int, org: str):
+    m = _PERIOD.match(str(text))
+    if not m or m[1].upper() not in _MONTHS:
+        raise LoadError(
+            f"A&E CSV '{file}', row {row} ({org}): 'Period' is '{text}', expected a month like 'MSitAE-APRIL-2020'",
+            file=file,
+            row=row,
+            column="Period",
+        )
+    return _month(int(m[2]), _MONTHS[m[1].upper()])
+
+
+class _CellError(LoadError):
+    """A LoadError whose text reads as the user sees the row: file, row, organisation, column."""
+
+    def __init__(self, text: str, *, file: str, row: int, column: str, sheet: str | None = None) -> None:
+        super().__init__(text, file=file, row=row, column=column, sheet=sheet)
+        self.args = (text,)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _numbers(frame: pd.DataFrame, columns: dict[str, str], *, describe) -> pd.DataFrame:
+    """Convert measure columns (canonical name -> published header) to floats, vectorised.
+
+    Missing markers ('-', blank, '*', 'N/A'...) become NaN; anything else that is not a whole,
+    non-negative number raises through ``describe(index, published_header, cell)``.
+    """
+    out = {}
+    for canon, header in columns.items():
+        col = frame[canon]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            text = col.astype(str).str.strip().str.replace(",", "", regex=False)
+            missing = text.isin(MISSING_MARKERS) | col.isna() | text.str.lower().isin({"nan", "none"})
+            nums = pd.to_numeric(text.where(~missing), errors="coerce")
+        else:
+            missing = col.isna()
+            nums = pd.to_numeric(col, errors="coerce")
+        bad = (nums.isna() & ~missing) | (nums.notna() & ((nums % 1 != 0) | (nums < 0)))
+        if bad.any():
+            index = bad.to_numpy().nonzero()[0][0]
+            raise describe(index, header, col.iloc[index])
+        out[canon] = nums.astype("float64")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _sum(frame: pd.DataFrame, cols) -> pd.Series:
+    present = [c for c in cols if c in frame.columns]
+    if not present:
+        return pd.Series(np.nan, index=frame.index)
+    return frame[present].sum(axis=1, min_count=1)
+
+
+def _tidy(measures: pd.DataFrame, *, describe_row) -> pd.DataFrame:
+    """Tidy rows from canonical measures (``period_start``, ``org_code`` plus MEASURES columns).
+
+    Booked appointments are added to the unbooked attendances, as NHS England's headline figures do:
+    since the 2020 change to the monthly A&E collection (booked appointments via NHS 111, "Think
+    111 First"), the published "Total attendances" and the "Percentage in 4 hours or less" in the
+    A&E Attendances and Emergency Admissions statistical press notices count booked and unbooked
+    attendances together (the collection's guidance: booked appointments are attendances and are
+    included in the 4-hour standard). The 16-column files (April-July 2020) have no booked columns.
+    """
+    m = measures
+    att_t1 = _sum(m, ("att_t1", "att_b_t1"))
+    att_all = _sum(m, ATTENDANCE_COLS)
+    o4_t1 = _sum(m, ("o4_t1", "o4_b_t1"))
+    o4_all = _sum(m, OVER4_COLS)
+    for att, o4, label in ((att_t1, o4_t1, "type 1"), (att_all, o4_all, "all types")):
+        over = (o4 > att).fillna(False)
+        if over.any():
+            i = over.to_numpy().nonzero()[0][0]
+            raise describe_row(
+                i, f"attendances over 4 hours ({o4.iloc[i]:.0f}, {label}) exceed attendances ({att.iloc[i]:.0f})"
+            )
+    dta12 = m["dta12"] if "dta12" in m.columns else pd.Series(np.nan, index=m.index)
+    admissions = _sum(m, ADMISSION_COLS)
+    base = {"org_code": m["org_code"].to_numpy(), "period_start": m["period_start"].to_numpy()}
+    parts = []
+
+    def add(metric_id, numerator, denominator, value):
+        part = pd.DataFrame(
+            {
+                "metric_id": metric_id,
+                **base,
+                "period_type": "month",
+                "numerator": np.asarray(numerator, dtype="float64"),
+                "denominator": np.asarray(denominator, dtype="float64"),
+                "value": np.asarray(value, dtype="float64"),
+            }
+        )
+        parts.append(part[part["value"].notna()])
+
+    for metric_id, att, o4 in (("ae_4hr_all", att_all, o4_all), ("ae_4hr_type1", att_t1, o4_t1)):
+        within = att - o4
+        ok = att > 0  # no attendances: the share is undefined, not 0% or 100%
+        add(metric_id, within.where(ok), att.where(ok), (within / att * 100).where(ok))
+    nothing = np.full(len(m), np.nan)
+    add("ae_attendances", nothing, nothing, att_all)
+    add("ae_12hr_dta", nothing, nothing, dta12)
+    add("ae_emergency_admissions", nothing, nothing, admissions)
+    tidy = pd.concat(parts, ignore_index=True) if parts else empty_tidy()
+    return tidy.loc[:, TIDY_COLUMNS]
+
+
+def _organisations(codes: pd.Series, names: pd.Series) -> pd.DataFrame:
+    orgs = pd.DataFrame({"code": codes.to_numpy(), "name": names.to_numpy(), "kind": "provider"})
+    orgs.loc[orgs["code"] == ENGLAND, ["name", "kind"]] = ["England", "country"]
+    return orgs.drop_duplicates("code")
+
+
+# ---------------------------------------------------------------------------- CSV
+def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
+    file = raw.attrs.get("file", "A&E CSV")
+    frame = raw.copy()
+    keep, rename, unknown = [], {}, []
+    for col in frame.columns:
+        key = _canon_header(col)
+        target = _ID_COLUMNS.get(key) or CSV_COLUMNS.get(key)
+        blank = frame[col].astype(str).str.strip().eq("").all()
+        if target:
+            if target in rename.values():
+                raise LoadError(f"the column '{col}' appears twice", file=file, row=1, column=str(col))
+            keep.append(col)
+            rename[col] = target
+        elif blank:
+            continue  # empty trailing columns (e.g. Monthly-AE-September-2024.csv's ",,,,,,a")
+        else:
+            unknown.append(str(col))
+    frame = frame[keep].rename(columns=rename)
+    missing = [c for c in ("period", "org_code") + REQUIRED_CSV if c not in frame.columns]
+    booked = [c for c in BOOKED if c in frame.columns]
+    if booked and len(booked) != len(BOOKED):
+        missing += [c for c in BOOKED if c not in frame.columns]
+    if missing or unknown:
+        wanted = {v: k for k, v in {**_ID_COLUMNS, **CSV_COLUMNS}.items()}
+        parts = []
+        if missing:
+            parts.append("it has no " + ", ".join(f"'{wanted[c]}'" for c in missing) + " column")
+        if unknown:
+            parts.append("unexpected column(s) " + ", ".join(f"'{c}'" for c in unknown))
+        raise LoadError(
+            "the header is not an A&E monthly provider CSV header: "
+            + "; ".join(parts)
+            + " (expected 'Period, Org Code, Parent Org, Org name' then the 16- or 22-column measures)",
+            file=file,
+            row=1,
+        )
+    if "org_name" not in frame.columns:
+        frame["org_name"] = frame["org_code"]
+    code = frame["org_code"].astype(str).str.strip()
+    period_text = frame["period"].astype(str).str.strip()
+    is_total = code.str.upper().eq("TOTAL") | period_text.str.upper().eq("TOTAL")
+    blank_row = code.eq("") & period_text.eq("")
+    frame = frame[~blank_row]
+    code, period_text, is_total = code[~blank_row], period_text[~blank_row], is_total[~blank_row]
+    rows = pd.Series(frame.index.to_numpy() + 2, index=frame.index)  # header = row 1, as in a spreadsheet
+    providers = frame[~is_total]
+    if providers.empty:
+        raise LoadError("the file has no provider rows (only a header or a total)", file=file)
+    bad_code = providers.index[code[~is_total].eq("")]
+    if len(bad_code):
+        raise LoadError("the row has no 'Org Code'", file=file, row=int(rows[bad_code[0]]), column="Org Code")
+    first_idx = providers.index[0]
+    periods = period_text[~is_total].unique()
+    if len(periods) > 1:
+        other = providers.index[period_text[~is_total] != periods[0]][0]
+        raise LoadError(
+            f"the file mixes months: '{periods[0]}' and '{period_text[other]}' (one file is one month)",
+            file=file,
+            row=int(rows[other]),
+            column="Period",
+        )
+    period = _parse_csv_period(periods[0], file=file, row=int(rows[first_idx]), org=code[first_idx])
+    org = code.where(~is_total, ENGLAND)
+    headers = {v: k for k, v in rename.items()}
+    present = [c for c in MEASURES if c in frame.columns]
+
+    def describe(i, header, cell):
+        idx = frame.index[i]
+        return _CellError(
+            f"A&E CSV '{file}', row {rows[idx]} ({org[idx]}): '{header}' is '{cell}', expected a whole number",
+            file=file,
+            row=int(rows[idx]),
+            column=str(header),
+        )
+
+    numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
+    numbers["org_code"] = org.to_numpy()
+    numbers["period_start"] = period
+    if is_total.sum() > 1:
+        raise LoadError("the file has more than one TOTAL row", file=file, row=int(rows[is_total].iloc[1]))
+
+    def describe_row(i, text):
+        idx = frame.index[i]
+        return _CellError(
+            f"A&E CSV '{file}', row {rows[idx]} ({org[idx]}): {text}", file=file, row=int(rows[idx]), column=""
+        )
+
+    tidy = _tidy(numbers, describe_row=describe_row)
+    ncols = len([c for c in raw.columns if _canon_header(c) in _ID_COLUMNS or _canon_header(c) in CSV_COLUMNS])
+    spelling = (
+        ", older 'Number of ...' headings" if any(str(c).lower().startswith("number of") for c in raw.columns) else ""
+    )
+    return LoadResult(
+        tidy=tidy,
+        organisations=_organisations(org, frame["org_name"].astype(str).str.strip().where(~is_total, "England")),
+        vintage=_vintage(1, len(providers), raw.attrs.get("digest", "")),
+        layout=f"A&E monthly provider CSV ({ncols} columns{spelling})",
+    )
+
+
+# ---------------------------------------------------------------------------- XLS Provider Level Data
+def _xls_header_row(raw: pd.DataFrame) -> int | None:
+    first = raw.iloc[:, :4].astype(str).apply(lambda s: s.str.strip().str.lower())
+    hits = first.eq("code").any(axis=1) & first.eq("name").any(axis=1)
+    rows = hits.to_numpy().nonzero()[0]
+    return int(rows[0]) if len(rows) else None
+
+
+def _xls_period(raw: pd.DataFrame, file: str, sheet: str, header: int):
+    for r in range(header):
+        cells = [c for c in raw.iloc[r].tolist() if isinstance(c, str) or not pd.isna(c)]
+        for j, cell in enumerate(cells):
+            if isinstance(cell, str) and cell.strip().lower().rstrip(":") == "period" and j + 1 < len(cells):
+                value = cells[j + 1]
+                if hasattr(value, "year") and hasattr(value, "month"):
+                    return _month(value.year, value.month)
+                m = _MONTH_YEAR.match(str(value))
+                months = {k[:3]: v for k, v in _MONTHS.items()}
+                if m and m[1][:3].upper() in months:
+                    return _month(int(m[2]), months[m[1][:3].upper()])
+                raise LoadError(
+                    f"the 'Period:' cell is '{value}', expected a month like 'June 2019'",
+                    file=file,
+                    sheet=sheet,
+                    row=r + 1,
+                )
+    raise LoadError("no 'Period:' cell in the title rows", file=file, sheet=sheet)
+
+
+def _xls_columns(header: list[str], file: str, sheet: str, row: int) -> dict[str, int]:
+    """Map the Provider Level Data header to canonical measures by position and text.
+
+    The type headers appear twice: the first block is attendances, the second (after
+    'Total attendances') attendances over 4 hours.
+    """
+    cols: dict[str, int] = {}
+    block = "att"
+    for j, h in enumerate(header):
+        k = _canon_header(h)
+        if k == "code":
+            cols.setdefault("org_code", j)
+        elif k == "name":
+            cols.setdefault("org_name", j)
+        elif k == "total attendances":
+            block = "o4"
+        elif k.startswith("total attendances >") or k.startswith("percentage"):
+            block = "done"
+        elif k.startswith("type 1 departments") and block in ("att", "o4"):
+            cols.setdefault(f"{block}_t1", j)
+        elif k.startswith("type 2 departments") and block in ("att", "o4"):
+            cols.setdefault(f"{block}_t2", j)
+        elif k.startswith("type 3 departments") and block in ("att", "o4"):
+            cols.setdefault(f"{block}_oth", j)
+        elif k.startswith("emergency admissions via type 1"):
+            cols["ea_t1"] = j
+        elif k.startswith("emergency admissions via type 2"):
+            cols["ea_t2"] = j
+        elif k.startswith("emergency admissions via type 3"):
+            cols["ea_oth"] = j
+        elif k.startswith("patients spending >12 hours"):
+            cols["dta12"] = j
+        elif k.startswith("patients spending >4 hours"):
+            cols["dta4"] = j
+    needed = ["org_code", "org_name", "att_t1", "att_t2", "att_oth", "o4_t1", "o4_t2", "o4_oth", "ea_t1", "dta12"]
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise LoadError(
+            f"the Provider Level Data header lacks {missing}; expected 'Code, Region, Name', attendances by type, "
+            "'Total attendances', the type headers again for over 4 hours, emergency admissions by type and "
+            "'Number of patients spending >12 hours from decision to admit to admission'",
+            file=file,
+            sheet=sheet,
+            row=row,
+        )
+    return cols
+
+
+def _normalise_xls(raw: pd.DataFrame) -> LoadResult:
+    file = raw.attrs.get("file", "A&E workbook")
+    sheet = raw.attrs.get("sheet", "Provider Level Data")
+    header = _xls_header_row(raw)
+    if header is None:
+        raise LoadError("no header row with 'Code' and 'Name' columns", file=file, sheet=sheet)
+    period = _xls_period(raw, file, sheet, header)
+    cols = _xls_columns(raw.iloc[header].tolist(), file, sheet, header + 1)
+    body = raw.iloc[header + 1 :]
+    frame = pd.DataFrame({c: body.iloc[:, j] for c, j in cols.items()}, index=body.index)
+    code = frame["org_code"].astype(str).str.strip().where(frame["org_code"].notna(), "")
+    name = frame["org_name"].astype(str).str.strip().where(frame["org_name"].notna(), "")
+    is_england = name.str.lower().isin({"england", "total"}) & code.isin({"", "-", "nan"})
+    keep = is_england | ~code.isin({"", "-", "nan"})
+    frame, code, name, is_england = frame[keep], code[keep], name[keep], is_england[keep]
+    if (~is_england).sum() == 0:
+        raise LoadError("the sheet has no provider rows", file=file, sheet=sheet)
+    org = code.where(~is_england, ENGLAND)
+    rows = pd.Series(frame.index.to_numpy() + 1, index=frame.index)
+    headers = raw.iloc[header].tolist()
+    measure_cols = {c: str(headers[j]).strip() for c, j in cols.items() if c not in ("org_code", "org_name")}
+
+    def describe(i, h, cell):
+        idx = frame.index[i]
+        return _CellError(
+            f"A&E workbook '{file}', sheet '{sheet}', row {rows[idx]} ({org[idx]}): '{h}' is '{cell}', "
+            "expected a whole number",
+            file=file,
+            sheet=sheet,
+            row=int(rows[idx]),
+            column=h,
+        )
+
+    numbers = _numbers(frame, measure_cols, describe=describe)
+    numbers["org_code"] = org.to_numpy()
+    numbers["period_start"] = period
+
+    def describe_row(i, text):
+        idx = frame.index[i]
+        return _CellError(
+            f"A&E workbook '{file}', sheet '{sheet}', row {rows[idx]} ({org[idx]}): {text}",
+            file=file,
+            sheet=sheet,
+            row=int(rows[idx]),
+            column="",
+        )
+
+    return LoadResult(
+        tidy=_tidy(numbers, describe_row=describe_row),
+        organisations=_organisations(org, name.where(~is_england, "England")),
+        vintage=_vintage(1, int((~is_england).sum()), raw.attrs.get("digest", "")),
+        layout="A&E monthly workbook (Provider Level Data sheet)",
+    )
+
+
+# ---------------------------------------------------------------------------- NHSRdatasets table
+def _normalise_rda(raw: pd.DataFrame) -> LoadResult:
+    file = raw.attrs.get("file", "ae_attendances.rda")
+    needed = {"period", "org_code", "type", "attendances", "breaches", "admissions"}
+    if not needed <= set(raw.columns):
+        raise LoadError(f"the ae_attendances table lacks {sorted(needed - set(raw.columns))}", file=file)
+    frame = raw.loc[:, sorted(needed)].copy()
+    frame["org_code"] = frame["org_code"].astype(str).str.strip()
+    frame["type"] = frame["type"].astype(str).str.strip().map({"1": "t1", "2": "t2", "other": "oth"})
+    if frame["type"].isna().any():
+        i = int(frame["type"].isna().to_numpy().nonzero()[0][0])
+        raise LoadError(f"type '{raw['type'].iloc[i]}' is not 1, 2 or other", file=file, row=i + 1, column="type")
+    frame["period_start"] = pd.to_datetime(frame["period"]).dt.date
+    wide = frame.pivot_table(
+        index=["period_start", "org_code"],
+        columns="type",
+        values=["attendances", "breaches", "admissions"],
+        aggfunc="sum",
+        min_count=1,
+        observed=True,
+    )
+    prefix = {"attendances": "att", "breaches": "o4", "admissions": "ea"}
+    wide.columns = [f"{prefix[v]}_{t}" for v, t in wide.columns]
+    wide = wide.reset_index()
+    for c in ("att_t1", "att_t2", "att_oth", "o4_t1", "o4_t2", "o4_oth", "ea_t1", "ea_t2", "ea_oth"):
+        if c not in wide.columns:
+            wide[c] = np.nan
+    wide["dta12"] = np.nan  # not in this table
+
+    def describe_row(i, text):
+        r = wide.iloc[i]
+        return LoadError(f"{r.org_code} {r.period_start}: {text}", file=file)
+
+    return LoadResult(
+        tidy=_tidy(wide, describe_row=describe_row),
+        organisations=_organisations(wide["org_code"], wide["org_code"]),
+        vintage=_vintage(0, wide["org_code"].nunique(), raw.attrs.get("digest", "")),
+        derived=True,
+        publication="A&E Attendances and Emergency Admissions, compiled as NHSRdatasets ae_attendances",
+        layout="NHSRdatasets ae_attendances table (R data)",
+    )
+
+
+def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResult:
+    """Tidy A&E rows from whichever layout :func:`read` found (``raw.attrs['kind']``).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        As returned by :func:`read`; ``attrs['kind']`` is ``csv``, ``xls`` or ``rda``
+        (``csv`` when absent).
+    catalogue : Catalogue, optional
+        Unused; part of the loader contract.
+
+    Returns
+    -------
+    LoadResult
+        Five metrics per provider and month; the TOTAL row as England (E92000001).
+
+    Raises
+    ------
+    LoadError
+        Wrong columns, text in a numeric column, over-4-hour counts above attendances, no
+        provider rows, a period that cannot be read.
+    """
+    kind = raw.attrs.get("kind", "csv")
+    if kind == "xls":
+        return _normalise_xls(raw)
+    if kind == "rda":
+        return _normalise_rda(raw)
+    return _normalise_csv(raw)
