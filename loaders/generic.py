@@ -85,7 +85,7 @@ def normalise(
 
     records = []
     sources: set[str] = set()
-    demo_flags: set[bool] = set()
+    demo_flags: list[bool] = []
     for index, row in enumerate(raw.to_dict("records")):
         line = index + 2  # the header is row 1 in a spreadsheet
         metric_id = str(row["metric_id"]).strip()
@@ -122,7 +122,7 @@ def normalise(
         flag = str(row.get("demo", "")).strip().lower()
         if flag not in _TRUE | _FALSE:
             raise LoadError(f"'{row['demo']}' is not yes or no", file=file, row=line, column="demo")
-        demo_flags.add(flag in _TRUE)
+        demo_flags.append(flag in _TRUE)
         if str(row.get("source", "")).strip():
             sources.add(str(row["source"]).strip())
         records.append(
@@ -136,20 +136,30 @@ def normalise(
                 "value": value,
             }
         )
-    if len(demo_flags) > 1:
+    if len(set(demo_flags)) > 1:
+        differs = demo_flags.index(not demo_flags[0])
+        first, this = ("marked demo", "not") if demo_flags[0] else ("not marked demo", "marked demo")
         raise LoadError(
-            "some rows are marked demo and some are not: a file is either demonstration data or real",
+            f"row 2 is {first} but this row is {this}: a file is either demonstration data or real",
             file=file,
+            row=differs + 2,
             column="demo",
         )
     tidy = pd.DataFrame.from_records(records)
-    duplicated = tidy.duplicated(["metric_id", "org_code", "period_start"], keep=False)
-    if duplicated.any():
-        first = int(duplicated.to_numpy().nonzero()[0][1]) + 2
-        raise LoadError("the same metric, organisation and period appears twice", file=file, row=first)
+    key = ["metric_id", "org_code", "period_start"]
+    repeated = tidy.duplicated(key, keep="first")
+    if repeated.any():
+        index = int(repeated.to_numpy().nonzero()[0][0])
+        earlier = int((tidy[key] == tidy.loc[index, key]).all(axis=1).to_numpy().nonzero()[0][0])
+        raise LoadError(
+            f"repeats row {earlier + 2} (the same metric, organisation and period)",
+            file=file,
+            row=index + 2,
+            column="period",
+        )
     publication = None
     if len(sources) == 1:
         publication = sources.pop()
     elif sources:
         publication = "Several documents: " + "; ".join(sorted(sources))
-    return LoadResult(tidy=tidy, is_demo=demo_flags == {True}, publication=publication)
+    return LoadResult(tidy=tidy, is_demo=set(demo_flags) == {True}, publication=publication)
