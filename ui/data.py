@@ -118,3 +118,15 @@ def shows_demo(source_ids) -> bool:
         if any(int(i) in demo for i in ids if pd.notna(i)):
             return True
     return False
+
+
+@st.cache_data(show_spinner=False)
+def _latest_month(token: str):
+    latest = store.latest_periods(engine())
+    monthly = latest[latest["metric_id"].map(lambda m: catalogue().metric_by_id.get(m) is not None)]
+    return monthly["latest_period"].max() if len(monthly) else None
+
+
+def latest_period():
+    """The newest period loaded for any metric (anchors the default meeting date)."""
+    return _latest_month(version())

@@ -85,3 +85,16 @@ def current_filters() -> dict[str, str]:
             value = st.session_state[key]
             out[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
     return out
+
+
+def selected_area() -> str:
+    return st.session_state.get("area") or "llr"
+
+
+def selected_meeting() -> dt.date:
+    value = st.session_state.get("meeting")
+    return value if isinstance(value, dt.date) else default_meeting_date(None)
+
+
+def selected_start_year() -> int:
+    return int(st.session_state.get("from") or 2016)

@@ -1,0 +1,54 @@
+"""LLR health-system performance dashboard: the router.
+
+Run with ``streamlit run app.py``. On first run the embedded SQLite database is built from the
+demonstration data in data/demo/; set DATABASE_URL to use another database.
+"""
+
+import streamlit as st
+
+from ui import data, filters
+
+st.set_page_config(
+    page_title="LLR health-system performance",
+    page_icon=":material/monitor_heart:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+cat = data.catalogue()
+
+pages = {
+    "For the meeting": [
+        st.Page("pages/meeting_brief.py", title="Meeting brief", icon=":material/summarize:", default=True),
+        st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
+    ],
+    "Topics": [
+        st.Page(
+            "pages/urgent_care.py",
+            title="Urgent and emergency care",
+            icon=":material/emergency:",
+            url_path="urgent-care",
+        ),
+        st.Page("pages/beds.py", title="Beds", icon=":material/bed:", url_path="beds"),
+        st.Page("pages/discharge.py", title="Discharge and delays", icon=":material/logout:", url_path="discharge"),
+        st.Page("pages/bcf.py", title="Better Care Fund", icon=":material/handshake:", url_path="better-care-fund"),
+        st.Page("pages/home_first.py", title="Home First", icon=":material/home_health:", url_path="home-first"),
+    ],
+    "Explore": [
+        st.Page("pages/indicator.py", title="Indicator detail", icon=":material/show_chart:", url_path="indicator"),
+        st.Page("pages/compare.py", title="Compare areas", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/data.py", title="Data and sources", icon=":material/database:", url_path="data"),
+    ],
+}
+page = st.navigation(pages)
+
+st.sidebar.title("LLR health system")
+filters.area(cat)
+filters.meeting_date(filters.default_meeting_date(data.latest_period()))
+filters.start_year()
+st.sidebar.caption(
+    "Official statistics from NHS England, NHS Digital and ONS, under the Open Government Licence v3.0. "
+    "Figures reported to LLR committees are shown as reported."
+)
+
+page.run()

@@ -1,0 +1,42 @@
+"""Plain-English glossary of the terms the dashboard uses (shown on the Data page)."""
+
+from metrics.spc import ICON_DESCRIPTIONS
+
+GLOSSARY: dict[str, str] = {
+    "A&E type 1": "A major emergency department: consultant-led, 24 hours, with full resuscitation facilities.",
+    "A&E type 2": "A single-specialty emergency department, such as an eye casualty.",
+    "A&E type 3 and 4 (other)": "Urgent treatment centres, minor injury units and walk-in centres.",
+    "4-hour standard": "The share of people who leave A&E (admitted, transferred or discharged) within 4 hours of "
+    "arriving. The NHS Constitution standard is 95%; interim targets were 76% (March 2024) and 78% (2025/26).",
+    "12-hour wait from decision to admit": "A patient who waited more than 12 hours in A&E between the decision to "
+    "admit them and actually being admitted to a ward.",
+    "G&A beds": "General and acute hospital beds: all beds except maternity, mental illness and learning disability.",
+    "Bed occupancy": "The share of open beds that are occupied. Above about 92% it becomes hard to admit patients "
+    "promptly.",
+    "Delayed transfer of care (DToC)": "A patient ready to leave hospital who is still occupying a bed. Counted as "
+    "delayed days each month until February 2020, by the organisation responsible (NHS, social care or both) and "
+    "the reason.",
+    "No longer meeting the criteria to reside": "Patients who no longer need to be in hospital. The discharge delays "
+    "collections count them from 2022; the figures are not comparable with DToC.",
+    "Reablement": "Short-term help at home (usually up to six weeks) to regain skills and confidence after an illness "
+    "or a hospital stay.",
+    "Home First": "The LLR approach of supporting people at home instead of in hospital: urgent community response "
+    "within 2 hours, and reablement or therapy started within 2 days.",
+    "Urgent community response (2-hour)": "A community team reaching a person in crisis at home within 2 hours of "
+    "referral. The national expectation is at least 70%.",
+    "Better Care Fund (BCF)": "A pooled budget between the NHS and councils for joined-up health and social care, "
+    "monitored by each Health and Wellbeing Board (Leicester, Leicestershire, Rutland) against national metrics.",
+    "ASCOF": "The Adult Social Care Outcomes Framework: national measures of how well adult social care works, "
+    "published each year by council.",
+    "Health and Wellbeing Board": "The council-led board that agrees the Better Care Fund plan for its area.",
+    "ICB": "Integrated Care Board: the NHS body that plans and pays for health services in LLR (from July 2022, "
+    "replacing three clinical commissioning groups).",
+    "Statistical process control (SPC)": "A way of telling real change from ordinary ups and downs. Each chart shows "
+    "the average and process limits; points outside the limits, or long runs on one side, are signals.",
+    "Process limits": "The range within which almost all values fall if nothing has changed (average ± 2.66 × the "
+    "average moving range).",
+    "Demonstration data": "Generated figures that show how the dashboard works. They are labelled on every page where "
+    "they appear and are never real statistics.",
+}
+
+ICON_GLOSSARY = ICON_DESCRIPTIONS

@@ -1,0 +1,34 @@
+"""Better Care Fund: the national BCF metrics for each Health and Wellbeing Board (Leicester,
+Leicestershire, Rutland), with LLR and England for context."""
+
+import streamlit as st
+
+from ui import charts, components, data, filters, sections
+
+cat = data.catalogue()
+start_year = filters.selected_start_year()
+st.title("Better Care Fund")
+st.write(
+    "Each Health and Wellbeing Board (Leicester, Leicestershire and Rutland) agrees a Better Care Fund plan and is "
+    "monitored against national metrics. The metric set changed: 2015-2020 and 2023-2025 are shown separately. "
+    "BCF plans and targets have no national public file: they are loaded through the generic template."
+)
+
+for bcf_set in ("2023-2025", "2015-2020"):
+    st.header(f"BCF metrics {bcf_set}")
+    for metric in [m for m in cat.metrics if bcf_set in m.bcf_sets]:
+        frame, latest = sections.area_comparison(metric, start_year)
+        st.subheader(metric.name)
+        st.caption(metric.description)
+        if frame.empty:
+            st.info("No figures loaded for this metric yet (BCF returns are loaded through the generic template).")
+            continue
+        components.demo_banner(frame["source_ids"] if "source_ids" in frame else [])
+        st.dataframe(latest, hide_index=True)
+        st.plotly_chart(
+            charts.compare_chart(frame, metric),
+            key=f"bcf-{bcf_set}-{metric.id}",
+            config={"displaylogo": False},
+            alt=f"{metric.name} by Health and Wellbeing Board",
+        )
+        components.definition(metric, cat)

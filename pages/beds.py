@@ -1,0 +1,9 @@
+"""Beds: every indicator of the topic for the chosen area."""
+
+from ui.sections import topic_page
+
+topic_page(
+    "beds",
+    "Beds",
+    "How many general and acute hospital beds are open overnight, and how full they are. Occupancy above about 92% makes it hard to admit patients from A&E promptly.",
+)

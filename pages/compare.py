@@ -1,0 +1,43 @@
+"""Compare areas: Leicester, Leicestershire, Rutland, LLR and England side by side, and national ranks."""
+
+import streamlit as st
+
+from ui import charts, components, data, filters, sections
+
+cat = data.catalogue()
+start_year = filters.selected_start_year()
+st.title("Compare areas")
+st.write(
+    "The same indicator for each LLR area and England, and where LLR organisations rank among all English "
+    "organisations of the same kind (rank 1 is best)."
+)
+metric_id = filters.metric(cat)
+metric = cat.metric(metric_id)
+
+frame, latest = sections.area_comparison(metric, start_year)
+components.demo_banner(frame["source_ids"] if "source_ids" in frame else [])
+if frame.empty:
+    st.info(f"No figures for {metric.name} are loaded for any area.")
+else:
+    st.plotly_chart(
+        charts.compare_chart(frame, metric),
+        key="compare-areas",
+        config={"displaylogo": False},
+        alt=f"{metric.name} by area",
+    )
+    st.subheader("Latest figures")
+    st.dataframe(latest, hide_index=True)
+
+st.subheader("Rank among English organisations")
+ranks = sections.national_ranks(metric)
+if ranks.empty:
+    st.info("National figures for other organisations are not loaded for this indicator, so no ranking is possible.")
+else:
+    st.dataframe(ranks, hide_index=True)
+components.downloads(
+    latest if not frame.empty else ranks,
+    f"compare-{metric.id}",
+    components.about_sheet(cat, frame["source_ids"] if "source_ids" in frame else [], f"{metric.name} by area"),
+    key="compare",
+)
+components.definition(metric, cat)

@@ -1,0 +1,62 @@
+"""Data and sources: what is loaded (and from where), a glossary, and uploading new files."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from loaders.ingest import prepare_file, write_prepared
+from metrics.glossary import GLOSSARY, ICON_GLOSSARY
+from ui import components, data, tables
+
+cat = data.catalogue()
+st.title("Data and sources")
+st.write("Every figure on the dashboard comes from one of the files listed here, with its publisher and licence.")
+
+sources = data.sources()
+components.demo_banner(sources["id"].tolist())
+
+st.header("Sources loaded")
+st.dataframe(tables.sources_table(sources), hide_index=True)
+st.header("Latest period for each indicator")
+st.dataframe(tables.coverage_table(data.observations(), cat), hide_index=True)
+
+st.header("Glossary")
+for term, meaning in GLOSSARY.items():
+    st.markdown(f"**{term}.** {meaning}")
+with st.expander("What the SPC icons mean"):
+    for icon, meaning in ICON_GLOSSARY.items():
+        st.markdown(
+            f"**{components.variation_words(icon) if icon in components.VARIATION_LABELS else components.assurance_words(icon)}.** {meaning}"
+        )
+
+st.header("Load new files")
+st.write(
+    "Upload a published NHS England or NHS Digital file (A&E, KH03, DToC, discharge delays, ASCOF, 2-hour urgent "
+    "community response), a Home First extract, or the generic indicator template. The file is checked first; "
+    "nothing is written until you confirm."
+)
+allowed, reason = components.admin_can_change_data()
+if not allowed:
+    st.info(reason)
+else:
+    upload = st.file_uploader(
+        "File to load", type=["csv", "xlsx", "xls", "rda"], max_upload_size=int(cat.settings.max_file_mb)
+    )
+    if upload is not None:
+        folder = Path(tempfile.mkdtemp(prefix="llr-upload-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        prepared = prepare_file(path, data.engine(), cat)
+        st.subheader("Validation report")
+        st.dataframe(tables.validation_table(prepared), hide_index=True)
+        if prepared.outcome.status == "valid":
+            if st.button(f"Load {prepared.outcome.rows} rows into the database", type="primary"):
+                outcome = write_prepared(prepared, data.engine())
+                st.success(
+                    f"Loaded {path.name}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
+                )
+        elif prepared.outcome.status == "unchanged":
+            st.info("This file is already loaded; nothing to do.")
+        else:
+            st.error(prepared.outcome.error)

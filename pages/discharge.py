@@ -1,0 +1,9 @@
+"""Discharge and delays: every indicator of the topic for the chosen area."""
+
+from ui.sections import topic_page
+
+topic_page(
+    "discharge",
+    "Discharge and delays",
+    "How many patients stay in hospital after they are ready to leave. Delayed transfers of care were counted to February 2020; the discharge delays collections since 2022 count patients who no longer meet the criteria to reside, and the two are not comparable.",
+)

@@ -1,0 +1,42 @@
+"""Targets: every indicator against its target for the chosen area, filterable, sortable and exportable."""
+
+import streamlit as st
+
+from metrics.catalogue import TOPICS
+from ui import components, data, filters
+
+cat = data.catalogue()
+area_id = filters.selected_area()
+area = cat.area_by_id[area_id]
+st.title(f"Targets: {area.name}")
+st.write(
+    "Each indicator's latest figure against the target in force for that period: the national standard, "
+    "an interim target, or a local plan. Indicators without a target say so."
+)
+
+brief = data.brief(area_id, filters.selected_meeting())
+if brief.empty:
+    st.info(f"No figures are loaded for {area.name}.")
+    st.stop()
+components.demo_banner(brief["source_ids"])
+
+left, right = st.columns(2)
+statuses = left.multiselect(
+    "Show",
+    ["met", "not_met", "no_target"],
+    default=["met", "not_met", "no_target"],
+    format_func=components.status_words,
+    key="status",
+)
+topics = right.multiselect(
+    "Topics", list(TOPICS), default=[t for t in TOPICS if t != "population"], format_func=TOPICS.get, key="topics"
+)
+table = components.targets_table(brief, statuses, topics)
+st.dataframe(table, hide_index=True)
+st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
+components.downloads(
+    table,
+    f"targets-{area_id}",
+    components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}"),
+    key="targets",
+)

@@ -1,0 +1,304 @@
+"""Small rendering helpers shared by the pages: banners, status badges, downloads, notes."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from metrics import export
+from metrics.catalogue import Catalogue, Metric
+from metrics.spc import ICON_DESCRIPTIONS
+from ui import data
+
+STATUS_BADGES = {
+    # status: (label, material icon, colour) -- the words carry the meaning; colour only repeats it
+    "met": ("Target met", ":material/check_circle:", "green"),
+    "not_met": ("Target not met", ":material/cancel:", "red"),
+    "no_target": ("No target", ":material/remove:", "gray"),
+}
+
+VARIATION_LABELS = {
+    "common_cause": ("Ordinary variation", ":material/horizontal_rule:", "gray"),
+    "improvement_high": ("Improving (higher)", ":material/trending_up:", "blue"),
+    "improvement_low": ("Improving (lower)", ":material/trending_down:", "blue"),
+    "concern_high": ("Concern (higher)", ":material/trending_up:", "orange"),
+    "concern_low": ("Concern (lower)", ":material/trending_down:", "orange"),
+    "neither_high": ("Unusually high", ":material/trending_up:", "violet"),
+    "neither_low": ("Unusually low", ":material/trending_down:", "violet"),
+}
+
+ASSURANCE_LABELS = {
+    "pass": ("Consistently meets target", ":material/verified:", "blue"),
+    "fail": ("Consistently misses target", ":material/error:", "orange"),
+    "hit_and_miss": ("Hit and miss", ":material/swap_vert:", "gray"),
+}
+
+DEMO_TEXT = (
+    "**Demonstration data.** Some figures on this page are generated demonstration data, not real "
+    "statistics. Load the published NHS England files (see the Data page) to see real figures."
+)
+
+
+def demo_banner(source_ids) -> None:
+    """The demonstration-data banner, shown whenever a demo source is on screen."""
+    if data.shows_demo(source_ids):
+        st.warning(DEMO_TEXT, icon=":material/science:")
+
+
+def status_badge(status: str, text: str | None = None) -> None:
+    label, icon, colour = STATUS_BADGES.get(status, STATUS_BADGES["no_target"])
+    st.badge(label, icon=icon, color=colour, help=text or None)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value == ""
+
+
+def variation_badge(icon_name: str | None) -> None:
+    if _blank(icon_name):
+        st.badge(
+            "Too few points for SPC",
+            icon=":material/more_horiz:",
+            color="gray",
+            help="At least 13 points are needed to calculate process limits.",
+        )
+        return
+    label, icon, colour = VARIATION_LABELS[icon_name]
+    st.badge(label, icon=icon, color=colour, help=ICON_DESCRIPTIONS.get(icon_name))
+
+
+def assurance_badge(icon_name: str | None) -> None:
+    if _blank(icon_name):
+        return
+    label, icon, colour = ASSURANCE_LABELS[icon_name]
+    st.badge(label, icon=icon, color=colour, help=ICON_DESCRIPTIONS.get(icon_name))
+
+
+def variation_words(icon_name: str | None) -> str:
+    return VARIATION_LABELS[icon_name][0] if icon_name in VARIATION_LABELS else "Too few points"
+
+
+def assurance_words(icon_name: str | None) -> str:
+    return ASSURANCE_LABELS[icon_name][0] if icon_name in ASSURANCE_LABELS else ""
+
+
+def status_words(status: str) -> str:
+    return STATUS_BADGES.get(status, STATUS_BADGES["no_target"])[0]
+
+
+def downloads(frame: pd.DataFrame, name: str, about: dict[str, str], key: str) -> None:
+    """CSV and XLSX downloads of what is on screen, formulas neutralised, sources attached."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Download CSV",
+        export.to_csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download Excel",
+        export.to_xlsx_bytes(frame, about),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
+
+
+def definition(metric: Metric, cat: Catalogue) -> None:
+    """The metric's definition and source, one click away."""
+    src = cat.sources[metric.source]
+    with st.expander(f"About this indicator: {metric.name}"):
+        st.markdown(f"**What it shows.** {metric.description}")
+        st.markdown(f"**How it is calculated.** {metric.definition}")
+        direction = {
+            "increase": "Higher is better.",
+            "decrease": "Lower is better.",
+            "neutral": "Neither higher nor lower is better in itself.",
+        }[metric.improvement_direction]
+        st.markdown(f"**Which way is better.** {direction}")
+        link = f" ([publication page]({src.url}))" if src.url else ""
+        st.markdown(f"**Source.** {src.publisher}: {src.publication}{link}. Licence: {src.licence}.")
+        for brk in metric.series_breaks:
+            st.markdown(f"**Series break, {brk.date:%B %Y}.** {brk.reason}")
+        for t in metric.targets:
+            until = f" to {t.valid_to:%d %b %Y}" if t.valid_to else ""
+            who = f" ({cat.organisation_by_code[t.org_code].name})" if t.org_code else ""
+            st.markdown(f"**Target ({t.kind}){who}: {t.value:g}** from {t.valid_from:%d %b %Y}{until}. {t.source_text}")
+
+
+def admin_can_change_data() -> tuple[bool, str]:
+    """Uploads change the data, so only an administrator may make them.
+
+    With ``DASHBOARD_ADMIN_PASSWORD`` set, the password is asked for. Without it, uploads are allowed
+    only on the embedded single-user SQLite database, never on a shared server database.
+    """
+    password = os.environ.get("DASHBOARD_ADMIN_PASSWORD")
+    if password:
+        given = st.text_input("Administrator password", type="password", key="admin_password")
+        if given == password:
+            return True, ""
+        return False, "Enter the administrator password to upload files."
+    url = str(data.engine().url)
+    if url.startswith("sqlite"):
+        return True, ""
+    return False, "Uploads are turned off on a shared database: set DASHBOARD_ADMIN_PASSWORD to allow them."
+
+
+def brief_card(row) -> None:
+    """One indicator in the meeting brief: value, numbers, target, SPC icons, sparkline, summary."""
+    left, right = st.columns([2, 3])
+    with left:
+        sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
+        st.metric(
+            f"{row.name} ({row.latest_label})",
+            row.value_text,
+            delta=row.change_text if row.change_text else None,
+            delta_color={"better": "normal", "worse": "inverse"}.get(row.direction, "off")
+            if row.direction in ("better", "worse")
+            else "off",
+            delta_arrow="auto",
+            chart_data=sparkline if len(sparkline) > 1 else None,
+            help=f"Sparkline: the last {len(sparkline)} periods.",
+        )
+        if row.numbers_text:
+            st.caption(row.numbers_text)
+    with right:
+        badges = st.columns(3)
+        with badges[0]:
+            status_badge(row.status, row.status_text)
+        with badges[1]:
+            variation_badge(row.variation)
+        with badges[2]:
+            assurance_badge(row.assurance)
+        st.write(row.summary)
+        if row.currency_text:
+            st.caption(row.currency_text)
+
+
+BRIEF_EXPORT_COLUMNS = {
+    "name": "Indicator",
+    "latest_label": "Latest period",
+    "value_text": "Latest value",
+    "numbers_text": "Numbers",
+    "meeting_value_text": "At the meeting",
+    "change_text": "Change since the meeting",
+    "status_text": "Target",
+    "signal": "Statistical signal",
+    "summary": "Summary",
+    "currency_text": "Data currency",
+}
+
+
+def brief_export_table(brief: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in BRIEF_EXPORT_COLUMNS if c in brief.columns]
+    return brief[cols].rename(columns=BRIEF_EXPORT_COLUMNS)
+
+
+def compact_brief_table(brief: pd.DataFrame) -> pd.DataFrame:
+    """The 'icons only' view: one line per indicator, icons spelled out in words as well."""
+    return pd.DataFrame(
+        {
+            "Indicator": brief["name"],
+            "Latest": brief["value_text"] + " (" + brief["latest_label"] + ")",
+            "Target": [
+                f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in brief["status"]
+            ],
+            "Variation": [variation_words(v) for v in brief["variation"]],
+            "Assurance": [assurance_words(a) for a in brief["assurance"]],
+            "Since the meeting": brief["change_text"],
+        }
+    )
+
+
+def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:
+    """The 'About' sheet of an export: what it is, the sources and licences behind it."""
+    ids = set()
+    for item in source_ids:
+        ids.update(item if isinstance(item, (tuple, list, set, frozenset)) else (item,))
+    frame = data.sources()
+    used = frame[frame["id"].isin([int(i) for i in ids if pd.notna(i)])]
+    about = {"Title": title, "Exported": pd.Timestamp.now().strftime("%d %B %Y %H:%M")}
+    for i, r in enumerate(used.drop_duplicates(["publisher", "publication", "licence"]).itertuples(), 1):
+        demo = " (DEMONSTRATION DATA)" if r.is_demo else ""
+        about[f"Source {i}"] = f"{r.publisher}: {r.publication}{demo}. Licence: {r.licence}."
+    about["Files"] = "; ".join(sorted(used["file_name"].unique()))
+    return about
+
+
+def currency_text(view, metric: Metric) -> str:
+    """Latest period, when the next figures are expected, and whether the collection has stopped."""
+    from metrics.calc import data_currency
+
+    info = data_currency(view.series, metric)
+    return info.get("text") or ""
+
+
+def organisation_picker(metric: Metric, area_id: str) -> list[str]:
+    """Organisations to compare: by default the area's members and England."""
+    cat = data.catalogue()
+    obs = data.observations([metric.id])
+    available = sorted(obs["org_code"].unique())
+    names = data.organisations().set_index("code")["name"]
+    default = [
+        c for c in (*cat.members(metric.id, area_id), cat.area_by_id[area_id].org_code, "E92000001") if c in available
+    ]
+    return st.multiselect(
+        "Organisations",
+        available,
+        default=list(dict.fromkeys(default))[:6],
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        key=f"compare-orgs-{metric.id}",
+    )
+
+
+def source_files(series: pd.DataFrame) -> None:
+    """The files behind the figures on screen (traceability)."""
+    if "source_ids" not in series or series.empty:
+        return
+    ids = {int(i) for t in series["source_ids"] for i in (t if isinstance(t, (tuple, list)) else (t,)) if pd.notna(i)}
+    frame = data.sources()
+    used = frame[frame["id"].isin(ids)]
+    with st.expander(f"Source files behind these figures ({len(used)})"):
+        st.dataframe(
+            used[["file_name", "publisher", "publication", "licence", "periods", "loaded_at", "is_demo"]].rename(
+                columns={
+                    "file_name": "File",
+                    "publisher": "Publisher",
+                    "publication": "Publication",
+                    "licence": "Licence",
+                    "periods": "Periods",
+                    "loaded_at": "Loaded",
+                    "is_demo": "Demo",
+                }
+            ),
+            hide_index=True,
+        )
+
+
+def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -> pd.DataFrame:
+    """The Targets page table: status in words (with a symbol), never colour alone."""
+    from metrics.catalogue import TOPICS
+
+    rows = brief[brief["status"].isin(statuses) & brief["topic"].isin(topics)]
+    return pd.DataFrame(
+        {
+            "Indicator": rows["name"],
+            "Topic": rows["topic"].map(TOPICS),
+            "Latest period": rows["latest_label"],
+            "Latest value": rows["value_text"],
+            "Target": rows["target"],
+            "Kind of target": rows["target_kind"].fillna(""),
+            "Status": [
+                f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in rows["status"]
+            ],
+            "In words": rows["status_text"],
+            "Assurance": [assurance_words(a) for a in rows["assurance"]],
+        }
+    )

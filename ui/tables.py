@@ -1,0 +1,80 @@
+"""Tables for display: rename and format store frames for readers (no arithmetic on figures)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from loaders.ingest import PreparedFile
+from metrics.catalogue import Catalogue
+from metrics.periods import period_label
+
+
+def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
+    if sources.empty:
+        return pd.DataFrame(
+            columns=["File", "Publisher", "Publication", "Licence", "Periods", "Rows", "Loaded", "Kind"]
+        )
+    return pd.DataFrame(
+        {
+            "File": sources["file_name"],
+            "Publisher": sources["publisher"],
+            "Publication": sources["publication"],
+            "Licence": sources["licence"],
+            "Periods": sources["periods"],
+            "Rows": sources["rows"],
+            "Loaded": sources["loaded_at"].dt.strftime("%d %b %Y %H:%M"),
+            "Kind": [
+                "Demonstration data" if d else ("Derived (third-party compilation)" if v else "Published")
+                for d, v in zip(sources["is_demo"].astype(bool), sources["derived"].astype(bool), strict=True)
+            ],
+        }
+    )
+
+
+def coverage_table(obs: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    if obs.empty:
+        return pd.DataFrame(columns=["Indicator", "Topic", "From", "To", "Organisations"])
+    grouped = obs.groupby("metric_id").agg(
+        first=("period_start", "min"),
+        last=("period_start", "max"),
+        orgs=("org_code", "nunique"),
+        period_type=("period_type", "first"),
+    )
+    rows = []
+    for metric_id, r in grouped.iterrows():
+        m = cat.metric_by_id.get(metric_id)
+        if m is None:
+            continue
+        rows.append(
+            {
+                "Indicator": m.name,
+                "Topic": m.topic_name,
+                "From": period_label(r["first"].date(), r["period_type"]),
+                "To": period_label(r["last"].date(), r["period_type"]),
+                "Organisations": int(r["orgs"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def validation_table(prepared: PreparedFile) -> pd.DataFrame:
+    o = prepared.outcome
+    rows = [
+        ("File", o.path.name),
+        ("Recognised as", f"{o.loader} {('(' + o.layout + ')') if o.layout else ''}".strip() or "not recognised"),
+        (
+            "Result",
+            {
+                "valid": "Valid: ready to load",
+                "unchanged": "Already loaded",
+                "error": "Rejected",
+                "unrecognised": "Not recognised",
+            }.get(o.status, o.status),
+        ),
+        ("Rows", str(o.rows)),
+        ("Periods", f"{o.periods[0]:%d %b %Y} to {o.periods[1]:%d %b %Y}" if o.periods else ""),
+    ]
+    rows += [("Warning", w) for w in o.warnings]
+    if o.error:
+        rows.append(("Problem", o.error))
+    return pd.DataFrame(rows, columns=["Check", "Result"])
