@@ -283,11 +283,11 @@ def organisation_brief(
         ``org_code`` + ``BRIEF_COLUMNS``, sorted by metric (catalogue order) and organisation.
     """
     ids = _metric_ids(catalogue, metric_ids)
-    rows = obs[obs["metric_id"].isin(ids)]
-    series = rows.assign(key=rows["org_code"], target_org=rows["org_code"])
-    brief = _brief(series, catalogue, meeting_date, today)
+    brief = _brief(obs, catalogue, meeting_date, today, key="org_code", target_org="org_code", metric_ids=ids)
     brief = brief.rename(columns={"key": "org_code"})
-    return brief[["org_code", *BRIEF_COLUMNS]]
+    rank = brief["metric_id"].map({mid: i for i, mid in enumerate(ids)}).to_numpy()
+    order = np.lexsort((brief["org_code"].to_numpy(dtype=object).astype(str), rank))
+    return brief.iloc[order][["org_code", *BRIEF_COLUMNS]].reset_index(drop=True)
 
 
 def _metric_ids(catalogue: Catalogue, metric_ids) -> list[str]:
@@ -332,30 +332,47 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
     return pd.concat([brief, pd.DataFrame(extra)], ignore_index=True) if len(brief) else pd.DataFrame(extra)
 
 
-def _brief(series: pd.DataFrame | None, catalogue: Catalogue, meeting_date, today) -> pd.DataFrame:
-    """The brief for every (metric_id, key) series in a long frame, vectorised across series.
+def _brief(
+    series: pd.DataFrame | None,
+    catalogue: Catalogue,
+    meeting_date,
+    today,
+    key: str = "key",
+    target_org: str = "target_org",
+    metric_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The brief for every (metric_id, ``key``) series in a long frame, vectorised across series.
 
-    ``series`` has metric_id, key, target_org, period_start, period_type, numerator,
-    denominator, value and ``source_ids`` (tuples) or ``source_id``.
+    ``series`` has metric_id, the ``key`` and ``target_org`` columns (the code whose targets
+    apply), period_start, period_type, numerator, denominator, value and ``source_ids``
+    (tuples) or ``source_id``. String columns are factorised once and only the latest row of
+    each series is looked at in Python.
     """
     today = today or dt.date.today()
     meeting = pd.Timestamp(meeting_date)
     if series is None or series.empty:
         return pd.DataFrame(columns=["key", *BRIEF_COLUMNS])
-    metrics = {mid: catalogue.metric(mid) for mid in series["metric_id"].unique() if mid in catalogue.metric_by_id}
-    frequency = series["metric_id"].map({mid: m.frequency for mid, m in metrics.items()})
+    mcode, muniq = pd.factorize(series["metric_id"])
+    muniq = np.asarray(muniq, dtype=object)
+    allowed = set(catalogue.metric_by_id if metric_ids is None else metric_ids)
+    metrics = {mid: catalogue.metric(mid) for mid in muniq if mid in allowed and mid in catalogue.metric_by_id}
+    pcode, puniq = pd.factorize(series["period_type"])
+    ptype_code = {p: i for i, p in enumerate(puniq)}
     # One period type per series: the metric's frequency (a stray yearly total beside a monthly
-    # series would otherwise break the run of points).
-    s = series[series["value"].notna() & (series["period_type"] == frequency)]
-    if s.empty:
+    # series would otherwise break the run of points). Unknown metrics match nothing (-2).
+    wanted = np.array([ptype_code.get(metrics[m].frequency, -2) if m in metrics else -2 for m in muniq])
+    keep = (pcode == wanted[mcode]) & series["value"].notna().to_numpy()
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
         return pd.DataFrame(columns=["key", *BRIEF_COLUMNS])
-
-    mcode, muniq = pd.factorize(s["metric_id"])
-    kcode, kuniq = pd.factorize(s["key"])
-    ps = s["period_start"].to_numpy(dtype="datetime64[ns]").view("int64")
+    kcode, kuniq = pd.factorize(series[key])
+    kuniq = np.asarray(kuniq, dtype=object)
+    ps_all = series["period_start"].to_numpy(dtype="datetime64[ns]").view("int64")
+    mcode, kcode, ps = mcode[rows], kcode[rows], ps_all[rows]
     order = np.lexsort((ps, kcode, mcode))
     mcode, kcode, ps = mcode[order], kcode[order], ps[order]
-    values = s["value"].to_numpy(dtype=float)[order]
+    order = rows[order]  # positions in ``series``
+    values = series["value"].to_numpy(dtype=float)[order]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (mcode[1:] != mcode[:-1]) | (kcode[1:] != kcode[:-1])
     # A period stored twice in one series (should not happen: the store is unique on it) keeps the last.
@@ -377,11 +394,11 @@ def _brief(series: pd.DataFrame | None, catalogue: Catalogue, meeting_date, toda
     g_key = kuniq[kcode[starts]]
     last = ends - 1
     take = order[last]
-    period_type = s["period_type"].to_numpy(dtype=object)[take]
-    target_org = s["target_org"].to_numpy(dtype=object)[take]
+    period_type = np.asarray(puniq, dtype=object)[pcode[take]]
+    target_org = series[target_org].take(take).to_numpy(dtype=object)
     latest_ps = ps[last]
-    num = s["numerator"].to_numpy(dtype=float)[take]
-    den = s["denominator"].to_numpy(dtype=float)[take]
+    num = series["numerator"].to_numpy(dtype=float)[take]
+    den = series["denominator"].to_numpy(dtype=float)[take]
     latest = values[last]
 
     # Figure at the meeting: within a series the periods are sorted, so those on or before the
@@ -421,7 +438,7 @@ def _brief(series: pd.DataFrame | None, catalogue: Catalogue, meeting_date, toda
         mask = direction == d
         status[mask] = status_array(latest[mask], target[mask], d)
 
-    source = _latest_sources(s, take)
+    source = _latest_sources(series, take)
     texts = _texts(
         metrics, g_metric, latest, num, den, latest_ps, period_type, meeting_value, meeting_ps, has_meeting,
         meeting, target, status, spc["variation"], today,
@@ -476,7 +493,7 @@ def _brief(series: pd.DataFrame | None, catalogue: Catalogue, meeting_date, toda
 
 def _latest_sources(s: pd.DataFrame, take: np.ndarray) -> list[tuple]:
     if "source_ids" in s:
-        return [tuple(x) if isinstance(x, tuple | list) else () for x in s["source_ids"].to_numpy(dtype=object)[take]]
+        return [tuple(x) if isinstance(x, tuple | list) else () for x in s["source_ids"].take(take)]
     if "source_id" in s:
         ids = s["source_id"].to_numpy(dtype=float)[take]
         return [() if math.isnan(x) else (int(x),) for x in ids]
@@ -511,6 +528,10 @@ def _texts(
         return labels[key]
 
     meeting_month = f"{meeting:%B %Y}"
+    # Python floats and ints: round() and formatting on numpy scalars are several times slower.
+    latest, num, den, target = latest.tolist(), num.tolist(), den.tolist(), target.tolist()
+    meeting_value, latest_ps, meeting_ps = meeting_value.tolist(), latest_ps.tolist(), meeting_ps.tolist()
+    has_meeting, status, variation = has_meeting.tolist(), list(status), list(variation)
     out: dict[str, list] = {
         k: []
         for k in (
