@@ -119,6 +119,27 @@ def _csv_column_map() -> dict[str, str]:
 
 
 CSV_COLUMNS = _csv_column_map()
+#: How the current (22-column) CSV spells each measure, for messages.
+PUBLISHED = {
+    "period": "Period",
+    "org_code": "Org Code",
+    "att_t1": "A&E attendances Type 1",
+    "att_t2": "A&E attendances Type 2",
+    "att_oth": "A&E attendances Other A&E Department",
+    "att_b_t1": "A&E attendances Booked Appointments Type 1",
+    "att_b_t2": "A&E attendances Booked Appointments Type 2",
+    "att_b_oth": "A&E attendances Booked Appointments Other Department",
+    "o4_t1": "Attendances over 4hrs Type 1",
+    "o4_t2": "Attendances over 4hrs Type 2",
+    "o4_oth": "Attendances over 4hrs Other Department",
+    "o4_b_t1": "Attendances over 4hrs Booked Appointments Type 1",
+    "o4_b_t2": "Attendances over 4hrs Booked Appointments Type 2",
+    "o4_b_oth": "Attendances over 4hrs Booked Appointments Other Department",
+    "dta12": "Patients who have waited 12+ hrs from DTA to admission",
+    "ea_t1": "Emergency admissions via A&E - Type 1",
+    "ea_t2": "Emergency admissions via A&E - Type 2",
+    "ea_oth": "Emergency admissions via A&E - Other A&E department",
+}
 _ID_COLUMNS = {"period": "period", "org code": "org_code", "parent org": "parent_org", "org name": "org_name"}
 
 _MONTHS = {
@@ -354,10 +375,9 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
     if booked and len(booked) != len(BOOKED):
         missing += [c for c in BOOKED if c not in frame.columns]
     if missing or unknown:
-        wanted = {v: k for k, v in {**_ID_COLUMNS, **CSV_COLUMNS}.items()}
         parts = []
         if missing:
-            parts.append("it has no " + ", ".join(f"'{wanted[c]}'" for c in missing) + " column")
+            parts.append("it has no " + ", ".join(f"'{PUBLISHED[c]}'" for c in missing) + " column")
         if unknown:
             parts.append("unexpected column(s) " + ", ".join(f"'{c}'" for c in unknown))
         raise LoadError(
