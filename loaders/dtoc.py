@@ -36,6 +36,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from loaders.base import LoadError, LoadResult, Peek, empty_tidy
@@ -123,14 +124,32 @@ def map_council_codes(codes: pd.Series, period) -> pd.Series:
     A CASSR code with no ONS code in the table (people resident in Wales, Scotland, outside GB)
     maps to itself.
     """
+    return codes.map(_lookup(period))
+
+
+@lru_cache(maxsize=256)
+def _lookup(period) -> dict[str, str]:
+    """CASSR -> ONS code at ``period`` (undated entries, then the dated ones valid at ``period``)."""
+    undated, dated = _split_table()
+    lookup = dict(undated)
+    for code, ons, valid_from, valid_to in dated:
+        if (valid_from is None or valid_from <= period) and (valid_to is None or valid_to >= period):
+            lookup[code] = ons
+    return lookup
+
+
+@lru_cache(maxsize=1)
+def _split_table() -> tuple[dict[str, str], list[tuple]]:
     table = council_codes()
-    valid = table[
-        (table["valid_from"].isna() | (table["valid_from"] <= period))
-        & (table["valid_to"].isna() | (table["valid_to"] >= period))
+    target = table["ons_code"].where(table["ons_code"] != "", table["cassr_code"])
+    has_dates = table["valid_from"].notna() | table["valid_to"].notna()
+    undated = dict(zip(table.loc[~has_dates, "cassr_code"], target[~has_dates], strict=True))
+    dated = [
+        (c, o, None if pd.isna(f) else f, None if pd.isna(t) else t)
+        for c, o, f, t in zip(table.loc[has_dates, "cassr_code"], target[has_dates],
+                              table.loc[has_dates, "valid_from"], table.loc[has_dates, "valid_to"], strict=True)
     ]
-    lookup = dict(zip(valid["cassr_code"], valid["ons_code"].where(valid["ons_code"] != "", valid["cassr_code"]),
-                      strict=True))
-    return codes.map(lookup)
+    return undated, dated
 
 
 def _parse_sheet(frame: pd.DataFrame, sheet: str, file: str) -> dict:
@@ -257,17 +276,21 @@ def normalise(raw: dict, catalogue: Catalogue) -> LoadResult:
     for key, (sheet, p) in parsed.items():
         codes = _org_codes(p, period, unmapped)
         organisations.append(pd.DataFrame({"code": codes, "name": p["names"]}))
-        for label, column in zip(p["labels"], p["values"].columns, strict=True):
-            metric = _metric_for(key, label, sheet, file, p["header"])
-            if metric is None:
-                continue
-            frames.append(pd.DataFrame({"metric_id": metric, "org_code": codes, "value": p["values"][column]}))
-            if metric == "dtoc_days":
-                days = calendar.monthrange(period.year, period.month)[1]
-                days_total = p["values"][column]
-                frames.append(pd.DataFrame({"metric_id": "dtoc_beds_per_day", "org_code": codes,
-                                            "numerator": days_total, "denominator": float(days),
-                                            "value": days_total / days}))
+        metrics = [_metric_for(key, label, sheet, file, p["header"]) for label in p["labels"]]
+        keep = [i for i, m in enumerate(metrics) if m is not None]
+        values = p["values"].to_numpy(dtype=float)[:, keep]
+        # One long frame per sheet, built with numpy (row-major: each council's metrics together).
+        frames.append(pd.DataFrame({
+            "metric_id": np.tile(np.array([metrics[i] for i in keep], dtype=object), len(codes)),
+            "org_code": np.repeat(codes.to_numpy(dtype=object), len(keep)),
+            "value": values.ravel(),
+        }))
+        if "dtoc_days" in metrics:
+            days = calendar.monthrange(period.year, period.month)[1]
+            days_total = p["values"].iloc[:, metrics.index("dtoc_days")].to_numpy(dtype=float)
+            frames.append(pd.DataFrame({"metric_id": "dtoc_beds_per_day", "org_code": codes.to_numpy(dtype=object),
+                                        "numerator": days_total, "denominator": float(days),
+                                        "value": days_total / days}))
     if unmapped:
         warnings.append(
             f"council code(s) {', '.join(sorted(unmapped))} are not in loaders/reference/council_codes.csv; "
