@@ -1,0 +1,412 @@
+"""Tests for metrics.calc: roll-ups, area series, rates, change, data currency, reconciliation."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.calc import (
+    SERIES_COLUMNS,
+    area_series,
+    change,
+    change_on_year,
+    change_words,
+    data_currency,
+    expected_publication,
+    financial_year_start,
+    format_value,
+    org_series,
+    rate_per_100k,
+    reconcile_reported,
+    rollup,
+)
+
+NAN = float("nan")
+
+
+def obs_frame(rows) -> pd.DataFrame:
+    """Observations from (metric_id, org_code, period, numerator, denominator, value[, source_id]) tuples."""
+    records = []
+    for i, row in enumerate(rows):
+        metric_id, org, period, num, den, value, *rest = row
+        records.append(
+            {
+                "metric_id": metric_id,
+                "org_code": org,
+                "period_start": pd.Timestamp(period),
+                "period_type": rest[1] if len(rest) > 1 else "month",
+                "numerator": num,
+                "denominator": den,
+                "value": value,
+                "source_id": rest[0] if rest else i + 1,
+            }
+        )
+    frame = pd.DataFrame(records)
+    for col in ("numerator", "denominator", "value"):
+        frame[col] = frame[col].astype(float)
+    return frame
+
+
+class TestRollup:
+    def test_ratio_of_sums_is_not_the_mean_of_ratios(self, catalogue):
+        # A big department at 70% and a small UTC at 100%: the area is 7,100 / 10,100 = 70.3%,
+        # not the 85% a mean of the two percentages would give.
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2024-01-01", 7000, 10000, 70.0),
+                ("ae_4hr_all", "NNJ07", "2024-01-01", 100, 100, 100.0),
+            ]
+        )
+        out = rollup(obs, catalogue.metric("ae_4hr_all"), catalogue.members("ae_4hr_all", "llr"))
+        row = out.iloc[0]
+        assert (row["numerator"], row["denominator"]) == (7100, 10100)
+        assert row["value"] == pytest.approx(100 * 7100 / 10100)
+        assert row["value"] != pytest.approx(85.0)
+        assert (row["members_reporting"], row["members_expected"]) == (2, 8)
+        assert row["source_ids"] == (1, 2)
+
+    def test_member_missing_a_month_counts_fewer_members(self, catalogue):
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2024-01-01", 700, 1000, 70.0),
+                ("ae_4hr_all", "NNJ07", "2024-01-01", 90, 100, 90.0),
+                ("ae_4hr_all", "RWE", "2024-02-01", 750, 1000, 75.0),
+            ]
+        )
+        out = rollup(obs, catalogue.metric("ae_4hr_all"), catalogue.members("ae_4hr_all", "llr"))
+        assert out["period_start"].dt.month.tolist() == [1, 2]
+        assert out["members_reporting"].tolist() == [2, 1]
+        assert out["value"].tolist() == pytest.approx([100 * 790 / 1100, 75.0])
+
+    def test_ratio_of_sums_ignores_a_member_without_counts(self, catalogue):
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2024-01-01", 700, 1000, 70.0),
+                ("ae_4hr_all", "NNJ07", "2024-01-01", NAN, NAN, 99.0),
+            ]
+        )
+        out = rollup(obs, catalogue.metric("ae_4hr_all"), catalogue.members("ae_4hr_all", "llr"))
+        assert out["value"].tolist() == [70.0]
+        assert out["members_reporting"].tolist() == [1]
+
+    def test_sum_adds_values(self, catalogue):
+        obs = obs_frame(
+            [
+                ("dtoc_days", "E06000016", "2019-01-01", NAN, NAN, 1000),
+                ("dtoc_days", "E10000018", "2019-01-01", NAN, NAN, 2000),
+                ("dtoc_days", "E06000017", "2019-01-01", NAN, NAN, 150),
+                ("dtoc_days", "E92000001", "2019-01-01", NAN, NAN, 150000),  # not a member
+            ]
+        )
+        out = rollup(obs, catalogue.metric("dtoc_days"), catalogue.members("dtoc_days", "llr"))
+        assert out["value"].tolist() == [3150]
+        assert math.isnan(out["numerator"][0])
+        assert (out["members_reporting"][0], out["members_expected"][0]) == (3, 3)
+
+    @pytest.mark.parametrize(
+        "members, expected_rows",
+        [
+            (("E06000017",), 1),  # one member: its own rows
+            (("E06000017", "E06000016"), 0),  # two members and no roll-up rule: nothing
+        ],
+    )
+    def test_none_only_with_exactly_one_member(self, catalogue, members, expected_rows):
+        obs = obs_frame(
+            [
+                ("ambulance_red1", "E06000017", "2016-09-01", NAN, NAN, 67.7),
+                ("ambulance_red1", "E06000016", "2016-09-01", NAN, NAN, 60.0),
+            ]
+        )
+        out = rollup(obs, catalogue.metric("ambulance_red1"), members)
+        assert len(out) == expected_rows
+        assert list(out.columns) == [
+            "period_start",
+            "period_type",
+            "numerator",
+            "denominator",
+            "value",
+            "members_reporting",
+            "members_expected",
+            "source_ids",
+        ]
+
+    def test_rate_per_100k_ratio_of_sums(self, catalogue):
+        obs = obs_frame(
+            [
+                ("dtoc_days_per_100k", "E06000016", "2019-01-01", 500, 250000, 200.0),
+                ("dtoc_days_per_100k", "E06000017", "2019-01-01", 30, 30000, 100.0),
+            ]
+        )
+        out = rollup(obs, catalogue.metric("dtoc_days_per_100k"), catalogue.members("dtoc_days_per_100k", "llr"))
+        assert out["value"][0] == pytest.approx(1e5 * 530 / 280000)
+
+    def test_no_member_rows_gives_empty_frame_with_columns(self, catalogue):
+        obs = obs_frame([("ae_4hr_all", "XYZ", "2024-01-01", 1, 2, 50)])
+        out = rollup(obs, catalogue.metric("ae_4hr_all"), ["RWE"])
+        assert out.empty and "members_reporting" in out
+
+
+class TestAreaSeries:
+    def test_rollup_where_members_report_and_direct_rows_elsewhere(self, catalogue):
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2016-09-01", 7990, 10000, 79.9, 11),
+                ("ae_4hr_all", "LLR", "2016-09-01", NAN, NAN, 79.48, 20),  # reported to committee
+                ("ae_4hr_all", "LLR", "2016-08-01", NAN, NAN, 80.5, 21),  # only reported
+            ]
+        )
+        out = area_series(obs, catalogue, "ae_4hr_all", "llr")
+        assert list(out.columns) == SERIES_COLUMNS
+        assert out["period_start"].dt.month.tolist() == [8, 9]
+        assert out["basis"].tolist() == ["direct", "rollup"]
+        assert out["value"].tolist() == pytest.approx([80.5, 79.9])
+        assert out["source_ids"].tolist() == [(21,), (11,)]
+        assert out["members_reporting"].tolist() == [0, 1]
+
+    def test_england_is_its_own_rows(self, catalogue):
+        obs = obs_frame([("ae_4hr_all", "E92000001", "2024-01-01", 70, 100, 70.0)])
+        out = area_series(obs, catalogue, "ae_4hr_all", "england")
+        assert out["basis"].tolist() == ["direct"]
+        assert out["value"].tolist() == [70.0]
+
+    def test_no_data_is_empty(self, catalogue):
+        obs = obs_frame([("ae_4hr_all", "RWE", "2024-01-01", 70, 100, 70.0)])
+        assert area_series(obs, catalogue, "ae_4hr_all", "rutland").empty
+
+
+class TestOrgSeries:
+    def test_one_organisation_like_an_area(self):
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2024-02-01", 75, 100, 75.0, 3),
+                ("ae_4hr_all", "RWE", "2024-01-01", 70, 100, 70.0, 2),
+                ("ae_4hr_all", "RT5", "2024-01-01", 10, 100, 10.0, 1),
+            ]
+        )
+        out = org_series(obs, "ae_4hr_all", "RWE")
+        assert list(out.columns) == SERIES_COLUMNS
+        assert out["value"].tolist() == [70.0, 75.0]
+        assert out["source_ids"].tolist() == [(2,), (3,)]
+
+
+class TestRatePer100k:
+    def test_monthly_count_uses_the_financial_year_population(self):
+        counts = pd.DataFrame(
+            {
+                "period_start": pd.to_datetime(["2019-03-01", "2019-04-01", "2020-02-01"]),
+                "period_type": "month",
+                "value": [100.0, 120.0, 90.0],
+            }
+        )
+        population = pd.DataFrame(
+            {"period_start": pd.to_datetime(["2018-04-01", "2019-04-01"]), "value": [200_000.0, 240_000.0]}
+        )
+        out = rate_per_100k(counts, population)
+        # March 2019 is in 2018/19; April 2019 and February 2020 are in 2019/20.
+        assert out["denominator"].tolist() == [200_000, 240_000, 240_000]
+        assert out["value"].tolist() == pytest.approx([50.0, 50.0, 37.5])
+        assert out["numerator"].tolist() == [100, 120, 90]
+
+    def test_latest_earlier_estimate_when_the_year_is_not_loaded(self):
+        counts = pd.DataFrame({"period_start": pd.to_datetime(["2021-06-01"]), "value": [10.0]})
+        population = pd.DataFrame({"period_start": pd.to_datetime(["2019-04-01"]), "value": [100_000.0]})
+        out = rate_per_100k(counts, population)
+        assert out["value"].tolist() == [10.0]
+        assert out["population_year"].tolist() == [pd.Timestamp("2019-04-01")]
+
+    def test_by_organisation(self):
+        counts = pd.DataFrame(
+            {"org_code": ["A", "B"], "period_start": pd.to_datetime(["2019-05-01"] * 2), "value": [10.0, 10.0]}
+        )
+        population = pd.DataFrame(
+            {"org_code": ["A", "B"], "period_start": pd.to_datetime(["2019-04-01"] * 2), "value": [1e5, 2e5]}
+        )
+        assert rate_per_100k(counts, population)["value"].tolist() == [10.0, 5.0]
+
+    def test_financial_year_start(self):
+        days = pd.Series(pd.to_datetime(["2024-03-31", "2024-04-01", "2025-01-01"]))
+        assert financial_year_start(days).dt.strftime("%Y-%m-%d").tolist() == ["2023-04-01", "2024-04-01", "2024-04-01"]
+
+
+def series(values, start="2023-01-01", period_type="month"):
+    freq = {"month": "MS", "quarter": "QS-JAN", "year": "YS-APR"}[period_type]
+    return pd.DataFrame(
+        {
+            "period_start": pd.date_range(start, periods=len(values), freq=freq),
+            "period_type": period_type,
+            "value": values,
+        }
+    )
+
+
+class TestChange:
+    def test_previous_month_in_percentage_points(self):
+        out = change(series([60.0, 62.1, 61.0]), unit="percent")
+        assert out["change"].tolist()[1:] == pytest.approx([2.1, -1.1])
+        assert out["change_pct"].isna().all()  # percentages change in points, not per cent
+
+    def test_counts_get_a_relative_change(self):
+        out = change(series([1000.0, 1100.0]), unit="count")
+        assert out["change"].tolist()[1] == 100
+        assert out["change_pct"].tolist()[1] == pytest.approx(10.0)
+
+    def test_a_gap_gives_no_comparison(self):
+        s = series([1.0, 2.0, 3.0]).drop(index=1)
+        out = change(s)
+        assert out["previous_value"].isna().all()
+
+    def test_on_year_compares_the_same_month(self):
+        out = change_on_year(series([float(v) for v in range(14)]), unit="count")
+        assert out["previous_period"].iloc[12] == pd.Timestamp("2023-01-01")
+        assert out["change"].iloc[12] == 12
+        assert out["change"].iloc[:12].isna().all()
+
+    def test_on_year_for_quarters_goes_back_four(self):
+        out = change_on_year(series([10.0, 11, 12, 13, 20], start="2023-04-01", period_type="quarter"))
+        assert out["change"].tolist()[4] == 10
+
+    @pytest.mark.parametrize(
+        "delta, unit, decimals, relative, since, expected",
+        [
+            (2.1, "percent", 1, None, "since the meeting (January 2024)",
+             "up 2.1 percentage points since the meeting (January 2024)"),
+            (-0.04, "percent", 1, None, "", "no change"),
+            (-120, "count", 0, -5.2, "", "down 120 (5.2%)"),
+            (1, "beds", 0, None, "", "up 1 bed"),
+            (3, "days", 0, None, "", "up 3 days"),
+            (NAN, "count", 0, None, "", "no comparison"),
+        ],
+    )  # fmt: skip
+    def test_change_words(self, delta, unit, decimals, relative, since, expected):
+        assert change_words(delta, unit, decimals, relative, since) == expected
+
+
+class TestFormatValue:
+    @pytest.mark.parametrize(
+        "value, unit, decimals, expected",
+        [
+            (62.44, "percent", 1, "62.4%"),
+            (1234, "count", 0, "1,234"),
+            (1234, "beds", 0, "1,234 beds"),
+            (2061000, "gbp", 0, "£2,061,000"),
+            (123.45, "rate_per_100k", 1, "123.5 per 100,000"),
+            (233, "days", 0, "233 days"),
+            (NAN, "percent", 1, "–"),
+            (None, "count", 0, "–"),
+        ],
+    )
+    def test_format_value(self, value, unit, decimals, expected):
+        assert format_value(value, unit, decimals) == expected
+
+
+class TestDataCurrency:
+    def test_dtoc_is_stale_after_the_collection_stopped(self, catalogue):
+        s = series([100.0] * 3, start="2019-12-01")
+        out = data_currency(s, catalogue.metric("dtoc_days"), today=dt.date(2025, 1, 1))
+        assert out["stale"] is True
+        assert out["stale_text"] == "This collection stopped in February 2020."
+        assert out["latest_label"] == "February 2020"
+        assert out["next_expected"] is None
+
+    def test_ae_next_publication_is_the_second_thursday(self, catalogue):
+        s = series([70.0], start="2025-10-01")
+        out = data_currency(s, catalogue.metric("ae_4hr_all"), today=dt.date(2025, 11, 20))
+        assert out["published_about"] == dt.date(2025, 11, 13)  # 2nd Thursday of November 2025
+        assert out["next_expected"] == dt.date(2025, 12, 11)
+        assert out["lag_days"] == 20
+        assert not out["stale"] and not out["overdue"]
+        assert out["currency_text"] == (
+            "Latest figure: October 2025 (usually published about 13 November 2025). "
+            "Next expected about 11 December 2025 (November 2025)."
+        )
+
+    def test_overdue_when_the_next_figure_is_late(self, catalogue):
+        s = series([70.0], start="2025-06-01")
+        out = data_currency(s, catalogue.metric("ae_4hr_all"), today=dt.date(2025, 11, 20))
+        assert out["overdue"] is True
+        assert "The July 2025 figure was due about 14 August 2025." in out["currency_text"]
+
+    @pytest.mark.parametrize(
+        "metric_id, period, period_type, expected",
+        [
+            ("beds_ga_occupancy", "2024-04-01", "quarter", dt.date(2024, 8, 30)),  # ~2 months after 30 June
+            ("ascof_2b1", "2023-04-01", "year", dt.date(2024, 11, 29)),  # ~8 months after 31 March
+            ("nctr_patients", "2024-01-01", "month", dt.date(2024, 3, 13)),  # 42 days after 31 January
+        ],
+    )
+    def test_usual_lags(self, catalogue, metric_id, period, period_type, expected):
+        assert expected_publication(catalogue.metric(metric_id), period, period_type) == expected
+
+    def test_a_start_break_does_not_make_a_series_stale(self, catalogue):
+        s = series([1.0], start="2019-06-01")
+        out = data_currency(s, catalogue.metric("reablement_2day"), today=dt.date(2019, 8, 1))
+        assert out["stale"] is False
+
+    def test_empty_series(self, catalogue):
+        out = data_currency(series([]), catalogue.metric("ae_4hr_all"), today=dt.date(2025, 1, 1))
+        assert out["latest_period"] is None
+        assert out["currency_text"] == "No figures loaded."
+
+
+class TestReconcileReported:
+    def test_ae_september_2016_reported_beside_published(self, catalogue):
+        # Reported to committee: 79.48% for LLR (Rutland HWB pack, 31 Jan 2017). Published: UHL
+        # (RWE) 79.9% for September 2016 (numbers illustrative of the published return).
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2016-09-01", 17_577, 22_000, 100 * 17_577 / 22_000),
+                ("ae_4hr_all", "LLR", "2016-09-01", NAN, NAN, 79.48),
+                ("ae_4hr_all", "RWE", "2016-10-01", 17_000, 22_000, 77.3),  # nothing reported
+            ]
+        )
+        out = reconcile_reported(obs, catalogue)
+        assert len(out) == 1
+        row = out.iloc[0]
+        assert (row["metric_id"], row["area_id"]) == ("ae_4hr_all", "llr")
+        assert row["period_start"] == pd.Timestamp("2016-09-01")
+        assert row["reported"] == 79.48
+        assert row["published"] == pytest.approx(79.895, abs=1e-3)
+        assert row["difference"] == pytest.approx(-0.415, abs=1e-3)
+        assert row["note"] == (
+            "September 2016: reported as 79.48%; the published figures (RWE) give 79.9%, "
+            "so the reported figure is 0.42 percentage points lower."
+        )
+
+    def test_reported_only_figures_are_not_reconciled(self, catalogue):
+        obs = obs_frame([("ambulance_red1", "LLR", "2016-09-01", NAN, NAN, 67.7)])
+        assert reconcile_reported(obs, catalogue).empty
+
+    def test_same_figure_says_so(self, catalogue):
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2016-09-01", 799, 1000, 79.9),
+                ("ae_4hr_all", "LLR", "2016-09-01", NAN, NAN, 79.9),
+            ]
+        )
+        assert reconcile_reported(obs, catalogue)["note"][0] == (
+            "September 2016: reported as 79.9%, the same as the published figures (RWE)."
+        )
+
+
+def test_rollup_handles_many_members_without_python_loops(catalogue):
+    # A smoke check on size: 300 organisations x 120 months roll up in one groupby.
+    rng = np.random.default_rng(0)
+    orgs = [f"O{i}" for i in range(300)]
+    months = pd.date_range("2015-01-01", periods=120, freq="MS")
+    obs = pd.DataFrame(
+        {
+            "metric_id": "ae_4hr_all",
+            "org_code": np.repeat(orgs, 120),
+            "period_start": np.tile(months, 300),
+            "period_type": "month",
+            "numerator": rng.integers(0, 100, 36000).astype(float),
+            "denominator": 100.0,
+            "value": np.nan,
+            "source_id": 1,
+        }
+    )
+    out = rollup(obs, catalogue.metric("ae_4hr_all"), orgs)
+    assert len(out) == 120
+    assert (out["members_reporting"] == 300).all()
