@@ -32,6 +32,7 @@ from metrics.targets import (
     status_words,
     targets_for_periods,
     unit_difference,
+    visible_decimals,
 )
 
 BRIEF_COLUMNS = [
@@ -603,7 +604,8 @@ def _texts(
             shown = round(value, dec)
             position = "at" if shown == round(t, dec) and status[i] == "met" else "above" if value > t else "below"
             target_clause = f", {position} the {target_text} target"
-            gap_text = "" if status[i] == "met" else unit_difference(t - value, unit, dec)
+            gap = t - value
+            gap_text = "" if status[i] == "met" else unit_difference(gap, unit, visible_decimals(gap, dec))
         else:
             status_text, target_clause, gap_text = "No target", "", ""
 

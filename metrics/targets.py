@@ -225,6 +225,14 @@ def unit_difference(delta: float, unit: str, decimals: int) -> str:
     return _with_unit(number, unit)
 
 
+def visible_decimals(delta: float, decimals: int, most: int = 3) -> int:
+    """Decimals enough to show a non-zero gap as non-zero (77.96 misses 78 by 0.04, not by "0.0")."""
+    places = decimals
+    while places < most and delta != 0 and round(abs(delta), places) == 0:
+        places += 1
+    return places
+
+
 def status_words(value, target, direction: str, unit: str = "percent", decimals: int = 1) -> str:
     """The status in plain English, so it never relies on colour alone (WCAG 2.2 AA).
 
@@ -239,7 +247,8 @@ def status_words(value, target, direction: str, unit: str = "percent", decimals:
         return f"No figure to compare with the {target_text} target"
     if result == "met":
         return f"Met the {target_text} target"
-    return f"Missed the {target_text} target by {unit_difference(value - target, unit, decimals)}"
+    gap = value - target
+    return f"Missed the {target_text} target by {unit_difference(gap, unit, visible_decimals(gap, decimals))}"
 
 
 # ---------------------------------------------------------------------------- gap in numbers
@@ -334,7 +343,7 @@ def gap_to_target(value, numerator, denominator, target, metric: Metric) -> dict
     if result == "met":
         out["numbers_needed"] = 0
         return out
-    out["gap_text"] = unit_difference(out["gap"], metric.unit, metric.decimals)
+    out["gap_text"] = unit_difference(out["gap"], metric.unit, visible_decimals(out["gap"], metric.decimals))
     increase = metric.improvement_direction == "increase"
     words = NUMBER_WORDS.get(metric.id, NumberWords(""))
     scale = metric.scale

@@ -177,6 +177,7 @@ class TestStatusWords:
             (73.8, 78, "increase", "percent", 1, "Missed the 78% target by 4.2 percentage points"),
             (90.0, 92.1, "increase", "percent", 1, "Missed the 92.1% target by 2.1 percentage points"),
             (93.5, 92, "decrease", "percent", 1, "Missed the 92% target by 1.5 percentage points"),
+            (77.96, 78, "increase", "percent", 1, "Missed the 78% target by 0.04 percentage points"),
             (105, 1011, "increase", "count", 0, "Missed the 1,011 target by 906"),
             (233, 195, "decrease", "beds", 0, "Missed the 195 beds target by 38 beds"),
             (50, None, "increase", "percent", 1, "No target"),
