@@ -82,12 +82,12 @@ def read(path: Path) -> dict:
     names = {s.strip().lower(): s for s in book.sheet_names}
     out = {"file": path.name, "all_sheets": list(book.sheet_names), "title": "", "table": None}
     if COVER.lower() in names:
-        cover = book.parse(names[COVER.lower()], header=None, nrows=12)
+        cover = pd.read_excel(book, sheet_name=names[COVER.lower()], header=None, nrows=12)
         found = metadata_value(cover, "Title:")
         out["title"] = found[0] if found else ""
     if TABLE.lower() in names:
         out["table_name"] = names[TABLE.lower()]
-        out["table"] = book.parse(names[TABLE.lower()], header=None)
+        out["table"] = pd.read_excel(book, sheet_name=names[TABLE.lower()], header=None)
     return out
 
 

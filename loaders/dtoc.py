@@ -105,7 +105,7 @@ def read(path: Path) -> dict:
     for key, wanted in SHEETS.items():
         actual = by_lower.get(wanted.lower())
         if actual is not None:
-            sheets[key] = (actual, book.parse(actual, header=None))
+            sheets[key] = (actual, pd.read_excel(book, sheet_name=actual, header=None))
     return {"file": path.name, "sheets": sheets, "all_sheets": list(book.sheet_names)}
 
 
