@@ -117,8 +117,13 @@ def normalise(
             raise LoadError(
                 "no value (and no numerator and denominator to compute it from)", file=file, row=line, column="value"
             )
-        if den is not None and den < 0 or num is not None and num < 0 and metric.unit != "percent":
-            raise LoadError("numerator and denominator cannot be negative", file=file, row=line, column="numerator")
+        if (den is not None and den < 0) or (num is not None and num < 0):
+            raise LoadError(
+                "numerator and denominator are counts and cannot be negative (a negative value is allowed)",
+                file=file,
+                row=line,
+                column="numerator" if num is not None and num < 0 else "denominator",
+            )
         flag = str(row.get("demo", "")).strip().lower()
         if flag not in _TRUE | _FALSE:
             raise LoadError(f"'{row['demo']}' is not yes or no", file=file, row=line, column="demo")

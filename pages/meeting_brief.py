@@ -13,7 +13,7 @@ area = cat.area_by_id[area_id]
 st.title(f"Meeting brief: {area.name}")
 st.write(
     f"The latest figure for each indicator, and what has changed since the meeting on "
-    f"{meeting:%d %B %Y}. Targets are stated in words; the icons say whether a change is a real "
+    f"{meeting.day} {meeting:%B %Y}. Targets are stated in words; the icons say whether a change is a real "
     "signal or ordinary ups and downs (statistical process control)."
 )
 

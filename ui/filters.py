@@ -26,17 +26,25 @@ def default_meeting_date(latest_period: pd.Timestamp | None, today: dt.date | No
 
 
 def area(cat: Catalogue) -> str:
-    """The area picker (sidebar); returns the area id."""
-    ids = [a.id for a in cat.areas]
-    return st.sidebar.selectbox(
+    """The area picker (sidebar); returns the area id. The URL holds the short name (``?area=Rutland``)."""
+    names = [a.short_name for a in cat.areas]
+    default = cat.area_by_id[cat.settings.default_area].short_name
+    chosen = st.sidebar.selectbox(
         "Area",
-        ids,
-        index=ids.index(cat.settings.default_area),
-        format_func=lambda i: cat.area_by_id[i].name,
+        names,
+        index=names.index(default),
         key="area",
         bind="query-params",
         help="Figures for LLR add up the organisations that serve it; council areas use council figures.",
     )
+    return area_id_for(cat, chosen)
+
+
+def area_id_for(cat: Catalogue, short_name: str | None) -> str:
+    for a in cat.areas:
+        if a.short_name == short_name:
+            return a.id
+    return cat.settings.default_area
 
 
 def meeting_date(default: dt.date) -> dt.date:
@@ -66,15 +74,18 @@ def start_year() -> int:
 
 
 def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator") -> str:
-    """A metric picker bound to ``?metric=``."""
+    """A metric picker kept in the URL as its id (``?metric=ae_4hr_all``), so links stay short and stable."""
     ids = [m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"]
-    return st.selectbox(
+    wanted = st.query_params.get("metric")
+    chosen = st.selectbox(
         label,
         ids,
+        index=ids.index(wanted) if wanted in ids else 0,
         format_func=lambda i: f"{cat.metric_by_id[i].name} ({cat.metric_by_id[i].topic_name})",
         key="metric",
-        bind="query-params",
     )
+    st.query_params["metric"] = chosen
+    return chosen
 
 
 def current_filters() -> dict[str, str]:
@@ -88,7 +99,9 @@ def current_filters() -> dict[str, str]:
 
 
 def selected_area() -> str:
-    return st.session_state.get("area") or "llr"
+    from ui.data import catalogue
+
+    return area_id_for(catalogue(), st.session_state.get("area"))
 
 
 def selected_meeting() -> dt.date:

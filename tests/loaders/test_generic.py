@@ -180,7 +180,7 @@ class TestNormaliseBadInput:
                 "value",
                 "no value (and no numerator and denominator to compute it from)",
             ),
-            ("ae_attendances,RWE,2024-01,,-5,10,,", "numerator", "numerator and denominator cannot be negative"),
+            ("ae_attendances,RWE,2024-01,,-5,10,,", "numerator", "numerator and denominator are counts and cannot be negative"),
         ],
     )
     def test_bad_cell_names_file_row_and_column(self, tmp_path, catalogue, row, column, message):
@@ -257,3 +257,25 @@ class TestNormaliseBadInput:
         rows[7] = "ae_attendances,RWE,2023-08,lots,,,,"
         path = write_csv(tmp_path, *rows)
         assert load_error(path, catalogue).row == 9
+
+
+class TestNegativeCounts:
+    def test_negative_numerator_is_rejected_even_for_a_percentage(self, tmp_path, catalogue):
+        from loaders import generic
+        from loaders.base import LoadError
+
+        path = tmp_path / "negative.csv"
+        path.write_text("metric_id,org_code,period,value,numerator,denominator\nae_4hr_all,RWE,2024-01,,-5,10\n")
+        with pytest.raises(LoadError) as err:
+            generic.normalise(generic.read(path), catalogue)
+        assert str(err.value) == (
+            "'negative.csv', row 2, column 'numerator': numerator and denominator are counts and cannot be "
+            "negative (a negative value is allowed)"
+        )
+
+    def test_negative_value_without_counts_is_accepted(self, tmp_path, catalogue):
+        from loaders import generic
+
+        path = tmp_path / "change.csv"
+        path.write_text("metric_id,org_code,period,value\nemergency_admissions_change,E06000017,2016/17,-3\n")
+        assert generic.normalise(generic.read(path), catalogue).tidy["value"].tolist() == [-3.0]

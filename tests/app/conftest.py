@@ -1,0 +1,52 @@
+"""AppTest fixtures: the app runs against a throwaway database named by DATABASE_URL."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders.demo import build_demo_database
+from metrics import store
+from metrics.catalogue import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+PAGES = [
+    "pages/meeting_brief.py",
+    "pages/targets.py",
+    "pages/urgent_care.py",
+    "pages/beds.py",
+    "pages/discharge.py",
+    "pages/bcf.py",
+    "pages/home_first.py",
+    "pages/indicator.py",
+    "pages/compare.py",
+    "pages/data.py",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory, catalogue):
+    """A demo database built once for the session."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'demo.sqlite'}"
+    engine = store.make_engine(url)
+    build_demo_database(engine, catalogue)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(monkeypatch, demo_db_url):
+    """A factory: ``app(page=None, **query)`` runs the app (optionally on a page, with URL parameters)."""
+    monkeypatch.setenv("DATABASE_URL", demo_db_url)
+
+    def run(page: str | None = None, **query) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
