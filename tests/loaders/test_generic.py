@@ -180,7 +180,11 @@ class TestNormaliseBadInput:
                 "value",
                 "no value (and no numerator and denominator to compute it from)",
             ),
-            ("ae_attendances,RWE,2024-01,,-5,10,,", "numerator", "numerator and denominator are counts and cannot be negative"),
+            (
+                "ae_attendances,RWE,2024-01,,-5,10,,",
+                "numerator",
+                "numerator and denominator are counts and cannot be negative (a negative value is allowed)",
+            ),
         ],
     )
     def test_bad_cell_names_file_row_and_column(self, tmp_path, catalogue, row, column, message):
