@@ -201,7 +201,7 @@ def read(path: Path) -> pd.DataFrame:
         raise LoadError("the file is empty", file=name)
     if kind == "csv":
         try:
-            raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=str, keep_default_na=False)
+            raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=object, keep_default_na=False)
         except pd.errors.ParserError as exc:
             raise LoadError(f"not a readable CSV ({exc})", file=name) from None
         layout_kind = "csv"
@@ -254,7 +254,7 @@ def _parse_csv_period(text: str, *, file: str, row: int, org: str):
 class _CellError(LoadError):
     """A LoadError whose text reads as the user sees the row: file, row, organisation, column."""
 
-    def __init__(self, text: str, *, file: str, row: int, column: str, sheet: str | None = None) -> None:
+    def __init__(self, text: str, *, file: str, row: int, column: str = "", sheet: str | None = None) -> None:
         super().__init__(text, file=file, row=row, column=column, sheet=sheet)
         self.args = (text,)
 
@@ -262,39 +262,54 @@ class _CellError(LoadError):
         return self.args[0]
 
 
-def _numbers(frame: pd.DataFrame, columns: dict[str, str], *, describe) -> pd.DataFrame:
+def _numbers(frame: pd.DataFrame, columns: dict[str, str], *, describe) -> dict[str, np.ndarray]:
     """Convert measure columns (canonical name -> published header) to floats, vectorised.
 
     Missing markers ('-', blank, '*', 'N/A'...) become NaN; anything else that is not a whole,
-    non-negative number raises through ``describe(index, published_header, cell)``.
+    non-negative number raises through ``describe(row_position, published_header, cell)``.
+    The whole block is converted in one call; only the few cells that are not plain numbers
+    (markers, '1,234', text) are looked at one by one.
     """
-    out = {}
-    for canon, header in columns.items():
-        col = frame[canon]
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
-            text = col.astype(str).str.strip().str.replace(",", "", regex=False)
-            missing = text.isin(MISSING_MARKERS) | col.isna() | text.str.lower().isin({"nan", "none"})
-            nums = pd.to_numeric(text.where(~missing), errors="coerce")
-        else:
-            missing = col.isna()
-            nums = pd.to_numeric(col, errors="coerce")
-        bad = (nums.isna() & ~missing) | (nums.notna() & ((nums % 1 != 0) | (nums < 0)))
-        if bad.any():
-            index = bad.to_numpy().nonzero()[0][0]
-            raise describe(index, header, col.iloc[index])
-        out[canon] = nums.astype("float64")
-    return pd.DataFrame(out, index=frame.index)
+    names = list(columns)
+    block = frame[names].to_numpy(dtype=object)
+    shape = block.shape
+    flat = block.ravel()
+    nums = pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    bad = np.zeros(flat.shape, dtype=bool)
+    for k in np.isnan(nums).nonzero()[0]:
+        cell = flat[k]
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            continue
+        text = str(cell).strip().replace(",", "")
+        if text in MISSING_MARKERS or text.lower() in ("nan", "none"):
+            continue
+        try:
+            nums[k] = float(text)
+        except ValueError:
+            bad[k] = True
+    with np.errstate(invalid="ignore"):
+        bad |= ~np.isnan(nums) & ((nums % 1 != 0) | (nums < 0))
+    if bad.any():
+        k = int(bad.nonzero()[0][0])
+        i, j = divmod(k, shape[1])
+        raise describe(i, columns[names[j]], block[i, j])
+    grid = nums.reshape(shape)
+    return {name: grid[:, j] for j, name in enumerate(names)}
 
 
-def _sum(frame: pd.DataFrame, cols) -> pd.Series:
-    present = [c for c in cols if c in frame.columns]
+def _sum(columns: dict[str, np.ndarray], names, n: int) -> np.ndarray:
+    """Row sums over the named measures present; NaN where every one of them is missing."""
+    present = [columns[c] for c in names if c in columns]
     if not present:
-        return pd.Series(np.nan, index=frame.index)
-    return frame[present].sum(axis=1, min_count=1)
+        return np.full(n, np.nan)
+    stack = np.column_stack(present)
+    out = np.nansum(stack, axis=1)
+    out[np.isnan(stack).all(axis=1)] = np.nan
+    return out
 
 
-def _tidy(measures: pd.DataFrame, *, describe_row) -> pd.DataFrame:
-    """Tidy rows from canonical measures (``period_start``, ``org_code`` plus MEASURES columns).
+def _tidy(measures: dict[str, np.ndarray], org_codes: np.ndarray, period, *, describe_row) -> pd.DataFrame:
+    """Tidy rows from canonical measures (MEASURES names -> float arrays, one entry per organisation).
 
     Booked appointments are added to the unbooked attendances, as NHS England's headline figures do:
     since the 2020 change to the monthly A&E collection (booked appointments via NHS 111, "Think
@@ -302,53 +317,61 @@ def _tidy(measures: pd.DataFrame, *, describe_row) -> pd.DataFrame:
     A&E Attendances and Emergency Admissions statistical press notices count booked and unbooked
     attendances together (the collection's guidance: booked appointments are attendances and are
     included in the 4-hour standard). The 16-column files (April-July 2020) have no booked columns.
+
+    ``period`` is one date for every row or an array of dates. Plain numpy: this runs once per
+    file and pandas' per-operation overhead would dominate for ~200 rows.
     """
-    m = measures
-    att_t1 = _sum(m, ("att_t1", "att_b_t1"))
-    att_all = _sum(m, ATTENDANCE_COLS)
-    o4_t1 = _sum(m, ("o4_t1", "o4_b_t1"))
-    o4_all = _sum(m, OVER4_COLS)
-    for att, o4, label in ((att_t1, o4_t1, "type 1"), (att_all, o4_all, "all types")):
-        over = (o4 > att).fillna(False)
-        if over.any():
-            i = over.to_numpy().nonzero()[0][0]
-            raise describe_row(
-                i, f"attendances over 4 hours ({o4.iloc[i]:.0f}, {label}) exceed attendances ({att.iloc[i]:.0f})"
-            )
-    dta12 = m["dta12"] if "dta12" in m.columns else pd.Series(np.nan, index=m.index)
-    admissions = _sum(m, ADMISSION_COLS)
-    base = {"org_code": m["org_code"].to_numpy(), "period_start": m["period_start"].to_numpy()}
-    parts = []
+    n = len(org_codes)
+    att_t1 = _sum(measures, ("att_t1", "att_b_t1"), n)
+    att_all = _sum(measures, ATTENDANCE_COLS, n)
+    o4_t1 = _sum(measures, ("o4_t1", "o4_b_t1"), n)
+    o4_all = _sum(measures, OVER4_COLS, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for att, o4, label in ((att_t1, o4_t1, "type 1"), (att_all, o4_all, "all types")):
+            over = o4 > att  # False where either is NaN
+            if over.any():
+                i = int(over.nonzero()[0][0])
+                raise describe_row(
+                    i, f"attendances over 4 hours ({o4[i]:.0f}, {label}) exceed attendances ({att[i]:.0f})"
+                )
+        dta12 = measures.get("dta12", np.full(n, np.nan))
+        admissions = _sum(measures, ADMISSION_COLS, n)
+        nothing = np.full(n, np.nan)
+        blocks = []  # (metric_id, numerator, denominator, value)
+        for metric_id, att, o4 in (("ae_4hr_all", att_all, o4_all), ("ae_4hr_type1", att_t1, o4_t1)):
+            ok = att > 0  # no attendances: the share is undefined, not 0% or 100%
+            within = np.where(ok, att - o4, np.nan)
+            blocks.append((metric_id, within, np.where(ok, att, np.nan), within / att * 100))
+        blocks += [
+            ("ae_attendances", nothing, nothing, att_all),
+            ("ae_12hr_dta", nothing, nothing, np.asarray(dta12, dtype="float64")),
+            ("ae_emergency_admissions", nothing, nothing, admissions),
+        ]
+    value = np.concatenate([b[3] for b in blocks])
+    keep = ~np.isnan(value)
+    periods = np.asarray(period, dtype=object) if not np.isscalar(period) and not hasattr(period, "year") else None
+    tidy = pd.DataFrame(
+        {
+            "metric_id": np.repeat([b[0] for b in blocks], n)[keep],
+            "org_code": np.tile(np.asarray(org_codes, dtype=object), len(blocks))[keep],
+            "period_start": np.tile(periods, len(blocks))[keep] if periods is not None else period,
+            "period_type": "month",
+            "numerator": np.concatenate([b[1] for b in blocks])[keep],
+            "denominator": np.concatenate([b[2] for b in blocks])[keep],
+            "value": value[keep],
+        }
+    )
+    return tidy.loc[:, TIDY_COLUMNS] if len(tidy) else empty_tidy()
 
-    def add(metric_id, numerator, denominator, value):
-        part = pd.DataFrame(
-            {
-                "metric_id": metric_id,
-                **base,
-                "period_type": "month",
-                "numerator": np.asarray(numerator, dtype="float64"),
-                "denominator": np.asarray(denominator, dtype="float64"),
-                "value": np.asarray(value, dtype="float64"),
-            }
-        )
-        parts.append(part[part["value"].notna()])
 
-    for metric_id, att, o4 in (("ae_4hr_all", att_all, o4_all), ("ae_4hr_type1", att_t1, o4_t1)):
-        within = att - o4
-        ok = att > 0  # no attendances: the share is undefined, not 0% or 100%
-        add(metric_id, within.where(ok), att.where(ok), (within / att * 100).where(ok))
-    nothing = np.full(len(m), np.nan)
-    add("ae_attendances", nothing, nothing, att_all)
-    add("ae_12hr_dta", nothing, nothing, dta12)
-    add("ae_emergency_admissions", nothing, nothing, admissions)
-    tidy = pd.concat(parts, ignore_index=True) if parts else empty_tidy()
-    return tidy.loc[:, TIDY_COLUMNS]
-
-
-def _organisations(codes: pd.Series, names: pd.Series) -> pd.DataFrame:
-    orgs = pd.DataFrame({"code": codes.to_numpy(), "name": names.to_numpy(), "kind": "provider"})
-    orgs.loc[orgs["code"] == ENGLAND, ["name", "kind"]] = ["England", "country"]
-    return orgs.drop_duplicates("code")
+def _organisations(codes, names) -> pd.DataFrame:
+    seen: dict[str, tuple[str, str]] = {}
+    for code, name in zip(codes, names, strict=True):
+        if code not in seen:
+            seen[code] = ("England", "country") if code == ENGLAND else (str(name), "provider")
+    return pd.DataFrame(
+        {"code": list(seen), "name": [v[0] for v in seen.values()], "kind": [v[1] for v in seen.values()]}
+    )
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -359,13 +382,12 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
     for col in frame.columns:
         key = _canon_header(col)
         target = _ID_COLUMNS.get(key) or CSV_COLUMNS.get(key)
-        blank = frame[col].astype(str).str.strip().eq("").all()
         if target:
             if target in rename.values():
                 raise LoadError(f"the column '{col}' appears twice", file=file, row=1, column=str(col))
             keep.append(col)
             rename[col] = target
-        elif blank:
+        elif frame[col].astype(str).str.strip().eq("").all():
             continue  # empty trailing columns (e.g. Monthly-AE-September-2024.csv's ",,,,,,a")
         else:
             unknown.append(str(col))
@@ -387,66 +409,63 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
             file=file,
             row=1,
         )
-    if "org_name" not in frame.columns:
-        frame["org_name"] = frame["org_code"]
-    code = frame["org_code"].astype(str).str.strip()
-    period_text = frame["period"].astype(str).str.strip()
-    is_total = code.str.upper().eq("TOTAL") | period_text.str.upper().eq("TOTAL")
-    blank_row = code.eq("") & period_text.eq("")
-    frame = frame[~blank_row]
-    code, period_text, is_total = code[~blank_row], period_text[~blank_row], is_total[~blank_row]
-    rows = pd.Series(frame.index.to_numpy() + 2, index=frame.index)  # header = row 1, as in a spreadsheet
-    providers = frame[~is_total]
-    if providers.empty:
+    # Row bookkeeping in plain numpy: ~200 rows, where pandas' per-operation cost would dominate.
+    code = np.array([str(c).strip() for c in frame["org_code"].tolist()], dtype=object)
+    period_text = np.array([str(p).strip() for p in frame["period"].tolist()], dtype=object)
+    names = frame["org_name"].tolist() if "org_name" in frame.columns else code.tolist()
+    names = np.array([str(n).strip() for n in names], dtype=object)
+    rows = np.arange(len(frame)) + 2  # header = row 1, as in a spreadsheet
+    is_total = np.array(
+        [c.upper() == "TOTAL" or p.upper() == "TOTAL" for c, p in zip(code, period_text, strict=True)], dtype=bool
+    )
+    keep_rows = ~((code == "") & (period_text == ""))
+    if not keep_rows.all():
+        frame = frame[keep_rows]
+        code, period_text, names, rows, is_total = (a[keep_rows] for a in (code, period_text, names, rows, is_total))
+    provider = ~is_total
+    if not provider.any():
         raise LoadError("the file has no provider rows (only a header or a total)", file=file)
-    bad_code = providers.index[code[~is_total].eq("")]
-    if len(bad_code):
-        raise LoadError("the row has no 'Org Code'", file=file, row=int(rows[bad_code[0]]), column="Org Code")
-    first_idx = providers.index[0]
-    periods = period_text[~is_total].unique()
-    if len(periods) > 1:
-        other = providers.index[period_text[~is_total] != periods[0]][0]
+    if (code[provider] == "").any():
+        i = int(((code == "") & provider).nonzero()[0][0])
+        raise LoadError("the row has no 'Org Code'", file=file, row=int(rows[i]), column="Org Code")
+    first = int(provider.nonzero()[0][0])
+    mixed = provider & (period_text != period_text[first])
+    if mixed.any():
+        i = int(mixed.nonzero()[0][0])
         raise LoadError(
-            f"the file mixes months: '{periods[0]}' and '{period_text[other]}' (one file is one month)",
+            f"the file mixes months: '{period_text[first]}' and '{period_text[i]}' (one file is one month)",
             file=file,
-            row=int(rows[other]),
+            row=int(rows[i]),
             column="Period",
         )
-    period = _parse_csv_period(periods[0], file=file, row=int(rows[first_idx]), org=code[first_idx])
-    org = code.where(~is_total, ENGLAND)
+    period = _parse_csv_period(period_text[first], file=file, row=int(rows[first]), org=code[first])
+    if is_total.sum() > 1:
+        raise LoadError("the file has more than one TOTAL row", file=file, row=int(rows[is_total.nonzero()[0][1]]))
+    org = np.where(is_total, ENGLAND, code)
     headers = {v: k for k, v in rename.items()}
     present = [c for c in MEASURES if c in frame.columns]
 
     def describe(i, header, cell):
-        idx = frame.index[i]
         return _CellError(
-            f"A&E CSV '{file}', row {rows[idx]} ({org[idx]}): '{header}' is '{cell}', expected a whole number",
+            f"A&E CSV '{file}', row {rows[i]} ({org[i]}): '{header}' is '{cell}', expected a whole number",
             file=file,
-            row=int(rows[idx]),
+            row=int(rows[i]),
             column=str(header),
         )
 
-    numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
-    numbers["org_code"] = org.to_numpy()
-    numbers["period_start"] = period
-    if is_total.sum() > 1:
-        raise LoadError("the file has more than one TOTAL row", file=file, row=int(rows[is_total].iloc[1]))
-
     def describe_row(i, text):
-        idx = frame.index[i]
-        return _CellError(
-            f"A&E CSV '{file}', row {rows[idx]} ({org[idx]}): {text}", file=file, row=int(rows[idx]), column=""
-        )
+        return _CellError(f"A&E CSV '{file}', row {rows[i]} ({org[i]}): {text}", file=file, row=int(rows[i]), column="")
 
-    tidy = _tidy(numbers, describe_row=describe_row)
+    numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
+    tidy = _tidy(numbers, org, period, describe_row=describe_row)
     ncols = len([c for c in raw.columns if _canon_header(c) in _ID_COLUMNS or _canon_header(c) in CSV_COLUMNS])
     spelling = (
         ", older 'Number of ...' headings" if any(str(c).lower().startswith("number of") for c in raw.columns) else ""
     )
     return LoadResult(
         tidy=tidy,
-        organisations=_organisations(org, frame["org_name"].astype(str).str.strip().where(~is_total, "England")),
-        vintage=_vintage(1, len(providers), raw.attrs.get("digest", "")),
+        organisations=_organisations(org, names),
+        vintage=_vintage(1, int(provider.sum()), raw.attrs.get("digest", "")),
         layout=f"A&E monthly provider CSV ({ncols} columns{spelling})",
     )
 
@@ -545,39 +564,28 @@ def _normalise_xls(raw: pd.DataFrame) -> LoadResult:
     frame, code, name, is_england = frame[keep], code[keep], name[keep], is_england[keep]
     if (~is_england).sum() == 0:
         raise LoadError("the sheet has no provider rows", file=file, sheet=sheet)
-    org = code.where(~is_england, ENGLAND)
-    rows = pd.Series(frame.index.to_numpy() + 1, index=frame.index)
+    org = code.where(~is_england, ENGLAND).to_numpy(dtype=object)
+    rows = frame.index.to_numpy() + 1  # the spreadsheet row (read without a header)
     headers = raw.iloc[header].tolist()
     measure_cols = {c: str(headers[j]).strip() for c, j in cols.items() if c not in ("org_code", "org_name")}
+    where = f"A&E workbook '{file}', sheet '{sheet}'"
 
     def describe(i, h, cell):
-        idx = frame.index[i]
         return _CellError(
-            f"A&E workbook '{file}', sheet '{sheet}', row {rows[idx]} ({org[idx]}): '{h}' is '{cell}', "
-            "expected a whole number",
+            f"{where}, row {rows[i]} ({org[i]}): '{h}' is '{cell}', expected a whole number",
             file=file,
             sheet=sheet,
-            row=int(rows[idx]),
+            row=int(rows[i]),
             column=h,
         )
 
-    numbers = _numbers(frame, measure_cols, describe=describe)
-    numbers["org_code"] = org.to_numpy()
-    numbers["period_start"] = period
-
     def describe_row(i, text):
-        idx = frame.index[i]
-        return _CellError(
-            f"A&E workbook '{file}', sheet '{sheet}', row {rows[idx]} ({org[idx]}): {text}",
-            file=file,
-            sheet=sheet,
-            row=int(rows[idx]),
-            column="",
-        )
+        return _CellError(f"{where}, row {rows[i]} ({org[i]}): {text}", file=file, sheet=sheet, row=int(rows[i]))
 
+    numbers = _numbers(frame, measure_cols, describe=describe)
     return LoadResult(
-        tidy=_tidy(numbers, describe_row=describe_row),
-        organisations=_organisations(org, name.where(~is_england, "England")),
+        tidy=_tidy(numbers, org, period, describe_row=describe_row),
+        organisations=_organisations(org, name.to_numpy(dtype=object)),
         vintage=_vintage(1, int((~is_england).sum()), raw.attrs.get("digest", "")),
         layout="A&E monthly workbook (Provider Level Data sheet)",
     )
@@ -610,14 +618,20 @@ def _normalise_rda(raw: pd.DataFrame) -> LoadResult:
     for c in ("att_t1", "att_t2", "att_oth", "o4_t1", "o4_t2", "o4_oth", "ea_t1", "ea_t2", "ea_oth"):
         if c not in wide.columns:
             wide[c] = np.nan
-    wide["dta12"] = np.nan  # not in this table
+    measures = {c: wide[c].to_numpy(dtype="float64") for c in wide.columns if c in MEASURES}
+    # no 12-hour decision-to-admit waits in this table: that metric is simply not produced
 
     def describe_row(i, text):
         r = wide.iloc[i]
         return LoadError(f"{r.org_code} {r.period_start}: {text}", file=file)
 
     return LoadResult(
-        tidy=_tidy(wide, describe_row=describe_row),
+        tidy=_tidy(
+            measures,
+            wide["org_code"].to_numpy(dtype=object),
+            wide["period_start"].to_numpy(dtype=object),
+            describe_row=describe_row,
+        ),
         organisations=_organisations(wide["org_code"], wide["org_code"]),
         vintage=_vintage(0, wide["org_code"].nunique(), raw.attrs.get("digest", "")),
         derived=True,
