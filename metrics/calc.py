@@ -80,13 +80,19 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _source_tuples(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Per group of ``keys``: the sorted distinct source ids (for tracing a figure to its files)."""
-    if "source_id" not in frame or frame.empty:
-        return pd.Series([()] * frame.groupby(keys, sort=True).ngroups, dtype=object)
-    ids = frame[keys + ["source_id"]].dropna(subset=["source_id"]).drop_duplicates()
-    grouped = ids.groupby(keys, sort=True)["source_id"].agg(lambda s: tuple(sorted(int(x) for x in s)))
-    return grouped
+def _source_tuples(frame: pd.DataFrame, keys: list[str]) -> list[tuple]:
+    """Per group of ``keys`` (in sorted key order): the sorted distinct source ids behind it."""
+    if frame.empty:
+        return []
+    codes = frame.groupby(keys, sort=True).ngroup().to_numpy()
+    groups = int(codes.max()) + 1
+    if "source_id" not in frame:
+        return [()] * groups
+    ids = frame["source_id"].to_numpy(dtype=float)
+    pairs = np.unique(np.column_stack([codes, ids])[~np.isnan(ids)], axis=0)  # sorted by group, then id
+    bounds = np.searchsorted(pairs[:, 0], np.arange(groups + 1)) if len(pairs) else np.zeros(groups + 1, int)
+    values = pairs[:, 1].astype(np.int64).tolist() if len(pairs) else []
+    return [tuple(values[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 # ---------------------------------------------------------------------------- roll-ups
@@ -137,12 +143,9 @@ def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.Data
         if rows.empty:
             return _empty(ROLLUP_COLUMNS)
         grouped = rows.groupby(keys, sort=True)
-        out = grouped.agg(
-            numerator=("numerator", lambda s: s.sum(min_count=1)),
-            denominator=("denominator", lambda s: s.sum(min_count=1)),
-            value=("value", "sum"),
-            members_reporting=("org_code", "nunique"),
-        )
+        out = grouped[["numerator", "denominator"]].sum(min_count=1)
+        out["value"] = grouped["value"].sum()
+        out["members_reporting"] = grouped["org_code"].nunique()
         if metric.rollup == "ratio_of_sums":
             den = out["denominator"].where(out["denominator"] > 0)
             out["value"] = metric.scale * out["numerator"] / den
