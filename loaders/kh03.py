@@ -155,10 +155,19 @@ def _dates(value) -> list[dt.date]:
 
 
 def _header_row(raw: pd.DataFrame) -> int | None:
-    top = raw.iloc[:40].astype(str).apply(lambda s: s.str.strip().str.lower())
-    hits = top.eq("org code").any(axis=1) & top.eq("org name").any(axis=1)
-    rows = hits.to_numpy().nonzero()[0]
-    return int(rows[0]) if len(rows) else None
+    """The column header row: the first of the top 40 rows with both 'Org Code' and 'Org Name'."""
+    for i, cells in enumerate(raw.iloc[:40].to_numpy(dtype=object).tolist()):
+        texts = {c.strip().lower() for c in cells if isinstance(c, str)}
+        if {"org code", "org name"} <= texts:
+            return i
+    return None
+
+
+def _text(values) -> np.ndarray:
+    """Cells as stripped strings ('' for empty cells), in plain numpy (a sheet has a few hundred rows)."""
+    return np.array(
+        ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in values], dtype=object
+    )
 
 
 def _group_columns(raw: pd.DataFrame, header: int, file: str, sheet: str) -> dict[str, int]:
@@ -214,14 +223,13 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
     groups = _group_columns(raw, header, file, sheet)
     meta = _metadata(raw, header)
     body = raw.iloc[header + 1 :]
-    code = body.iloc[:, col["org code"]]
-    name = body.iloc[:, col["org name"]].astype(str).str.strip()
-    code_text = code.astype(str).str.strip()
-    has_code = code.notna() & ~code_text.isin({"", "-", "nan"})
-    is_england = ~has_code & name.str.lower().eq("england")
+    code_text = _text(body.iloc[:, col["org code"]].tolist())
+    name = _text(body.iloc[:, col["org name"]].tolist())
+    has_code = ~np.isin(code_text, ["", "-", "nan"])
+    is_england = ~has_code & np.array([n.lower() == "england" for n in name], dtype=bool)
     keep = has_code | is_england
     body, code_text, name, is_england = body[keep], code_text[keep], name[keep], is_england[keep]
-    if (~is_england).sum() == 0:
+    if not (~is_england).any():
         raise LoadError("the sheet has no trust rows (no row has an Org Code)", file=file, sheet=sheet)
 
     # The quarter: the Period: cell, else the Year and Period End columns of the first data row.
@@ -251,27 +259,34 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
     rows = body.index.to_numpy() + 1
     values = {}
     for group, j in groups.items():
-        cells = body.iloc[:, j]
-        text = cells.astype(str).str.strip()
-        missing = cells.isna() | text.isin(MISSING_MARKERS)
-        nums = pd.to_numeric(cells.where(~missing), errors="coerce")
-        bad = (nums.isna() & ~missing) | (nums < 0)
+        cells = body.iloc[:, j].tolist()
+        nums = np.full(len(cells), np.nan)
+        bad = np.zeros(len(cells), dtype=bool)
+        for i, cell in enumerate(cells):
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                nums[i] = cell
+            elif cell is not None and str(cell).strip() not in MISSING_MARKERS:
+                try:
+                    nums[i] = float(str(cell).strip().replace(",", ""))
+                except ValueError:
+                    bad[i] = True
+        bad |= nums < 0
         if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
+            i = int(bad.nonzero()[0][0])
             raise LoadError(
-                f"'{cells.iloc[i]}' ({code_text.iloc[i]}) is not a number of beds",
+                f"'{cells[i]}' ({code_text[i]}) is not a number of beds",
                 file=file,
                 sheet=sheet,
                 row=int(rows[i]),
                 column=f"{group.title()}: General & Acute",
             )
-        values[group] = nums.astype("float64").to_numpy()
+        values[group] = nums
     available, occupied = values["available"], values["occupied"]
     over = np.nan_to_num(occupied, nan=-1) > np.nan_to_num(available, nan=np.inf) + 0.5
     if over.any():
         i = int(over.nonzero()[0][0])
         raise LoadError(
-            f"occupied G&A beds ({occupied[i]:.1f}) exceed available beds ({available[i]:.1f}) for {code_text.iloc[i]}",
+            f"occupied G&A beds ({occupied[i]:.1f}) exceed available beds ({available[i]:.1f}) for {code_text[i]}",
             file=file,
             sheet=sheet,
             row=int(rows[i]),
@@ -280,7 +295,7 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
     title = str(meta.get("title", "")).lower()
     kind = "day" if "day only" in title or "day-only" in title else "overnight"
     m_avail, m_occ, m_pct = METRICS[kind]
-    org = np.where(is_england.to_numpy(), ENGLAND, code_text.to_numpy())
+    org = np.where(is_england, ENGLAND, code_text)
     nothing = np.full(len(org), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(available > 0, occupied / available * 100, np.nan)
@@ -310,7 +325,7 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
 
     stamps = [d for key in ("published", "revised", "status") for d in _dates(meta.get(key))]
     stamp = max(stamps).isoformat() if stamps else "0000-00-00"
-    names = np.where(is_england.to_numpy(), "England", name.to_numpy())
+    names = np.where(is_england, "England", name)
     orgs = pd.DataFrame({"code": org, "name": names, "kind": np.where(is_england, "country", "provider")})
     return LoadResult(
         tidy=tidy,
