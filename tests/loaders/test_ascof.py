@@ -87,6 +87,20 @@ class TestLongFormat:
         )
 
 
+    def test_single_sheet_in_without_ascof_columns_is_named(self, tmp_path, catalogue):
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.title = "in"
+        wb.active.append(["a", "b"])
+        path = tmp_path / "other.xlsx"
+        wb.save(path)
+        with pytest.raises(LoadError) as err:
+            ascof.read(path)
+        assert str(err.value).startswith("'other.xlsx', row 1: the header is not an ASCOF layout (expected columns "
+                                          "Geographical Level, ONS Code")
+
+
 class TestCompiled:
     @pytest.mark.parametrize(("year", "start"), [(2019, 2018), (2020, 2019)])
     def test_descriptions_matched_and_marked_derived(self, tmp_path, catalogue, year, start):
