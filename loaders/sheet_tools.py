@@ -26,15 +26,20 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def metadata_value(frame: pd.DataFrame, label: str, max_rows: int = 15) -> tuple[str, int] | None:
+def _as_array(frame) -> np.ndarray:
+    """A sheet as a 2-D object array (plain Python over a small sheet beats row-wise pandas access)."""
+    return frame.to_numpy(dtype=object) if isinstance(frame, pd.DataFrame) else frame
+
+
+def metadata_value(frame: pd.DataFrame | np.ndarray, label: str, max_rows: int = 15) -> tuple[str, int] | None:
     """The value beside a metadata label such as ``Period:`` and its 0-based row, or None.
 
     The value is the first non-blank cell to the right of the label in the first ``max_rows`` rows.
     """
     wanted = label.strip().lower()
-    top = frame.iloc[:max_rows]
+    top = _as_array(frame[:max_rows] if isinstance(frame, np.ndarray) else frame.iloc[:max_rows])
     for r in range(len(top)):
-        cells = [cell_text(v) for v in top.iloc[r].tolist()]
+        cells = [cell_text(v) for v in top[r]]
         for c, text in enumerate(cells):
             if text.lower() == wanted:
                 for value in cells[c + 1 :]:
@@ -44,19 +49,21 @@ def metadata_value(frame: pd.DataFrame, label: str, max_rows: int = 15) -> tuple
     return None
 
 
-def find_header_row(frame: pd.DataFrame, required: tuple[str, ...], max_rows: int = 80, start: int = 0) -> int | None:
+def find_header_row(
+    frame: pd.DataFrame | np.ndarray, required: tuple[str, ...], max_rows: int = 80, start: int = 0
+) -> int | None:
     """The first 0-based row at or after ``start`` whose cells include every text in ``required``."""
     wanted = {t.lower() for t in required}
     stop = min(len(frame), start + max_rows)
-    block = frame.iloc[start:stop]
-    for offset, row in enumerate(block.itertuples(index=False)):
+    block = _as_array(frame[start:stop] if isinstance(frame, np.ndarray) else frame.iloc[start:stop])
+    for offset, row in enumerate(block):
         texts = {cell_text(v).lower() for v in row}
         if wanted <= texts:
             return start + offset
     return None
 
 
-def _cell_number(value) -> float:
+def cell_number(value) -> float:
     """One cell as a float; NaN for blanks and missing markers; ValueError for other text."""
     if value is None:
         return np.nan
@@ -91,7 +98,7 @@ def numeric_block(
         cells = series.to_numpy(dtype=object)
         try:
             # A plain comprehension over a sheet's few thousand cells is faster than pandas' masks here.
-            out[column] = np.array([_cell_number(v) for v in cells], dtype=float)
+            out[column] = np.array([cell_number(v) for v in cells], dtype=float)
         except ValueError:
             i = next(i for i, v in enumerate(cells) if _is_bad(v))
             label = labels[position] if labels else str(column)
@@ -108,7 +115,7 @@ def numeric_block(
 
 def _is_bad(value) -> bool:
     try:
-        _cell_number(value)
+        cell_number(value)
     except ValueError:
         return True
     return False
