@@ -234,6 +234,13 @@ class Catalogue(_Strict):
             return ()
         return self.memberships[metric.membership].areas.get(area_id, ())
 
+    def area_org_codes(self, area_id: str) -> tuple[str, ...]:
+        """Every organisation whose figures can appear for ``area_id``: its members for any metric and itself."""
+        codes = {self.area_by_id[area_id].org_code}
+        for membership in self.memberships.values():
+            codes.update(membership.areas.get(area_id, ()))
+        return tuple(sorted(codes))
+
     def source_for(self, metric_id: str) -> Source:
         return self.sources[self.metric(metric_id).source]
 

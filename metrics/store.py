@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    cast,
     create_engine,
     delete,
     event,
@@ -472,10 +473,11 @@ def reset(engine: Engine) -> None:
 def _frame(engine: Engine, query, date_columns=(), datetime_columns=()) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    for col in date_columns:
-        frame[col] = pd.to_datetime(frame[col])
-    for col in datetime_columns:
+        columns = list(result.keys())
+        # Plain tuples: building a frame from Row objects makes pandas probe every row (10x slower).
+        rows = [tuple(row) for row in result]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for col in (*date_columns, *datetime_columns):
         frame[col] = pd.to_datetime(frame[col])
     return frame
 
@@ -495,7 +497,8 @@ def read_observations(
     query = select(
         observation.c.metric_id,
         observation.c.org_code,
-        observation.c.period_start,
+        # As text, parsed once per column below: per-row date conversion dominates large reads.
+        cast(observation.c.period_start, String).label("period_start"),
         observation.c.period_type,
         observation.c.numerator,
         observation.c.denominator,
@@ -511,7 +514,8 @@ def read_observations(
     if end is not None:
         query = query.where(observation.c.period_start <= end)
     query = query.order_by(observation.c.metric_id, observation.c.org_code, observation.c.period_start)
-    frame = _frame(engine, query, date_columns=["period_start"])
+    frame = _frame(engine, query)
+    frame["period_start"] = pd.to_datetime(frame["period_start"].str.slice(0, 10), format="%Y-%m-%d")
     for col in ("numerator", "denominator", "value"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame

@@ -17,6 +17,7 @@ STATUS_BADGES = {
     "met": ("Target met", ":material/check_circle:", "green"),
     "not_met": ("Target not met", ":material/cancel:", "red"),
     "no_target": ("No target", ":material/remove:", "gray"),
+    "no_data": ("No figure", ":material/help:", "gray"),
 }
 
 VARIATION_LABELS = {

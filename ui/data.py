@@ -82,7 +82,8 @@ def annotations() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _brief(token: str, area_id: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
-    return brief_module.meeting_brief(observations(), catalogue(), area_id, meeting, today=today)
+    obs = observations(org_codes=catalogue().area_org_codes(area_id))  # filter in SQL, not in pandas
+    return brief_module.meeting_brief(obs, catalogue(), area_id, meeting, today=today)
 
 
 def brief(area_id: str, meeting: dt.date) -> pd.DataFrame:
