@@ -170,8 +170,9 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
     rows: list[pd.DataFrame] = []
     orgs = []
     starts = []
+    cells = frame.to_numpy(dtype=object)
     for code_label, name_label, kind in BLOCKS:
-        header = find_header_row(frame, ("Region", code_label, name_label), max_rows=len(frame), start=label_row)
+        header = find_header_row(cells, ("Region", code_label, name_label), max_rows=len(frame), start=label_row)
         if header is None:
             raise LoadError(f"cannot find the header row 'Region | {code_label} | {name_label}'",
                             file=file, sheet=TABLE)
@@ -188,11 +189,15 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
         orgs.append(pd.DataFrame({"code": codes[codes != ""], "name": block.iloc[:, code_col + 1].map(cell_text),
                                   "kind": kind}))
     # England: the first row above the ICB block whose label starts 'ENGLAND'.
-    top = frame.iloc[label_row + 1 : starts[0][0]]
-    label_cells = top.apply(lambda col: col.map(cell_text).str.upper().str.startswith("ENGLAND")).any(axis=1)
-    if label_cells.any():
-        england = top[label_cells].iloc[[0]]
-        rows.insert(0, england.assign(_code=ENGLAND, _kind="country"))
+    # The label sits in the id columns (col D), left of the first daily column.
+    first_day = min(columns["nctr"])
+    england_row = next(
+        (r for r in range(label_row + 1, starts[0][0])
+         if any(cell_text(v).upper().startswith("ENGLAND") for v in cells[r, :first_day])),
+        None,
+    )
+    if england_row is not None:
+        rows.insert(0, frame.iloc[[england_row]].assign(_code=ENGLAND, _kind="country"))
     body = pd.concat(rows)
     metrics = METRICS[collection]
     out = []
