@@ -20,6 +20,22 @@ class IndicatorView:
     targets: pd.DataFrame  # period_start, target, kind, source_text
     breaks: list[tuple[dt.date, str]]
 
+    def latest_status(self) -> tuple[str, str, str]:
+        """The latest period's label, target status and the status in words."""
+        known = self.series.dropna(subset=["value"])
+        if known.empty:
+            return "", "no_data", "No figure"
+        last = known.iloc[-1]
+        match = self.targets[self.targets["period_start"] == last["period_start"]]
+        target = match["target"].iloc[0] if len(match) else None
+        m = self.metric
+        label = period_label(last["period_start"].date(), last["period_type"])
+        return (
+            label,
+            targets.status(last["value"], target, m.improvement_direction),
+            targets.status_words(last["value"], target, m.improvement_direction, m.unit, m.decimals),
+        )
+
     @property
     def table(self) -> pd.DataFrame:
         """The chart's data as a table a screen reader (or a board paper) can use."""

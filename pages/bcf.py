@@ -31,4 +31,6 @@ for bcf_set in ("2023-2025", "2015-2020"):
             config={"displaylogo": False},
             alt=f"{metric.name} by Health and Wellbeing Board",
         )
+        with st.expander("Show the chart's figures as a table"):
+            st.dataframe(frame.pivot_table(index="period_start", columns="label", values="value"))
         components.definition(metric, cat)

@@ -21,6 +21,10 @@ st.dataframe(tables.sources_table(sources), hide_index=True)
 st.header("Latest period for each indicator")
 st.dataframe(tables.coverage_table(data.observations(), cat), hide_index=True)
 
+st.header("Figures reported to committee, beside the published series")
+st.write("Where a committee paper quoted a figure for a period the published statistics also cover, both are shown.")
+components.reported_figures(data.reconciliation(), cat)
+
 st.header("Glossary")
 for term, meaning in GLOSSARY.items():
     st.markdown(f"**{term}.** {meaning}")

@@ -61,5 +61,9 @@ components.downloads(
     ),
     key="indicator",
 )
+reported = data.reconciliation(metric.id)
+if not reported.empty:
+    st.subheader("Reported to committee")
+    components.reported_figures(reported, cat)
 components.definition(metric, cat)
 components.source_files(view.series)

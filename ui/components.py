@@ -303,3 +303,36 @@ def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -
             "Assurance": [assurance_words(a) for a in rows["assurance"]],
         }
     )
+
+
+def latest_value_text(view) -> str:
+    from metrics.calc import format_value
+
+    known = view.series.dropna(subset=["value"])
+    if known.empty:
+        return "no figure"
+    return format_value(known["value"].iloc[-1], view.metric.unit, view.metric.decimals)
+
+
+def reported_figures(reconciliation: pd.DataFrame, cat: Catalogue) -> None:
+    """Figures reported to committee beside the published series for the same period."""
+    from metrics.calc import format_value
+    from metrics.periods import period_label
+
+    if reconciliation.empty:
+        return
+    rows = []
+    for r in reconciliation.itertuples():
+        m = cat.metric_by_id[r.metric_id]
+        rows.append(
+            {
+                "Indicator": m.name,
+                "Area": cat.area_by_id[r.area_id].name,
+                "Period": period_label(r.period_start.date(), r.period_type),
+                "Reported to committee": format_value(r.reported, m.unit, m.decimals),
+                "Published series": format_value(r.published, m.unit, m.decimals),
+                "Difference": format_value(r.difference, m.unit, m.decimals),
+                "Note": r.note,
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -131,3 +131,15 @@ def _latest_month(token: str):
 def latest_period():
     """The newest period loaded for any metric (anchors the default meeting date)."""
     return _latest_month(version())
+
+
+@st.cache_data(show_spinner=False)
+def _reconciliation(token: str) -> pd.DataFrame:
+    codes = sorted({c for a in catalogue().areas if a.id != "england" for c in catalogue().area_org_codes(a.id)})
+    return calc.reconcile_reported(observations(org_codes=codes), catalogue())
+
+
+def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
+    """Figures reported to committee beside the published roll-up (see ``calc.reconcile_reported``)."""
+    frame = _reconciliation(version())
+    return frame if metric_id is None else frame[frame["metric_id"] == metric_id]

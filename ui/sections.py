@@ -21,11 +21,15 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         return False
     st.subheader(metric.name)
     st.caption(metric.description)
+    label, status, words = view.latest_status()
     cols = st.columns(3)
     with cols[0]:
-        components.variation_badge(view.spc.variation if view.spc else None)
+        components.status_badge(status, words)
     with cols[1]:
+        components.variation_badge(view.spc.variation if view.spc else None)
+    with cols[2]:
         components.assurance_badge(view.spc.assurance if view.spc else None)
+    st.write(f"Latest figure ({label}): {components.latest_value_text(view)}. {words}.")
     if view.spc is not None and view.spc.reason:
         st.caption(view.spc.reason)
     fig = charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(), view.breaks) if view.spc else None
