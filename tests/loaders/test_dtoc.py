@@ -216,3 +216,15 @@ class TestDerivedCompilations:
         assert outcome.rows == 0
         assert "third-party compilation" in outcome.warnings[0]
         assert store.read_sources(sqlite_engine)["derived"].astype(bool).tolist() == [True]
+
+
+class TestBackends:
+    def test_workbook_round_trips_through_each_store(self, tmp_path, catalogue, engine):
+        path, values = write_dtoc_workbook(tmp_path, period="November 2018", seed=5)
+        assert ingest_file(path, engine, catalogue).status == "loaded"
+        rows = store.read_observations(engine, metric_ids=["dtoc_days"], org_codes=list(LLR.values()))
+        got = dict(zip(rows["org_code"], rows["value"], strict=True))
+        assert got == {code: float(values[name]["total"]) for name, code in LLR.items()}
+        again = ingest_file(path, engine, catalogue)
+        assert again.status == "unchanged"
+
