@@ -70,10 +70,22 @@ BCF_METRIC_SOURCES = {
     "bcf_falls_65": GENERIC_ONLY,
 }
 
-LONG_COLUMNS = ("Geographical Level", "ONS Code", "ASCOF Measure Code", "Disaggregation Level", "Measure Type",
-                "Measure Value")
-COMPILED_COLUMNS = ("Geographical Description", "ONS Code", "Measure Group Description", "Disaggregation Level",
-                    "Measure Value", "Year")
+LONG_COLUMNS = (
+    "Geographical Level",
+    "ONS Code",
+    "ASCOF Measure Code",
+    "Disaggregation Level",
+    "Measure Type",
+    "Measure Value",
+)
+COMPILED_COLUMNS = (
+    "Geographical Description",
+    "ONS Code",
+    "Measure Group Description",
+    "Disaggregation Level",
+    "Measure Value",
+    "Year",
+)
 BCF_COLUMNS = ("Code", "LA_name", "Bed based intermediate Care Services", "Reablement in a persons own home")
 KEPT_LEVELS = {"council": "local_authority", "region": "region", "england": "country"}
 
@@ -111,8 +123,9 @@ def read(path: Path) -> dict:
     elif set(BCF_COLUMNS) <= cols:
         layout = "bcf"
     else:
-        raise LoadError(f"the header is not an ASCOF layout (expected columns {', '.join(LONG_COLUMNS)})",
-                        file=path.name, row=1)
+        raise LoadError(
+            f"the header is not an ASCOF layout (expected columns {', '.join(LONG_COLUMNS)})", file=path.name, row=1
+        )
     return {"file": path.name, "layout": layout, "frame": frame}
 
 
@@ -195,31 +208,40 @@ def _long(raw: dict) -> LoadResult:
     rows.loc[rows["_level"] == "england", "org_code"] = ENGLAND
     rows["metric_id"] = code[keep].map(MEASURE_CODES)
     # numeric_block names the row index + 1; with the header in spreadsheet row 1, data row i is row i + 2.
-    values = numeric_block(rows[["Measure Value"]].set_axis(rows.index + 1), file=file,
-                           sheet="in" if file.lower().endswith("xlsx") else None)
+    values = numeric_block(
+        rows[["Measure Value"]].set_axis(rows.index + 1),
+        file=file,
+        sheet="in" if file.lower().endswith("xlsx") else None,
+    )
     rows["_value"] = values["Measure Value"].to_numpy()
-    wide = rows.pivot_table(index=["metric_id", "org_code"], columns="Measure Type", values="_value",
-                            aggfunc="first", dropna=False)
+    wide = rows.pivot_table(
+        index=["metric_id", "org_code"], columns="Measure Type", values="_value", aggfunc="first", dropna=False
+    )
     wide = wide.reindex(columns=["Outcome", "Numerator", "Denominator"])
-    tidy = pd.DataFrame({
-        "metric_id": wide.index.get_level_values(0),
-        "org_code": wide.index.get_level_values(1),
-        "numerator": wide["Numerator"].to_numpy(),
-        "denominator": wide["Denominator"].to_numpy(),
-        "value": wide["Outcome"].to_numpy(),
-    })
+    tidy = pd.DataFrame(
+        {
+            "metric_id": wide.index.get_level_values(0),
+            "org_code": wide.index.get_level_values(1),
+            "numerator": wide["Numerator"].to_numpy(),
+            "denominator": wide["Denominator"].to_numpy(),
+            "value": wide["Outcome"].to_numpy(),
+        }
+    )
     suppressed = int(tidy["value"].isna().sum())
     tidy = tidy[tidy["value"].notna()]
     if suppressed:
         warnings.append(f"{suppressed} outcome value(s) are suppressed ([x]/[c]) and were not stored")
     tidy = tidy.assign(period_start=pd.Timestamp(start, 4, 1).date(), period_type="year")
     orgs = rows.drop_duplicates("org_code")
-    organisations = pd.DataFrame({
-        "code": orgs["org_code"],
-        "name": orgs["Geographical Description"].astype(str).str.strip() if "Geographical Description" in orgs
-        else orgs["org_code"],
-        "kind": orgs["_level"].map(KEPT_LEVELS),
-    })
+    organisations = pd.DataFrame(
+        {
+            "code": orgs["org_code"],
+            "name": orgs["Geographical Description"].astype(str).str.strip()
+            if "Geographical Description" in orgs
+            else orgs["org_code"],
+            "kind": orgs["_level"].map(KEPT_LEVELS),
+        }
+    )
     return LoadResult(
         tidy=tidy[["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]],
         organisations=organisations,
@@ -251,38 +273,49 @@ def _compiled(raw: dict) -> LoadResult:
     years = pd.to_numeric(rows["Year"], errors="coerce")
     if years.isna().any():
         i = int(np.flatnonzero(years.isna().to_numpy())[0])
-        raise LoadError(f"'{rows['Year'].iloc[i]}' is not a year (expected e.g. 2019 for 2018-19)", file=file,
-                        row=int(rows.index[i]) + 2, column="Year")
+        raise LoadError(
+            f"'{rows['Year'].iloc[i]}' is not a year (expected e.g. 2019 for 2018-19)",
+            file=file,
+            row=int(rows.index[i]) + 2,
+            column="Year",
+        )
     values = rows["Measure Value"].str.strip()
     suppressed = values.isin(MISSING_MARKERS)
     number = pd.to_numeric(values.where(~suppressed), errors="coerce")
     bad = number.isna() & ~suppressed
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise LoadError(f"'{values.iloc[i]}' is not a number", file=file, row=int(rows.index[i]) + 2,
-                        column="Measure Value")
+        raise LoadError(
+            f"'{values.iloc[i]}' is not a number", file=file, row=int(rows.index[i]) + 2, column="Measure Value"
+        )
     org = rows["ONS Code"].str.strip()
     if level is not None:
         org = org.where(level[rows.index] != "england", ENGLAND)
-    tidy = pd.DataFrame({
-        "metric_id": rows["metric_id"],
-        "org_code": org,
-        "period_start": [pd.Timestamp(int(y) - 1, 4, 1).date() for y in years],
-        "period_type": "year",
-        "numerator": np.nan,
-        "denominator": np.nan,
-        "value": number,
-    })
+    tidy = pd.DataFrame(
+        {
+            "metric_id": rows["metric_id"],
+            "org_code": org,
+            "period_start": [pd.Timestamp(int(y) - 1, 4, 1).date() for y in years],
+            "period_type": "year",
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "value": number,
+        }
+    )
     tidy = tidy[tidy["value"].notna() & (tidy["org_code"] != "")]
     unmatched = sorted(d for d, m in lookup.items() if m is None)
-    warnings = [f"derived compilation: {len(unmatched)} measure description(s) outside the catalogue were not "
-                "loaded (e.g. ASCOF 2C delayed transfers per 100,000 a day, which is not the monthly BCF measure)"]
+    warnings = [
+        f"derived compilation: {len(unmatched)} measure description(s) outside the catalogue were not "
+        "loaded (e.g. ASCOF 2C delayed transfers per 100,000 a day, which is not the monthly BCF measure)"
+    ]
     first_year = int(years.min()) - 1 if len(years) else 0
-    organisations = pd.DataFrame({
-        "code": tidy["org_code"],
-        "name": rows.loc[tidy.index, "Geographical Description"].str.strip(),
-        "kind": "local_authority",
-    }).drop_duplicates("code")
+    organisations = pd.DataFrame(
+        {
+            "code": tidy["org_code"],
+            "name": rows.loc[tidy.index, "Geographical Description"].str.strip(),
+            "kind": "local_authority",
+        }
+    ).drop_duplicates("code")
     organisations.loc[organisations["code"] == ENGLAND, "kind"] = "country"
     return LoadResult(
         tidy=tidy.reset_index(drop=True),

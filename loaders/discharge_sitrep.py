@@ -102,7 +102,8 @@ def _day_columns(frame: pd.DataFrame, file: str) -> tuple[int, dict[str, list[in
     if label_row is None or label_row == 0:
         raise LoadError(
             "cannot find the header row of daily measures ('Number of patients discharged') in the first 20 rows",
-            file=file, sheet=TABLE,
+            file=file,
+            sheet=TABLE,
         )
     dates = pd.to_datetime(frame.iloc[label_row - 1], errors="coerce").ffill()
     columns: dict[str, list[int]] = {"nctr": [], "discharged": []}
@@ -112,8 +113,13 @@ def _day_columns(frame: pd.DataFrame, file: str) -> tuple[int, dict[str, list[in
         if not text.startswith("number of patients"):
             continue
         if pd.isna(dates.iloc[c]):
-            raise LoadError(f"no date above the column '{cell_text(value)}'", file=file, sheet=TABLE,
-                            row=label_row, column=cell_text(value))
+            raise LoadError(
+                f"no date above the column '{cell_text(value)}'",
+                file=file,
+                sheet=TABLE,
+                row=label_row,
+                column=cell_text(value),
+            )
         if "remaining" in text:
             continue
         if "discharged" in text:
@@ -122,11 +128,20 @@ def _day_columns(frame: pd.DataFrame, file: str) -> tuple[int, dict[str, list[in
             columns["nctr"].append(c)
             day_dates.append(dates.iloc[c])
         else:
-            raise LoadError(f"unknown daily measure '{cell_text(value)}'", file=file, sheet=TABLE,
-                            row=label_row + 1, column=cell_text(value))
+            raise LoadError(
+                f"unknown daily measure '{cell_text(value)}'",
+                file=file,
+                sheet=TABLE,
+                row=label_row + 1,
+                column=cell_text(value),
+            )
     if not columns["nctr"] or len(columns["nctr"]) != len(columns["discharged"]):
-        raise LoadError("the daily columns are not in triplets (criteria to reside, discharged, remaining)",
-                        file=file, sheet=TABLE, row=label_row + 1)
+        raise LoadError(
+            "the daily columns are not in triplets (criteria to reside, discharged, remaining)",
+            file=file,
+            sheet=TABLE,
+            row=label_row + 1,
+        )
     return label_row, columns, day_dates
 
 
@@ -151,18 +166,24 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
     if collection is None:
         raise LoadError(
             f"the cover sheet title '{raw.get('title', '')}' is neither the Acute nor the Community Discharge "
-            "Situation Report", file=file, sheet=COVER,
+            "Situation Report",
+            file=file,
+            sheet=COVER,
         )
     frame = raw.get("table")
     if frame is None:
-        raise LoadError(f"the workbook has no sheet '{TABLE}' (found: {', '.join(raw.get('all_sheets', []))})",
-                        file=file)
+        raise LoadError(
+            f"the workbook has no sheet '{TABLE}' (found: {', '.join(raw.get('all_sheets', []))})", file=file
+        )
     label_row, columns, day_dates = _day_columns(frame, file)
     months = sorted({(d.year, d.month) for d in day_dates})
     if len(months) != 1:
         raise LoadError(
             f"the daily dates span {len(months)} months ({day_dates[0].date()} to {day_dates[-1].date()}); "
-            "expected one month", file=file, sheet=TABLE, row=label_row,
+            "expected one month",
+            file=file,
+            sheet=TABLE,
+            row=label_row,
         )
     period = pd.Timestamp(months[0][0], months[0][1], 1).date()
 
@@ -174,8 +195,9 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
     for code_label, name_label, kind in BLOCKS:
         header = find_header_row(cells, ("Region", code_label, name_label), max_rows=len(frame), start=label_row)
         if header is None:
-            raise LoadError(f"cannot find the header row 'Region | {code_label} | {name_label}'",
-                            file=file, sheet=TABLE)
+            raise LoadError(
+                f"cannot find the header row 'Region | {code_label} | {name_label}'", file=file, sheet=TABLE
+            )
         starts.append((header, code_label, kind))
     starts.sort()
     for i, (header, code_label, kind) in enumerate(starts):
@@ -186,14 +208,18 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
         codes = block.iloc[:, code_col].map(cell_text)
         block = block[codes != ""]
         rows.append(block.assign(_code=codes[codes != ""], _kind=kind))
-        orgs.append(pd.DataFrame({"code": codes[codes != ""], "name": block.iloc[:, code_col + 1].map(cell_text),
-                                  "kind": kind}))
+        orgs.append(
+            pd.DataFrame({"code": codes[codes != ""], "name": block.iloc[:, code_col + 1].map(cell_text), "kind": kind})
+        )
     # England: the first row above the ICB block whose label starts 'ENGLAND'.
     # The label sits in the id columns (col D), left of the first daily column.
     first_day = min(columns["nctr"])
     england_row = next(
-        (r for r in range(label_row + 1, starts[0][0])
-         if any(cell_text(v).upper().startswith("ENGLAND") for v in cells[r, :first_day])),
+        (
+            r
+            for r in range(label_row + 1, starts[0][0])
+            if any(cell_text(v).upper().startswith("ENGLAND") for v in cells[r, :first_day])
+        ),
         None,
     )
     if england_row is not None:
@@ -202,17 +228,22 @@ def normalise(raw: dict, catalogue=None) -> LoadResult:
     metrics = METRICS[collection]
     out = []
     for measure, cols in columns.items():
-        values = numeric_block(body.iloc[:, cols], file=file, sheet=TABLE,
-                               labels=[cell_text(frame.iat[label_row, c]) for c in cols])
+        values = numeric_block(
+            body.iloc[:, cols], file=file, sheet=TABLE, labels=[cell_text(frame.iat[label_row, c]) for c in cols]
+        )
         total = values.sum(axis=1, min_count=1)
         days = values.notna().sum(axis=1).astype(float)
-        out.append(pd.DataFrame({
-            "metric_id": metrics[measure],
-            "org_code": body["_code"].to_numpy(),
-            "numerator": total.to_numpy(),
-            "denominator": days.to_numpy(),
-            "value": (total / days.replace(0.0, np.nan)).to_numpy(),
-        }))
+        out.append(
+            pd.DataFrame(
+                {
+                    "metric_id": metrics[measure],
+                    "org_code": body["_code"].to_numpy(),
+                    "numerator": total.to_numpy(),
+                    "denominator": days.to_numpy(),
+                    "value": (total / days.replace(0.0, np.nan)).to_numpy(),
+                }
+            )
+        )
     tidy = pd.concat(out, ignore_index=True)
     tidy = tidy[tidy["value"].notna()].assign(period_start=period, period_type="month")
     organisations = pd.concat(orgs, ignore_index=True).drop_duplicates("code")

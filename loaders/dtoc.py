@@ -57,8 +57,12 @@ SHEETS = {
 }
 
 #: Column labels of the delayed-days block -> metric id (None: read but not stored separately).
-RESPONSIBLE_ORG = {"nhs": "dtoc_days_nhs", "social care": "dtoc_days_social_care", "both": "dtoc_days_both",
-                   "total": "dtoc_days"}
+RESPONSIBLE_ORG = {
+    "nhs": "dtoc_days_nhs",
+    "social care": "dtoc_days_social_care",
+    "both": "dtoc_days_both",
+    "total": "dtoc_days",
+}
 TYPE_OF_CARE = {"acute": "dtoc_days_acute", "non-acute": "dtoc_days_non_acute", "total": None}
 #: Reason letters as published (A) ... I), DI)/Di), DII)/Dii), O) from April 2017).
 REASONS = {r: f"dtoc_days_reason_{r}" for r in ("a", "b", "c", "di", "dii", "e", "f", "g", "h", "i", "o")}
@@ -147,8 +151,13 @@ def _split_table() -> tuple[dict[str, str], list[tuple]]:
     undated = dict(zip(table.loc[~has_dates, "cassr_code"], target[~has_dates], strict=True))
     dated = [
         (c, o, None if pd.isna(f) else f, None if pd.isna(t) else t)
-        for c, o, f, t in zip(table.loc[has_dates, "cassr_code"], target[has_dates],
-                              table.loc[has_dates, "valid_from"], table.loc[has_dates, "valid_to"], strict=True)
+        for c, o, f, t in zip(
+            table.loc[has_dates, "cassr_code"],
+            target[has_dates],
+            table.loc[has_dates, "valid_from"],
+            table.loc[has_dates, "valid_to"],
+            strict=True,
+        )
     ]
     return undated, dated
 
@@ -162,18 +171,26 @@ def _parse_sheet(frame: pd.DataFrame, sheet: str, file: str) -> dict:
     cells = frame.to_numpy(dtype=object)
     found = metadata_value(cells, "Period:")
     if found is None or not found[0]:
-        raise LoadError("no 'Period:' cell in the metadata block (expected e.g. 'Period: December 2019')",
-                        file=file, sheet=sheet)
+        raise LoadError(
+            "no 'Period:' cell in the metadata block (expected e.g. 'Period: December 2019')", file=file, sheet=sheet
+        )
     period_text, period_row = found
     try:
         period = parse_period(period_text, "month")
     except PeriodError:
-        raise LoadError(f"the Period: cell '{period_text}' is not a month (expected e.g. 'December 2019')",
-                        file=file, sheet=sheet, row=period_row + 1) from None
+        raise LoadError(
+            f"the Period: cell '{period_text}' is not a month (expected e.g. 'December 2019')",
+            file=file,
+            sheet=sheet,
+            row=period_row + 1,
+        ) from None
     header = find_header_row(cells, ("Code", "Name"))
     if header is None:
-        raise LoadError("cannot find the header row (a row with 'Code' and 'Name' columns) in the first 80 rows",
-                        file=file, sheet=sheet)
+        raise LoadError(
+            "cannot find the header row (a row with 'Code' and 'Name' columns) in the first 80 rows",
+            file=file,
+            sheet=sheet,
+        )
     labels = [cell_text(v) for v in cells[header]]
     lower = [t.lower() for t in labels]
     code_col, name_col = lower.index("code"), lower.index("name")
@@ -191,8 +208,13 @@ def _parse_sheet(frame: pd.DataFrame, sheet: str, file: str) -> dict:
             try:
                 values[i, j] = cell_number(cells[r, c])
             except ValueError:
-                raise LoadError(f"'{cells[r, c]}' is not a number (expected a number, or '-' for no figure)",
-                                file=file, sheet=sheet, row=r + 1, column=data_labels[j]) from None
+                raise LoadError(
+                    f"'{cells[r, c]}' is not a number (expected a number, or '-' for no figure)",
+                    file=file,
+                    sheet=sheet,
+                    row=r + 1,
+                    column=data_labels[j],
+                ) from None
     return {
         "period": period,
         "period_text": period_text,
@@ -222,11 +244,15 @@ def _metric_for(key: str, label: str, sheet: str, file: str, header: int) -> str
             return REASONS[match[1]]
         raise LoadError(
             f"unknown reason column '{label}' (expected A) to I) with Di) and Dii), O) Other, and Total)",
-            file=file, sheet=sheet, row=header + 1, column=label,
+            file=file,
+            sheet=sheet,
+            row=header + 1,
+            column=label,
         )
     if text not in mapping:
-        raise LoadError(f"unknown column '{label}' (expected {expected})", file=file, sheet=sheet,
-                        row=header + 1, column=label)
+        raise LoadError(
+            f"unknown column '{label}' (expected {expected})", file=file, sheet=sheet, row=header + 1, column=label
+        )
     return mapping[text]
 
 
@@ -278,15 +304,22 @@ def normalise(raw: dict, catalogue: Catalogue) -> LoadResult:
             raise LoadError(
                 f"the Period: cell says '{p['period_text']}' but sheet '{first_sheet}' says "
                 f"'{first['period_text']}': the sheets of one workbook must cover the same month",
-                file=file, sheet=sheet, row=p["period_row"] + 1,
+                file=file,
+                sheet=sheet,
+                row=p["period_row"] + 1,
             )
     period = first["period"]
     warnings: list[str] = []
     organisations = []
     unmapped: set[str] = set()
     days = calendar.monthrange(period.year, period.month)[1]
-    parts: dict[str, list[np.ndarray]] = {"metric_id": [], "org_code": [], "numerator": [], "denominator": [],
-                                          "value": []}
+    parts: dict[str, list[np.ndarray]] = {
+        "metric_id": [],
+        "org_code": [],
+        "numerator": [],
+        "denominator": [],
+        "value": [],
+    }
 
     def add(metric_ids, org_codes, values, numerator=None, denominator=None):
         parts["metric_id"].append(metric_ids)
@@ -301,12 +334,20 @@ def normalise(raw: dict, catalogue: Catalogue) -> LoadResult:
         metrics = [_metric_for(key, label, sheet, file, p["header"]) for label in p["labels"]]
         keep = [i for i, m in enumerate(metrics) if m is not None]
         # Row-major long layout: each council's metrics together.
-        add(np.tile(np.array([metrics[i] for i in keep], dtype=object), len(codes)), np.repeat(codes, len(keep)),
-            p["values"][:, keep].ravel())
+        add(
+            np.tile(np.array([metrics[i] for i in keep], dtype=object), len(codes)),
+            np.repeat(codes, len(keep)),
+            p["values"][:, keep].ravel(),
+        )
         if "dtoc_days" in metrics:
             days_total = p["values"][:, metrics.index("dtoc_days")]
-            add(np.full(len(codes), "dtoc_beds_per_day", dtype=object), codes, days_total / days, days_total,
-                np.full(len(codes), float(days)))
+            add(
+                np.full(len(codes), "dtoc_beds_per_day", dtype=object),
+                codes,
+                days_total / days,
+                days_total,
+                np.full(len(codes), float(days)),
+            )
     if unmapped:
         warnings.append(
             f"council code(s) {', '.join(sorted(unmapped))} are not in loaders/reference/council_codes.csv; "
@@ -314,22 +355,23 @@ def normalise(raw: dict, catalogue: Catalogue) -> LoadResult:
         )
     columns = {name: np.concatenate(arrays) for name, arrays in parts.items()}
     present = ~np.isnan(columns["value"])  # a missing cell is missing, never zero
-    tidy = pd.DataFrame({
-        "metric_id": columns["metric_id"][present],
-        "org_code": columns["org_code"][present],
-        "period_start": period,
-        "period_type": "month",
-        "numerator": columns["numerator"][present],
-        "denominator": columns["denominator"][present],
-        "value": columns["value"][present],
-    })
+    tidy = pd.DataFrame(
+        {
+            "metric_id": columns["metric_id"][present],
+            "org_code": columns["org_code"][present],
+            "period_start": period,
+            "period_type": "month",
+            "numerator": columns["numerator"][present],
+            "denominator": columns["denominator"][present],
+            "value": columns["value"][present],
+        }
+    )
     orgs = pd.concat(organisations, ignore_index=True).drop_duplicates("code")
     orgs["kind"] = "local_authority"
     orgs.loc[orgs["code"] == ENGLAND, "kind"] = "country"
     orgs.loc[orgs["code"].str.fullmatch(r"99\d\d"), "kind"] = "other"
     meta = raw["sheets"]["responsible_org"][1]
-    stamps = [published_date(v[0]) for v in (metadata_value(meta, "Revised:"), metadata_value(meta, "Published:"))
-              if v]
+    stamps = [published_date(v[0]) for v in (metadata_value(meta, "Revised:"), metadata_value(meta, "Published:")) if v]
     era = "ONS Geography" if first["ons"] is not None else "Code, Name"
     return LoadResult(
         tidy=tidy,

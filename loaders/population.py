@@ -61,11 +61,13 @@ def read(path: Path) -> pd.DataFrame:
 
 def _band_of_single_age(ages: pd.Series, open_ended: pd.Series) -> pd.DataFrame:
     """For single ages, membership of each stored band (an open band ``90+`` counts from 90 up)."""
-    return pd.DataFrame({
-        "18+": ages >= 18,
-        "18-64": (ages >= 18) & (ages <= 64) & ~open_ended,
-        "65+": ages >= 65,
-    })
+    return pd.DataFrame(
+        {
+            "18+": ages >= 18,
+            "18-64": (ages >= 18) & (ages <= 64) & ~open_ended,
+            "65+": ages >= 65,
+        }
+    )
 
 
 def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
@@ -80,37 +82,57 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
     file = raw.attrs.get("file", "population.csv")
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
-        raise LoadError(f"the header has no {', '.join(repr(c) for c in missing)} column; expected columns "
-                        f"{', '.join(COLUMNS)}", file=file, row=1)
+        raise LoadError(
+            f"the header has no {', '.join(repr(c) for c in missing)} column; expected columns {', '.join(COLUMNS)}",
+            file=file,
+            row=1,
+        )
     extra = [c for c in raw.columns if c not in COLUMNS]
     if extra:
-        raise LoadError(f"unexpected column(s) {', '.join(repr(c) for c in extra)}; expected exactly "
-                        f"{', '.join(COLUMNS)}", file=file, row=1)
+        raise LoadError(
+            f"unexpected column(s) {', '.join(repr(c) for c in extra)}; expected exactly {', '.join(COLUMNS)}",
+            file=file,
+            row=1,
+        )
     frame = raw.copy()
     excel_row = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    band = frame["age_band"].str.strip().str.replace(" ", "").str.lower().replace({"18andover": "18+",
-                                                                                   "65andover": "65+"})
+    band = (
+        frame["age_band"].str.strip().str.replace(" ", "").str.lower().replace({"18andover": "18+", "65andover": "65+"})
+    )
     year = pd.to_numeric(frame["year"].str.strip(), errors="coerce")
     if year.isna().any() or (year % 1 != 0).any():
         i = int(np.flatnonzero((year.isna() | (year % 1 != 0)).to_numpy())[0])
-        raise LoadError(f"'{frame['year'].iloc[i]}' is not a year (expected e.g. 2019 for mid-2019)", file=file,
-                        row=int(excel_row.iloc[i]), column="year")
+        raise LoadError(
+            f"'{frame['year'].iloc[i]}' is not a year (expected e.g. 2019 for mid-2019)",
+            file=file,
+            row=int(excel_row.iloc[i]),
+            column="year",
+        )
     text = frame["population"].str.strip().str.replace(",", "")
     blank = text.isin(MISSING_MARKERS)
     population = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = population.isna() & ~blank | (population < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise LoadError(f"'{frame['population'].iloc[i]}' is not a number of people", file=file,
-                        row=int(excel_row.iloc[i]), column="population")
+        raise LoadError(
+            f"'{frame['population'].iloc[i]}' is not a number of people",
+            file=file,
+            row=int(excel_row.iloc[i]),
+            column="population",
+        )
     codes = frame["area_code"].str.strip().map(catalogue.resolve_org)
     direct = band.isin(list(BANDS))
     single = band.str.match(_SINGLE) & ~direct
     unknown = ~direct & ~single
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise LoadError(f"unknown age band '{frame['age_band'].iloc[i]}' (expected 18+, 18-64, 65+, or single "
-                        "years 0 ... 89 and 90+)", file=file, row=int(excel_row.iloc[i]), column="age_band")
+        raise LoadError(
+            f"unknown age band '{frame['age_band'].iloc[i]}' (expected 18+, 18-64, 65+, or single "
+            "years 0 ... 89 and 90+)",
+            file=file,
+            row=int(excel_row.iloc[i]),
+            column="age_band",
+        )
     key = pd.DataFrame({"org_code": codes, "year": year.astype(int), "band": band})
     dupes = key.duplicated(keep=False)
     if dupes.any():
@@ -124,8 +146,13 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
         early = open_ended & (age < 65)
         if early.any():
             i = int(np.flatnonzero(single.to_numpy())[int(np.flatnonzero(early.to_numpy())[0])])
-            raise LoadError(f"open age band '{frame['age_band'].iloc[i]}' overlaps 18-64 (an open band must start "
-                            "at 65 or later, e.g. 90+)", file=file, row=int(excel_row.iloc[i]), column="age_band")
+            raise LoadError(
+                f"open age band '{frame['age_band'].iloc[i]}' overlaps 18-64 (an open band must start "
+                "at 65 or later, e.g. 90+)",
+                file=file,
+                row=int(excel_row.iloc[i]),
+                column="age_band",
+            )
         members = _band_of_single_age(age, open_ended)
         for name in BANDS:
             rows = key[single][members[name].to_numpy()]
@@ -137,15 +164,17 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
     combined["_direct"] = np.r_[np.ones(int(direct.sum()), bool), np.zeros(len(combined) - int(direct.sum()), bool)]
     combined = combined.sort_values("_direct", ascending=False).drop_duplicates(["org_code", "year", "band"])
     combined = combined[combined["population"].notna()]
-    tidy = pd.DataFrame({
-        "metric_id": combined["band"].map(BANDS).to_numpy(),
-        "org_code": combined["org_code"].to_numpy(),
-        "period_start": [pd.Timestamp(int(y), 4, 1).date() for y in combined["year"]],
-        "period_type": "year",
-        "numerator": np.nan,
-        "denominator": np.nan,
-        "value": combined["population"].astype(float).to_numpy(),
-    })
+    tidy = pd.DataFrame(
+        {
+            "metric_id": combined["band"].map(BANDS).to_numpy(),
+            "org_code": combined["org_code"].to_numpy(),
+            "period_start": [pd.Timestamp(int(y), 4, 1).date() for y in combined["year"]],
+            "period_type": "year",
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "value": combined["population"].astype(float).to_numpy(),
+        }
+    )
     organisations = pd.DataFrame({"code": sorted(set(tidy["org_code"]))})
     organisations["name"] = organisations["code"]
     organisations["kind"] = np.where(organisations["code"] == "E92000001", "country", "local_authority")

@@ -260,6 +260,46 @@ def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFram
     return merged.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
+def inputs_for(metric_ids, catalogue: Catalogue) -> list[str]:
+    """``metric_ids`` plus the stored metrics their derived rates are computed from."""
+    wanted = list(metric_ids)
+    for metric_id in list(wanted):
+        derived = catalogue.metric_by_id[metric_id].derived_from if metric_id in catalogue.metric_by_id else None
+        if derived is not None:
+            wanted += [derived.count_metric, derived.population_metric]
+    return list(dict.fromkeys(wanted))
+
+
+def add_derived_rates(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Add rows for rates the catalogue derives at read time (``derived_from``), where none are stored.
+
+    Each derived row keeps the count's ``source_id`` (the file the delayed days came from), its
+    numerator (the count) and denominator (the population), so roll-ups stay ratios of sums.
+    """
+    extra = []
+    for metric in catalogue.metrics:
+        if metric.derived_from is None:
+            continue
+        counts = obs[obs["metric_id"] == metric.derived_from.count_metric]
+        population = obs[obs["metric_id"] == metric.derived_from.population_metric]
+        if counts.empty or population.empty:
+            continue
+        stored = obs[obs["metric_id"] == metric.id]
+        if len(stored):
+            have = set(zip(stored["org_code"], stored["period_start"], strict=True))
+            keep = [(o, p) not in have for o, p in zip(counts["org_code"], counts["period_start"], strict=True)]
+            counts = counts[keep]
+        counts = counts[counts["org_code"].isin(set(population["org_code"]))]
+        if counts.empty:
+            continue
+        rates = rate_per_100k(counts, population)
+        rates = rates.dropna(subset=["value"]).assign(metric_id=metric.id)
+        extra.append(rates[list(obs.columns)])
+    if not extra:
+        return obs
+    return pd.concat([obs, *extra], ignore_index=True)
+
+
 # ---------------------------------------------------------------------------- change
 def _shift_months(starts: pd.Series, months: np.ndarray) -> pd.Series:
     ps = pd.to_datetime(starts)

@@ -120,6 +120,13 @@ class Annotation(_Strict):
     org_code: str | None = None
 
 
+class DerivedRate(_Strict):
+    """A rate per 100,000 computed at read time from a stored count and a stored population."""
+
+    count_metric: str
+    population_metric: str
+
+
 class Metric(_Strict):
     id: str
     name: str
@@ -136,6 +143,7 @@ class Metric(_Strict):
     targets: tuple[Target, ...] = ()
     series_breaks: tuple[SeriesBreak, ...] = ()
     bcf_sets: tuple[str, ...] = ()
+    derived_from: DerivedRate | None = None
 
     @property
     def scale(self) -> float | None:
@@ -181,6 +189,11 @@ class Catalogue(_Strict):
                 problems.append(f"metric '{m.id}': field 'membership': '{m.membership}' is not in memberships")
             if m.rollup == "ratio_of_sums" and m.scale is None:
                 problems.append(f"metric '{m.id}': field 'rollup': ratio_of_sums needs a percent, rate or ratio unit")
+            if m.derived_from is not None:
+                for field in ("count_metric", "population_metric"):
+                    ref = getattr(m.derived_from, field)
+                    if ref not in {x.id for x in self.metrics}:
+                        problems.append(f"metric '{m.id}': field 'derived_from.{field}': '{ref}' is not a metric")
             for t in m.targets:
                 if t.org_code is not None and t.org_code not in codes:
                     problems.append(f"metric '{m.id}': field 'targets.org_code': '{t.org_code}' is not an organisation")

@@ -22,12 +22,12 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    UniqueConstraint,
     bindparam,
     cast,
     create_engine,
@@ -80,6 +80,7 @@ source = Table(
     Column("loaded_at", DateTime, nullable=False),
 )
 
+# The primary key (metric, organisation, period start, period type) is the uniqueness rule of DESIGN.md.
 observation = Table(
     "observation",
     metadata,
@@ -92,7 +93,8 @@ observation = Table(
     Column("value", Float),
     Column("source_id", Integer, ForeignKey("source.id"), nullable=False),
     Column("loaded_at", DateTime, nullable=False),
-    UniqueConstraint("metric_id", "org_code", "period_start", "period_type", name="uq_observation"),
+    # Ingest looks up a file's metrics over its period range; reads filter by metric and period.
+    Index("ix_observation_metric_period", "metric_id", "period_start"),
 )
 
 target = Table(
@@ -151,6 +153,9 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
+            # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

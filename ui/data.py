@@ -41,7 +41,9 @@ def version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _observations(token: str, metric_ids: tuple[str, ...] | None, org_codes: tuple[str, ...] | None) -> pd.DataFrame:
-    return store.read_observations(engine(), metric_ids=metric_ids, org_codes=org_codes)
+    wanted = calc.inputs_for(metric_ids, catalogue()) if metric_ids is not None else None
+    obs = calc.add_derived_rates(store.read_observations(engine(), metric_ids=wanted, org_codes=org_codes), catalogue())
+    return obs if metric_ids is None else obs[obs["metric_id"].isin(metric_ids)].reset_index(drop=True)
 
 
 def observations(metric_ids=None, org_codes=None) -> pd.DataFrame:

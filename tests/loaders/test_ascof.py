@@ -62,14 +62,20 @@ class TestLongFormat:
         assert tidy[(tidy.metric_id == "ascof_2b2") & (tidy.org_code == "E06000017")].empty
         assert "1 outcome value(s) are suppressed ([x]/[c]) and were not stored" in result.warnings
 
-    @pytest.mark.parametrize(("name", "start"), [("meas-from-asc-of-eng-2021-open-data-csv_v2.xlsx", 2020),
-                                                 ("meas-from-asc-of-eng-1920-open-data-csv.xlsx", 2019)])
+    @pytest.mark.parametrize(
+        ("name", "start"),
+        [
+            ("meas-from-asc-of-eng-2021-open-data-csv_v2.xlsx", 2020),
+            ("meas-from-asc-of-eng-1920-open-data-csv.xlsx", 2019),
+        ],
+    )
     def test_year_taken_from_nhs_digital_name_with_a_warning(self, tmp_path, catalogue, name, start):
         path, _ = write_ascof_long(tmp_path, name=name)
         result = load(path, catalogue)
         assert set(result.tidy["period_start"]) == {dt.date(start, 4, 1)}
         assert f"the table carries no year: {start}-{str(start + 1)[-2:]} was taken from the file name" in (
-            result.warnings)
+            result.warnings
+        )
 
     def test_no_year_anywhere_is_an_error(self, tmp_path, catalogue):
         path, _ = write_ascof_long(tmp_path, name="ascof.xlsx")
@@ -86,7 +92,6 @@ class TestLongFormat:
             "(expected a number, or '-' for no figure)"
         )
 
-
     def test_single_sheet_in_without_ascof_columns_is_named(self, tmp_path, catalogue):
         from openpyxl import Workbook
 
@@ -97,8 +102,9 @@ class TestLongFormat:
         wb.save(path)
         with pytest.raises(LoadError) as err:
             ascof.read(path)
-        assert str(err.value).startswith("'other.xlsx', row 1: the header is not an ASCOF layout (expected columns "
-                                          "Geographical Level, ONS Code")
+        assert str(err.value).startswith(
+            "'other.xlsx', row 1: the header is not an ASCOF layout (expected columns Geographical Level, ONS Code"
+        )
 
 
 class TestCompiled:

@@ -33,8 +33,10 @@ class TestSniff:
 class TestMonthlyAverages:
     @pytest.mark.parametrize(
         ("collection", "trust", "metrics"),
-        [("acute", "RWE", ("nctr_patients", "nctr_discharged")),
-         ("community", "RT5", ("nctr_patients_community", "nctr_discharged_community"))],
+        [
+            ("acute", "RWE", ("nctr_patients", "nctr_discharged")),
+            ("community", "RT5", ("nctr_patients_community", "nctr_discharged_community")),
+        ],
     )
     def test_average_per_day_with_sum_and_days_kept(self, tmp_path, collection, trust, metrics):
         path, data = write_sitrep_workbook(tmp_path, collection=collection, seed=4)
@@ -63,12 +65,12 @@ class TestMonthlyAverages:
         path, data = write_sitrep_workbook(tmp_path, lookup_sheets=lookup_sheets, shift=shift)
         result = load(path)
         assert value(result.tidy, "nctr_patients", "QK1").value == pytest.approx(
-            sitrep_expected(data["QK1"]["nctr"])[2])
+            sitrep_expected(data["QK1"]["nctr"])[2]
+        )
         kinds = result.organisations.set_index("code")["kind"]
         assert (kinds["QK1"], kinds["RWE"]) == ("icb", "provider")
 
-    def test_acute_and_community_for_the_same_icb_and_month_do_not_collide(self, tmp_path, catalogue,
-                                                                           sqlite_engine):
+    def test_acute_and_community_for_the_same_icb_and_month_do_not_collide(self, tmp_path, catalogue, sqlite_engine):
         acute, a = write_sitrep_workbook(tmp_path, name="a.xlsx", collection="acute", seed=1)
         community, c = write_sitrep_workbook(tmp_path, name="c.xlsx", collection="community", seed=2)
         assert ingest_file(acute, sqlite_engine, catalogue).status == "loaded"

@@ -110,9 +110,14 @@ class TestNormaliseEras:
 class TestCouncilCodes:
     @pytest.mark.parametrize(
         ("cassr", "period", "ons"),
-        [("509", dt.date(2011, 4, 1), "E06000016"), ("508", dt.date(2014, 1, 1), "E10000018"),
-         ("510", dt.date(2012, 6, 1), "E06000017"), ("809", dt.date(2013, 1, 1), "E10000009"),
-         ("809", dt.date(2019, 6, 1), "E06000059"), ("00KB", dt.date(2012, 1, 1), "E06000055")],
+        [
+            ("509", dt.date(2011, 4, 1), "E06000016"),
+            ("508", dt.date(2014, 1, 1), "E10000018"),
+            ("510", dt.date(2012, 6, 1), "E06000017"),
+            ("809", dt.date(2013, 1, 1), "E10000009"),
+            ("809", dt.date(2019, 6, 1), "E06000059"),
+            ("00KB", dt.date(2012, 1, 1), "E06000055"),
+        ],
     )
     def test_table_maps_old_codes_at_the_period(self, cassr, period, ons):
         import pandas as pd
@@ -168,8 +173,9 @@ class TestMissingAndBadInput:
         )
 
     def test_sheets_with_different_periods_rejected(self, tmp_path, catalogue):
-        path, _ = write_dtoc_workbook(tmp_path, name="p.xlsx", period="May 2018",
-                                      period_overrides={"LA - by reason": "April 2018"})
+        path, _ = write_dtoc_workbook(
+            tmp_path, name="p.xlsx", period="May 2018", period_overrides={"LA - by reason": "April 2018"}
+        )
         with pytest.raises(LoadError) as err:
             load(path, catalogue)
         assert str(err.value) == (
@@ -178,8 +184,9 @@ class TestMissingAndBadInput:
         )
 
     def test_text_in_a_number_cell_is_named(self, tmp_path, catalogue):
-        path, _ = write_dtoc_workbook(tmp_path, name="t.xlsx",
-                                      cell_overrides={("LA - by responsible org", "Leicester UA", 0): "lots"})
+        path, _ = write_dtoc_workbook(
+            tmp_path, name="t.xlsx", cell_overrides={("LA - by responsible org", "Leicester UA", 0): "lots"}
+        )
         with pytest.raises(LoadError) as err:
             load(path, catalogue)
         assert str(err.value) == (
@@ -189,9 +196,12 @@ class TestMissingAndBadInput:
 
     @pytest.mark.parametrize(
         "kwargs",
-        [{"drop_sheet": "LA - by reason"}, {"header_text_missing": "LA - by reason"},
-         {"period_overrides": {"LA - by reason": "March 2017"}},
-         {"reason_labels": ["Z) New", "Total"]}],
+        [
+            {"drop_sheet": "LA - by reason"},
+            {"header_text_missing": "LA - by reason"},
+            {"period_overrides": {"LA - by reason": "March 2017"}},
+            {"reason_labels": ["Z) New", "Total"]},
+        ],
     )
     def test_bad_workbook_leaves_the_database_unchanged(self, tmp_path, catalogue, sqlite_engine, kwargs):
         good, _ = write_dtoc_workbook(tmp_path, name="good.xlsx", period="April 2017", seed=1)
@@ -227,4 +237,3 @@ class TestBackends:
         assert got == {code: float(values[name]["total"]) for name, code in LLR.items()}
         again = ingest_file(path, engine, catalogue)
         assert again.status == "unchanged"
-

@@ -25,13 +25,21 @@ class TestPopulation:
         assert registry.detect(path) is population
 
     def test_direct_bands_filed_under_the_financial_year(self, tmp_path, catalogue):
-        path = write_population_csv(tmp_path, [("509", 2019, "18+", '"275,000"'), ("E06000016", 2019, "65+", 40000),
-                                               ("E06000016", 2019, "18-64", 235000)])
+        path = write_population_csv(
+            tmp_path,
+            [
+                ("509", 2019, "18+", '"275,000"'),
+                ("E06000016", 2019, "65+", 40000),
+                ("E06000016", 2019, "18-64", 235000),
+            ],
+        )
         got = values(load(path, catalogue).tidy)
         start = dt.date(2019, 4, 1)
-        assert got == {("population_18plus", "E06000016", start): 275000.0,
-                       ("population_65plus", "E06000016", start): 40000.0,
-                       ("population_18_64", "E06000016", start): 235000.0}
+        assert got == {
+            ("population_18plus", "E06000016", start): 275000.0,
+            ("population_65plus", "E06000016", start): 40000.0,
+            ("population_18_64", "E06000016", start): 235000.0,
+        }
 
     def test_single_years_summed_into_bands(self, tmp_path, catalogue):
         rows = [("E06000017", 2018, str(age), 100) for age in range(90)] + [("E06000017", 2018, "90+", 50)]
@@ -54,18 +62,28 @@ class TestPopulation:
     @pytest.mark.parametrize(
         ("rows", "message"),
         [
-            ([("E06000016", 2019, "adults", 1)],
-             "'population.csv', row 2, column 'age_band': unknown age band 'adults' (expected 18+, 18-64, 65+, or "
-             "single years 0 ... 89 and 90+)"),
-            ([("E06000016", "twenty", "18+", 1)],
-             "'population.csv', row 2, column 'year': 'twenty' is not a year (expected e.g. 2019 for mid-2019)"),
-            ([("E06000016", 2019, "18+", "many")],
-             "'population.csv', row 2, column 'population': 'many' is not a number of people"),
-            ([("E06000016", 2019, "18+", 1), ("509", 2019, "18+", 2)],
-             "'population.csv', row 3: the same area, year and age band appears twice"),
-            ([("E06000016", 2019, "60+", 1)],
-             "'population.csv', row 2, column 'age_band': open age band '60+' overlaps 18-64 (an open band must "
-             "start at 65 or later, e.g. 90+)"),
+            (
+                [("E06000016", 2019, "adults", 1)],
+                "'population.csv', row 2, column 'age_band': unknown age band 'adults' (expected 18+, 18-64, 65+, or "
+                "single years 0 ... 89 and 90+)",
+            ),
+            (
+                [("E06000016", "twenty", "18+", 1)],
+                "'population.csv', row 2, column 'year': 'twenty' is not a year (expected e.g. 2019 for mid-2019)",
+            ),
+            (
+                [("E06000016", 2019, "18+", "many")],
+                "'population.csv', row 2, column 'population': 'many' is not a number of people",
+            ),
+            (
+                [("E06000016", 2019, "18+", 1), ("509", 2019, "18+", 2)],
+                "'population.csv', row 3: the same area, year and age band appears twice",
+            ),
+            (
+                [("E06000016", 2019, "60+", 1)],
+                "'population.csv', row 2, column 'age_band': open age band '60+' overlaps 18-64 (an open band must "
+                "start at 65 or later, e.g. 90+)",
+            ),
         ],
     )
     def test_bad_rows_named(self, tmp_path, catalogue, rows, message):

@@ -28,11 +28,14 @@ ASCOF = "meas-from-asc-of-eng-2021-open-data-csv_v2.xlsx"
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, catalogue):
     files = [public_file("dtoc_la_monthly", f) for f in DTOC_FILES]
-    files += [public_file("dtoc_la_monthly", "DToC_Days_Reason_for_Delay.csv"),
-              public_file("discharge_delays_acute_sitrep", ACUTE),
-              public_file("discharge_delays_community_sitrep", COMMUNITY),
-              public_file("bcf_ascof", ASCOF), public_file("bcf_ascof", "final_data_2019.csv"),
-              public_file("bcf_ascof", "BCF.csv")]
+    files += [
+        public_file("dtoc_la_monthly", "DToC_Days_Reason_for_Delay.csv"),
+        public_file("discharge_delays_acute_sitrep", ACUTE),
+        public_file("discharge_delays_community_sitrep", COMMUNITY),
+        public_file("bcf_ascof", ASCOF),
+        public_file("bcf_ascof", "final_data_2019.csv"),
+        public_file("bcf_ascof", "BCF.csv"),
+    ]
     db = tmp_path_factory.mktemp("public") / "public.sqlite"
     engine = store.make_engine(f"sqlite:///{db}")
     summary = ingest_paths(files, engine, catalogue)
@@ -56,8 +59,13 @@ def raw_dtoc(name, sheet):
 
 
 def raw_period(name):
-    cell = pd.read_excel(public_file("dtoc_la_monthly", name), sheet_name="LA - by responsible org", header=None,
-                         nrows=5, engine="calamine").iloc[4, 2]
+    cell = pd.read_excel(
+        public_file("dtoc_la_monthly", name),
+        sheet_name="LA - by responsible org",
+        header=None,
+        nrows=5,
+        engine="calamine",
+    ).iloc[4, 2]
     return pd.to_datetime(cell, format="%B %Y")
 
 
@@ -68,12 +76,17 @@ class TestDtocAgainstRawWorkbooks:
         period = raw_period(name)
         raw = raw_dtoc(name, "LA - by responsible org")
         for cassr, ons in LLR_COUNCILS.items():
-            for column, metric in (("NHS", "dtoc_days_nhs"), ("Social Care", "dtoc_days_social_care"),
-                                   ("Both", "dtoc_days_both"), ("Total", "dtoc_days")):
+            for column, metric in (
+                ("NHS", "dtoc_days_nhs"),
+                ("Social Care", "dtoc_days_social_care"),
+                ("Both", "dtoc_days_both"),
+                ("Total", "dtoc_days"),
+            ):
                 assert stored(engine, metric, ons, period).value == float(raw.loc[cassr, column])
             days = calendar.monthrange(period.year, period.month)[1]
             assert stored(engine, "dtoc_beds_per_day", ons, period).value == pytest.approx(
-                float(raw.loc[cassr, "Total"]) / days)
+                float(raw.loc[cassr, "Total"]) / days
+            )
 
     @pytest.mark.parametrize("name", DTOC_FILES)
     def test_reason_columns_sum_to_the_total(self, loaded, name):
@@ -97,9 +110,25 @@ class TestDtocAgainstRawWorkbooks:
     def test_export_cli_matches_the_store(self, loaded):
         _, db = loaded
         out = subprocess.run(
-            [sys.executable, "-m", "loaders", "export", "--metric", "dtoc_days", "--org", "509", "--org", "510",
-             "--db", f"sqlite:///{db}"],
-            capture_output=True, text=True, cwd=PROJECT_ROOT, check=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "loaders",
+                "export",
+                "--metric",
+                "dtoc_days",
+                "--org",
+                "509",
+                "--org",
+                "510",
+                "--db",
+                f"sqlite:///{db}",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            check=True,
+            timeout=60,
         ).stdout
         exported = pd.read_csv(StringIO(out))
         dec = exported[exported["period_start"] == "2019-12-01"].set_index("org_code")["value"]
@@ -120,8 +149,10 @@ def raw_sitrep(folder, name):
         rows = frame[frame.iloc[:, 2] == code]
         if len(rows):
             row = rows.iloc[0]
-            out[code] = (pd.to_numeric(row[nctr], errors="coerce").mean(),
-                         pd.to_numeric(row[dis], errors="coerce").mean())
+            out[code] = (
+                pd.to_numeric(row[nctr], errors="coerce").mean(),
+                pd.to_numeric(row[dis], errors="coerce").mean(),
+            )
     month = pd.Timestamp(frame.iloc[label_row - 1, nctr[0]]).replace(day=1)
     return out, month
 
@@ -129,9 +160,15 @@ def raw_sitrep(folder, name):
 class TestSitrepsAgainstRawWorkbooks:
     @pytest.mark.parametrize(
         ("folder", "name", "codes", "metrics"),
-        [("discharge_delays_acute_sitrep", ACUTE, ("RWE", "QK1"), ("nctr_patients", "nctr_discharged")),
-         ("discharge_delays_community_sitrep", COMMUNITY, ("RT5", "QK1"),
-          ("nctr_patients_community", "nctr_discharged_community"))],
+        [
+            ("discharge_delays_acute_sitrep", ACUTE, ("RWE", "QK1"), ("nctr_patients", "nctr_discharged")),
+            (
+                "discharge_delays_community_sitrep",
+                COMMUNITY,
+                ("RT5", "QK1"),
+                ("nctr_patients_community", "nctr_discharged_community"),
+            ),
+        ],
     )
     def test_monthly_averages(self, loaded, folder, name, codes, metrics):
         engine, _ = loaded
@@ -151,11 +188,13 @@ class TestAscofAgainstRawFile:
     # SOURCES.md 4a, 2020-21 Outcome, Total.
     @pytest.mark.parametrize(
         ("metric", "figures"),
-        [("ascof_2a1", {"E10000018": 1.9, "E06000016": 15.5, "E06000017": 9.0}),
-         ("ascof_2a2", {"E10000018": 308.8, "E06000016": 433.5, "E06000017": 502.7}),
-         ("ascof_2b1", {"E10000018": 84.7, "E06000016": 91.6, "E06000017": 85.7}),
-         ("ascof_2b2", {"E10000018": 2.9, "E06000016": 3.5, "E06000017": 2.5}),
-         ("ascof_2d", {"E10000018": 81.1, "E06000016": 62.0, "E06000017": 83.1})],
+        [
+            ("ascof_2a1", {"E10000018": 1.9, "E06000016": 15.5, "E06000017": 9.0}),
+            ("ascof_2a2", {"E10000018": 308.8, "E06000016": 433.5, "E06000017": 502.7}),
+            ("ascof_2b1", {"E10000018": 84.7, "E06000016": 91.6, "E06000017": 85.7}),
+            ("ascof_2b2", {"E10000018": 2.9, "E06000016": 3.5, "E06000017": 2.5}),
+            ("ascof_2d", {"E10000018": 81.1, "E06000016": 62.0, "E06000017": 83.1}),
+        ],
     )
     def test_published_outcomes(self, loaded, metric, figures):
         engine, _ = loaded
@@ -165,8 +204,11 @@ class TestAscofAgainstRawFile:
     def test_numerators_and_denominators_from_the_raw_rows(self, loaded):
         engine, _ = loaded
         raw = pd.read_excel(public_file("bcf_ascof", ASCOF), sheet_name="in", engine="calamine")
-        raw = raw[(raw["ONS Code"] == "E06000016") & (raw["ASCOF Measure Code"] == "2B1")
-                  & (raw["Disaggregation Level"] == "Total")].set_index("Measure Type")["Measure Value"]
+        raw = raw[
+            (raw["ONS Code"] == "E06000016")
+            & (raw["ASCOF Measure Code"] == "2B1")
+            & (raw["Disaggregation Level"] == "Total")
+        ].set_index("Measure Type")["Measure Value"]
         row = stored(engine, "ascof_2b1", "E06000016", "2020-04-01")
         assert (row.numerator, row.denominator) == (float(raw["Numerator"]), float(raw["Denominator"]))
 

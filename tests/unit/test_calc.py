@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metrics import calc
 from metrics.calc import (
     SERIES_COLUMNS,
     area_series,
@@ -410,3 +411,52 @@ def test_rollup_handles_many_members_without_python_loops(catalogue):
     out = rollup(obs, catalogue.metric("ae_4hr_all"), orgs)
     assert len(out) == 120
     assert (out["members_reporting"] == 300).all()
+
+
+class TestAddDerivedRates:
+    """dtoc_days_per_100k is computed at read time from delayed days and the 18+ population."""
+
+    @staticmethod
+    def _obs(rows):
+        frame = pd.DataFrame(
+            rows, columns=["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
+        )
+        frame["period_start"] = pd.to_datetime(frame["period_start"])
+        frame["source_id"] = range(1, len(frame) + 1)
+        return frame
+
+    def test_rate_uses_the_population_of_the_financial_year(self, catalogue):
+        obs = self._obs(
+            [
+                ("dtoc_days", "E06000017", "2019-05-01", "month", None, None, 160.0),
+                ("population_18plus", "E06000017", "2019-04-01", "year", None, None, 32_000.0),
+                ("population_18plus", "E06000017", "2018-04-01", "year", None, None, 31_000.0),
+            ]
+        )
+        rates = calc.add_derived_rates(obs, catalogue)
+        row = rates[rates["metric_id"] == "dtoc_days_per_100k"].iloc[0]
+        assert (row["numerator"], row["denominator"]) == (160.0, 32_000.0)
+        assert row["value"] == pytest.approx(500.0)  # 160 / 32,000 x 100,000
+        assert row["source_id"] == 1  # traced to the delayed-days file
+
+    def test_stored_rates_are_kept_and_not_duplicated(self, catalogue):
+        obs = self._obs(
+            [
+                ("dtoc_days", "E06000017", "2019-05-01", "month", None, None, 160.0),
+                ("population_18plus", "E06000017", "2019-04-01", "year", None, None, 32_000.0),
+                ("dtoc_days_per_100k", "E06000017", "2019-05-01", "month", 150.0, 30_000.0, 500.0),
+            ]
+        )
+        rates = calc.add_derived_rates(obs, catalogue)
+        assert len(rates[rates["metric_id"] == "dtoc_days_per_100k"]) == 1
+
+    def test_without_population_no_rate_is_invented(self, catalogue):
+        obs = self._obs([("dtoc_days", "E06000017", "2019-05-01", "month", None, None, 160.0)])
+        assert calc.add_derived_rates(obs, catalogue).equals(obs)
+
+    def test_inputs_include_the_count_and_population(self, catalogue):
+        assert calc.inputs_for(["dtoc_days_per_100k"], catalogue) == [
+            "dtoc_days_per_100k",
+            "dtoc_days",
+            "population_18plus",
+        ]
