@@ -29,7 +29,7 @@ else:
     if view.spc.reason:
         st.caption(view.spc.reason)
     st.plotly_chart(
-        charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(), view.breaks, title=None),
+        charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(metric.id), view.breaks, title=None),
         key="indicator-spc",
         config={"displaylogo": False},
         alt=f"SPC chart of {metric.name} for {area.name}; the figures are in the table below.",

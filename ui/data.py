@@ -78,8 +78,12 @@ def _annotations(token: str) -> pd.DataFrame:
     return store.read_annotations(engine())
 
 
-def annotations() -> pd.DataFrame:
-    return _annotations(version())
+def annotations(metric_id: str | None = None) -> pd.DataFrame:
+    """Events to mark on charts: those for every metric, plus those for ``metric_id``."""
+    frame = _annotations(version())
+    if metric_id is None:
+        return frame[frame["metric_id"].isna()]
+    return frame[frame["metric_id"].isna() | (frame["metric_id"] == metric_id)]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

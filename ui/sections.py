@@ -32,7 +32,11 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     st.write(f"Latest figure ({label}): {components.latest_value_text(view)}. {words}.")
     if view.spc is not None and view.spc.reason:
         st.caption(view.spc.reason)
-    fig = charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(), view.breaks) if view.spc else None
+    fig = (
+        charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(metric.id), view.breaks)
+        if view.spc
+        else None
+    )
     if fig is not None:
         st.plotly_chart(
             fig,
