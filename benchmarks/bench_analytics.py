@@ -33,7 +33,7 @@ def synthetic(catalogue: Catalogue, n_metrics: int, n_orgs: int, n_months: int, 
     for i in range(n_metrics):
         m = base[i % len(base)]
         new_id = f"{m.id}__{i}" if i >= len(base) else m.id
-        metrics.append(m.model_dump() | {"id": new_id, "frequency": "month", "series_breaks": []})
+        metrics.append(m.model_dump() | {"id": new_id, "frequency": "month", "series_breaks": [], "derived_from": None})
     raw = catalogue.model_dump()
     raw["metrics"] = metrics
     cat = Catalogue.model_validate(raw)

@@ -157,14 +157,14 @@ def brief_card(row) -> None:
     left, right = st.columns([2, 3])
     with left:
         sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
+        change = row.change if row.change is not None and not pd.isna(row.change) else 0.0
         st.metric(
             f"{row.name} ({row.latest_label})",
             row.value_text,
             delta=row.change_text if row.change_text else None,
-            delta_color={"better": "normal", "worse": "inverse"}.get(row.direction, "off")
-            if row.direction in ("better", "worse")
-            else "off",
-            delta_arrow="auto",
+            # Making Data Count colours (blue better, orange worse); the words say which way.
+            delta_color={"better": "blue", "worse": "orange"}.get(row.direction, "gray"),
+            delta_arrow="up" if change > 0 else "down" if change < 0 else "off",
             chart_data=sparkline if len(sparkline) > 1 else None,
             help=f"Sparkline: the last {len(sparkline)} periods.",
         )

@@ -103,3 +103,24 @@ class TestTargets:
         narrowed = at.dataframe[0].value
         assert len(narrowed) < everything
         assert narrowed["Status"].str.contains("Target not met").all()
+
+
+class TestBriefArrows:
+    def test_arrow_follows_the_words_and_colour_follows_better_or_worse(self, app):
+        from streamlit.proto.Metric_pb2 import Metric
+
+        at = app()
+        checked = 0
+        for metric in at.metric:
+            words = metric.proto.delta
+            if words.startswith("down"):
+                assert metric.proto.direction == Metric.MetricDirection.DOWN, words
+            elif words.startswith("up"):
+                assert metric.proto.direction == Metric.MetricDirection.UP, words
+            else:
+                continue
+            checked += 1
+            # A&E 4-hour performance falling is worse: orange (Making Data Count), never green.
+            if metric.label.startswith("A&E 4-hour performance (all types)") and words.startswith("down"):
+                assert metric.proto.color == Metric.MetricColor.ORANGE
+        assert checked > 5
