@@ -61,6 +61,7 @@ import pandas as pd
 
 from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, decode_text, empty_tidy, read_sheet
 from metrics.catalogue import Catalogue
+from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
 
 NAME = "ae_monthly"
@@ -142,27 +143,7 @@ PUBLISHED = {
 }
 _ID_COLUMNS = {"period": "period", "org code": "org_code", "parent org": "parent_org", "org name": "org_name"}
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "",
-            "JANUARY",
-            "FEBRUARY",
-            "MARCH",
-            "APRIL",
-            "MAY",
-            "JUNE",
-            "JULY",
-            "AUGUST",
-            "SEPTEMBER",
-            "OCTOBER",
-            "NOVEMBER",
-            "DECEMBER",
-        ]  # fmt: skip
-    )
-    if m
-}
+_MONTHS = {name.upper(): number for name, number in MONTH_NUMBERS.items()}
 _PERIOD = re.compile(r"^\s*MSitAE-([A-Za-z]+)-(\d{4})\s*$", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"^\s*([A-Za-z]+)\.?[\s-]+(\d{4})\s*$")
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, empty_tidy, read_sheet
 from metrics.catalogue import Catalogue
+from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
 
 NAME = "kh03"
@@ -45,27 +46,7 @@ SOURCE_KEY = "kh03"
 SHEET = "NHS Trust by Sector"
 ENGLAND = "E92000001"
 
-_MONTHS = {
-    name: i
-    for i, name in enumerate(
-        [
-            "",
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]  # fmt: skip
-    )
-    if name
-}
+_MONTHS = MONTH_NUMBERS
 _PERIOD_TEXT = re.compile(r"^\s*([A-Za-z]+)\s+(?:\d{4}\s+)?to\s+([A-Za-z]+)\s+(\d{4})\s*$", re.IGNORECASE)
 _FIN_YEAR = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*$")
 _DATE_TEXT = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})")

@@ -14,7 +14,10 @@ import re
 
 PERIOD_TYPES = ("month", "quarter", "year")
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+#: Full English month names, lower case, to month numbers (publications spell months out).
+MONTH_NUMBERS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+
+_MONTHS = dict(MONTH_NUMBERS)
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
 

@@ -16,6 +16,32 @@ PUBLIC_DATA = (PROJECT_ROOT.parent / "shared" / "data" / "public").resolve()
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+#: The core metric ids issue #2 names; the catalogue and the demo data must both cover them.
+CORE_METRICS = [
+    "ae_4hr_all",
+    "ae_4hr_type1",
+    "ae_attendances",
+    "ae_12hr_dta",
+    "ae_emergency_admissions",
+    "beds_ga_available",
+    "beds_ga_occupied",
+    "beds_ga_occupancy",
+    "dtoc_days",
+    "dtoc_days_nhs",
+    "dtoc_days_social_care",
+    "dtoc_days_both",
+    "dtoc_days_per_100k",
+    "nctr_patients",
+    "nctr_discharged",
+    "ascof_2a1",
+    "ascof_2a2",
+    "ascof_2b1",
+    "ascof_2b2",
+    "ascof_2d",
+    "ucr_2hr",
+    "reablement_2day",
+]
+
 
 def public_file(*parts: str) -> Path:
     """A path under the shared public data folder; the test is skipped when the folder is absent."""

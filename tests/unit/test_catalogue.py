@@ -12,6 +12,7 @@ from loaders.ingest import ingest_paths
 from metrics import store
 from metrics.catalogue import DEFAULT_CONFIG, PROJECT_ROOT, CatalogueError, load_catalogue, parse_catalogue
 from metrics.periods import parse_period
+from tests.conftest import CORE_METRICS
 
 CONFIG_TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
 SEED_FIGURES = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
@@ -20,30 +21,7 @@ SEED_FIGURES = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
 AE_UNIT = "    unit: percent\n    improvement_direction: increase\n    frequency: month\n    topic: urgent_care\n"
 AE_DECIMALS = "    source: ae\n    decimals: 1\n"
 
-ISSUE_2_METRICS = [
-    "ae_4hr_all",
-    "ae_4hr_type1",
-    "ae_attendances",
-    "ae_12hr_dta",
-    "ae_emergency_admissions",
-    "beds_ga_available",
-    "beds_ga_occupied",
-    "beds_ga_occupancy",
-    "dtoc_days",
-    "dtoc_days_nhs",
-    "dtoc_days_social_care",
-    "dtoc_days_both",
-    "dtoc_days_per_100k",
-    "nctr_patients",
-    "nctr_discharged",
-    "ascof_2a1",
-    "ascof_2a2",
-    "ascof_2b1",
-    "ascof_2b2",
-    "ascof_2d",
-    "ucr_2hr",
-    "reablement_2day",
-]
+ISSUE_2_METRICS = CORE_METRICS
 
 # Seed figure metric names that the catalogue files under another id (data/demo/README.md).
 SEED_METRIC_IDS = {

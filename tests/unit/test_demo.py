@@ -7,33 +7,11 @@ import pytest
 
 from loaders import demo, generic
 from metrics.catalogue import PROJECT_ROOT
+from tests.conftest import CORE_METRICS
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 
-CORE_METRICS = [
-    "ae_4hr_all",
-    "ae_4hr_type1",
-    "ae_attendances",
-    "ae_12hr_dta",
-    "ae_emergency_admissions",
-    "beds_ga_available",
-    "beds_ga_occupied",
-    "beds_ga_occupancy",
-    "dtoc_days",
-    "dtoc_days_nhs",
-    "dtoc_days_social_care",
-    "dtoc_days_both",
-    "dtoc_days_per_100k",
-    "nctr_patients",
-    "nctr_discharged",
-    "ascof_2a1",
-    "ascof_2a2",
-    "ascof_2b1",
-    "ascof_2b2",
-    "ascof_2d",
-    "ucr_2hr",
-    "reablement_2day",
-]
+CORE_METRICS = CORE_METRICS
 
 
 @pytest.fixture(scope="module")
