@@ -53,7 +53,7 @@ else:
         path.write_bytes(upload.getvalue())
         prepared = prepare_file(path, data.engine(), cat)
         st.subheader("Validation report")
-        st.dataframe(tables.validation_table(prepared), hide_index=True)
+        st.table(tables.validation_table(prepared).set_index("Check"))
         if prepared.outcome.status == "valid":
             if st.button(f"Load {prepared.outcome.rows} rows into the database", type="primary"):
                 outcome = write_prepared(prepared, data.engine())

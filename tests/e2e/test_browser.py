@@ -61,3 +61,23 @@ def test_csv_download_gives_the_figures(served_app, page):
 def test_copied_link_restores_the_area(served_app, page):
     _open(page, f"{served_app}/?area=Rutland")
     expect(page.get_by_role("heading", name="Meeting brief: Rutland", exact=True)).to_be_visible(timeout=60_000)
+
+
+def test_upload_shows_a_validation_report_before_loading(served_app, page, tmp_path):
+    upload = tmp_path / "local_figures.csv"
+    upload.write_text("metric_id,org_code,period,value,source\nphb_in_place,LLR,2017-12,240,Local PHB return\n")
+    _open(page, f"{served_app}/data")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    expect(page.get_by_text("Validation report")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Valid: ready to load")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Load 1 rows into the database").click()
+    expect(page.get_by_text("Loaded local_figures.csv: 1 added")).to_be_visible(timeout=30_000)
+
+
+def test_upload_of_a_bad_file_names_the_row_and_writes_nothing(served_app, page, tmp_path):
+    upload = tmp_path / "typo.csv"
+    upload.write_text("metric_id,org_code,period,value\nphb_in_place,LLX,2018-01,250\n")
+    _open(page, f"{served_app}/data")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    expect(page.get_by_text("'typo.csv', row 2, column 'org_code'").first).to_be_visible(timeout=60_000)
+    assert page.get_by_role("button", name="Load 1 rows into the database").count() == 0
