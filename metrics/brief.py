@@ -206,6 +206,12 @@ def spc_icons(series_values: Sequence, directions: Sequence[str], targets: Seque
 
 
 # ---------------------------------------------------------------------------- the brief
+def _verb(metric: Metric) -> str:
+    """'were' for counted things named in the plural ("A&E attendances were 40,958"), else 'was'."""
+    counted = metric.unit in ("count", "days", "beds") and not metric.name.startswith("Population")
+    return "were" if counted else "was"
+
+
 def meeting_brief(
     obs: pd.DataFrame,
     catalogue: Catalogue,
@@ -615,7 +621,7 @@ def _texts(
         cur = currency[key]
 
         summary = (
-            f"{m.name} was {value_text} in {latest_label}{target_clause}; {short}, "
+            f"{m.name} {_verb(m)} {value_text} in {latest_label}{target_clause}; {short}, "
             f"{_SIGNAL_CLAUSE[SIGNALS[variation[i]]]}."
         )
         if cur["stale"]:

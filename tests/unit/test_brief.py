@@ -102,7 +102,7 @@ class TestMeetingBrief:
         assert row["change_text"] == "no new figure since the meeting (February 2020)"
         assert row["signal"] == "ordinary variation"  # 14 identical months
         assert row["summary"] == (
-            "Delayed transfer of care days was 3,100 days in February 2020; no new figure since the meeting in "
+            "Delayed transfer of care days were 3,100 days in February 2020; no new figure since the meeting in "
             "July 2025, within ordinary variation. This collection stopped in February 2020."
         )
 
@@ -258,3 +258,20 @@ class TestLatestSpc:
         assert out["has_limits"].tolist() == [False, True]
         assert out["mean"][1] == 2.0
         assert not math.isnan(out["upl"][1])
+
+
+class TestSummaryGrammar:
+    @pytest.mark.parametrize(
+        ("metric_id", "verb"),
+        [
+            ("ae_attendances", "were"),
+            ("ae_4hr_all", "was"),
+            ("beds_ga_available", "were"),
+            ("bcf_pooled_fund", "was"),
+            ("population_18plus", "was"),
+        ],
+    )
+    def test_counted_things_take_were(self, catalogue, metric_id, verb):
+        from metrics.brief import _verb
+
+        assert _verb(catalogue.metric(metric_id)) == verb
