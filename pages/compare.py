@@ -3,6 +3,9 @@
 import streamlit as st
 
 from ui import charts, components, data, filters, sections
+from ui.router import require_app
+
+require_app()  # deep links on a fresh server go through app.py
 
 cat = data.catalogue()
 start_year = filters.selected_start_year()

@@ -8,6 +8,9 @@ import streamlit as st
 from loaders.ingest import prepare_file, write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
 from ui import components, data, tables
+from ui.router import require_app
+
+require_app()  # deep links on a fresh server go through app.py
 
 cat = data.catalogue()
 st.title("Data and sources")

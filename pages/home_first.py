@@ -1,6 +1,9 @@
 """Home First: every indicator of the topic for the chosen area."""
 
+from ui.router import require_app
 from ui.sections import topic_page
+
+require_app()  # deep links on a fresh server go through app.py
 
 topic_page(
     "home_first",

@@ -4,6 +4,9 @@ import streamlit as st
 
 from metrics.catalogue import TOPICS
 from ui import components, data, filters
+from ui.router import require_app
+
+require_app()  # deep links on a fresh server go through app.py
 
 cat = data.catalogue()
 area_id = filters.selected_area()

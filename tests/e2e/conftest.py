@@ -42,59 +42,58 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Server:
+    """``streamlit run app.py`` on a free localhost port, against its own SQLite file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite'}"}
+        self.log = open(folder / "streamlit.log", "w+")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_until_healthy(self, seconds: float = 90) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        self.log.seek(0)
+        self.stop()
+        pytest.fail(f"the app did not start:\n{self.log.read()[-3000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory):
     """The dashboard served on localhost, starting from no database (so the first-run build is tested)."""
-    port = _free_port()
-    db = tmp_path_factory.mktemp("e2e") / "dashboard.sqlite"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w+")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.terminate()
-        log.seek(0)
-        pytest.fail(f"the app did not start within 90 s:\n{log.read()[-3000:]}")
-    if proc.poll() is not None:
-        log.seek(0)
-        pytest.fail(f"the app exited:\n{log.read()[-3000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    server = _Server(tmp_path_factory.mktemp("e2e"))
+    server.wait_until_healthy()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server nobody has visited yet (for what the very first request does)."""
+    server = _Server(tmp_path)
+    server.wait_until_healthy()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")

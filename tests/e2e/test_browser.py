@@ -81,3 +81,15 @@ def test_upload_of_a_bad_file_names_the_row_and_writes_nothing(served_app, page,
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     expect(page.get_by_text("'typo.csv', row 2, column 'org_code'").first).to_be_visible(timeout=60_000)
     assert page.get_by_role("button", name="Load 1 rows into the database").count() == 0
+
+
+def test_deep_link_as_the_first_request_goes_through_the_router(fresh_server, page):
+    # Streamlit runs a pages/ file on its own when a deep link is the first request after a start;
+    # the page must still get the navigation, the sidebar filters and the view the link names.
+    _open(page, f"{fresh_server}/indicator?metric=beds_ga_occupancy")
+    heading = "General and acute bed occupancy: Leicester, Leicestershire and Rutland"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("LLR health system")).to_be_visible(timeout=30_000)
+    expect(sidebar.get_by_text("Indicator detail")).to_be_visible()
+    assert sidebar.get_by_text("indicator", exact=True).count() == 0  # not the file-name menu
