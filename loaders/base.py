@@ -14,6 +14,7 @@ Loaders raise ``LoadError`` for input they cannot use, naming the file, sheet, r
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -171,8 +172,6 @@ def read_csv_text(path: Path, **kwargs) -> pd.DataFrame:
     data = Path(path).read_bytes()
     if not data.strip():
         raise LoadError("the file is empty", file=Path(path).name)
-    import io
-
     text = decode_text(data)
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.ingest import FileOutcome, ingest_paths
+from loaders.ingest import FileOutcome, expand_paths, ingest_paths
 from metrics import store
 from metrics.catalogue import CatalogueError, load_catalogue
 
@@ -61,8 +61,6 @@ def _describe(outcome: FileOutcome) -> str:
 def cmd_ingest(args, catalogue) -> int:
     engine = _engine(args, catalogue)
     max_bytes = int(args.max_mb * 1048576) if args.max_mb else None
-    from loaders.ingest import expand_paths
-
     files = expand_paths(args.paths)
     missing = [p for p in map(Path, args.paths) if not p.exists()]
     if missing:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -165,8 +166,6 @@ def make_engine(url: str) -> Engine:
 
 def database_exists(engine: Engine) -> bool:
     """True when the schema is there and at least one source has been loaded."""
-    from sqlalchemy import inspect
-
     if not inspect(engine).has_table("source"):
         return False
     with engine.connect() as conn:
@@ -258,8 +257,6 @@ def find_source(engine: Engine, sha256: str) -> dict | None:
 
 
 def _has_schema(engine: Engine) -> bool:
-    from sqlalchemy import inspect
-
     return inspect(engine).has_table("observation")
 
 

@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from metrics import export
-from metrics.catalogue import Catalogue, Metric
+from metrics.calc import data_currency, format_value
+from metrics.catalogue import TOPICS, Catalogue, Metric
+from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
 from ui import data
 
@@ -235,8 +237,6 @@ def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:
 
 def currency_text(view, metric: Metric) -> str:
     """Latest period, when the next figures are expected, and whether the collection has stopped."""
-    from metrics.calc import data_currency
-
     info = data_currency(view.series, metric)
     return info.get("text") or ""
 
@@ -285,8 +285,6 @@ def source_files(series: pd.DataFrame) -> None:
 
 def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -> pd.DataFrame:
     """The Targets page table: status in words (with a symbol), never colour alone."""
-    from metrics.catalogue import TOPICS
-
     rows = brief[brief["status"].isin(statuses) & brief["topic"].isin(topics)]
     return pd.DataFrame(
         {
@@ -306,8 +304,6 @@ def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -
 
 
 def latest_value_text(view) -> str:
-    from metrics.calc import format_value
-
     known = view.series.dropna(subset=["value"])
     if known.empty:
         return "no figure"
@@ -316,9 +312,6 @@ def latest_value_text(view) -> str:
 
 def reported_figures(reconciliation: pd.DataFrame, cat: Catalogue) -> None:
     """Figures reported to committee beside the published series for the same period."""
-    from metrics.calc import format_value
-    from metrics.periods import period_label
-
     if reconciliation.empty:
         return
     rows = []

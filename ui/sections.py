@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from metrics.calc import format_value
 from metrics.catalogue import Metric
+from metrics.compare import latest_by_area, rank_among_peers
 from metrics.indicator import IndicatorView, indicator_view
-from ui import charts, components, data
+from metrics.periods import period_label
+from ui import charts, components, data, filters
 
 
 def load_view(metric: Metric, area_id: str, start_year: int) -> IndicatorView:
@@ -52,8 +56,6 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
 
 def topic_page(topic: str, title: str, intro: str) -> None:
     """A topic page: every metric of the topic for the chosen area, with its chart and status."""
-    from ui import filters
-
     cat = data.catalogue()
     area_id = filters.selected_area()
     start_year = filters.selected_start_year()
@@ -79,8 +81,6 @@ def topic_page(topic: str, title: str, intro: str) -> None:
 
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
-    import pandas as pd
-
     obs = data.observations([metric.id], org_codes)
     names = data.organisations().set_index("code")["name"]
     obs = obs[obs["period_start"] >= pd.Timestamp(start_year, 4, 1)]
@@ -89,12 +89,6 @@ def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
 
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
-    import pandas as pd
-
-    from metrics.calc import format_value
-    from metrics.compare import latest_by_area
-    from metrics.periods import period_label
-
     cat = data.catalogue()
     by_area = {a.id: data.area_series(metric.id, a.id) for a in cat.areas}
     parts = [s.assign(label=cat.area_by_id[a].name) for a, s in by_area.items() if not s.empty]
@@ -106,17 +100,19 @@ def area_comparison(metric: Metric, start_year: int):
         period_label(p.date(), metric.frequency) if pd.notna(p) else "no figures" for p in latest["period_start"]
     ]
     latest["Value"] = [format_value(v, metric.unit, metric.decimals) if pd.notna(v) else "" for v in latest["value"]]
+    for col in ("numerator", "denominator"):
+        latest[col] = [f"{v:,.0f}" if pd.notna(v) else "" for v in latest[col]]
     latest = latest.rename(columns={"area": "Area", "numerator": "Numerator", "denominator": "Denominator"})
     return frame, latest[["Area", "Latest period", "Value", "Numerator", "Denominator"]]
 
 
 def national_ranks(metric: Metric):
-    from metrics.compare import rank_among_peers
-
     cat = data.catalogue()
     llr_codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
     ranks = rank_among_peers(data.observations([metric.id]), data.organisations(), metric, llr_codes)
-    ranks = ranks[ranks["peers"] > 1]
+    ranks = ranks[ranks["peers"] > 1].copy()
+    ranks["value"] = [format_value(v, metric.unit, metric.decimals) for v in ranks["value"]]
+    ranks["Period"] = [period_label(p.date(), metric.frequency) for p in ranks["period_start"]]
     return ranks.rename(
         columns={
             "name": "Organisation",
@@ -125,4 +121,4 @@ def national_ranks(metric: Metric):
             "peers": "Out of",
             "quartile_words": "Quartile",
         }
-    )[["Organisation", "Value", "Rank", "Out of", "Quartile"]]
+    )[["Organisation", "Period", "Value", "Rank", "Out of", "Quartile"]]
