@@ -34,13 +34,13 @@ def demo_db_url(tmp_path_factory, catalogue):
     return url
 
 
-@pytest.fixture
-def app(monkeypatch, demo_db_url):
-    """A factory: ``app(page=None, **query)`` runs the app (optionally on a page, with URL parameters)."""
-    monkeypatch.setenv("DATABASE_URL", demo_db_url)
+def app_runner(monkeypatch, database_url: str):
+    """A factory: ``run(page=None, **query)`` runs the app on ``database_url`` (optionally on a page,
+    with URL parameters) and fails the test on any exception the page shows."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
 
     def run(page: str | None = None, **query) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=90)
+        at = AppTest.from_file(APP, default_timeout=120)
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
@@ -50,3 +50,9 @@ def app(monkeypatch, demo_db_url):
         return at
 
     return run
+
+
+@pytest.fixture
+def app(monkeypatch, demo_db_url):
+    """The app on the demo database (see ``app_runner``)."""
+    return app_runner(monkeypatch, demo_db_url)

@@ -4,11 +4,10 @@ Digital files, Open Government Licence): renders, shows real figures without the
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from loaders.ingest import ingest_paths
 from metrics import store
-from tests.app.conftest import APP, PAGES
+from tests.app.conftest import PAGES, app_runner
 from tests.conftest import PUBLIC_DATA
 
 
@@ -26,19 +25,8 @@ def corpus_db_url(tmp_path_factory, catalogue):
 
 @pytest.fixture
 def corpus_app(monkeypatch, corpus_db_url):
-    monkeypatch.setenv("DATABASE_URL", corpus_db_url)
-
-    def run(page: str | None = None, **query) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return run
+    """The app on the public-corpus database (see ``app_runner``)."""
+    return app_runner(monkeypatch, corpus_db_url)
 
 
 @pytest.mark.parametrize("page", PAGES)
