@@ -77,12 +77,16 @@ class TestShippedCatalogue:
         assert not_sentences == []
 
     def test_every_seed_figure_has_a_metric(self, catalogue):
+        if not SEED_FIGURES.exists():
+            pytest.skip(f"reference figures not available: {SEED_FIGURES}")
         with open(SEED_FIGURES, encoding="utf-8") as fh:
             seed_metrics = {row["metric"] for row in csv.DictReader(fh)}
         missing = sorted(m for m in seed_metrics if SEED_METRIC_IDS.get(m, m) not in catalogue.metric_by_id)
         assert missing == []
 
     def test_every_seed_figure_loads_from_the_reported_files(self, catalogue, sqlite_engine):
+        if not SEED_FIGURES.exists():
+            pytest.skip(f"reference figures not available: {SEED_FIGURES}")
         reported = sorted((PROJECT_ROOT / "data" / "demo").glob("reported_*.csv"))
         assert len(reported) == 3
         summary = ingest_paths(reported, sqlite_engine, catalogue)
