@@ -12,6 +12,7 @@ from metrics.calc import data_currency, format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
+from metrics.targets import format_target
 from ui import data
 
 STATUS_BADGES = {
@@ -292,7 +293,9 @@ def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -
             "Topic": rows["topic"].map(TOPICS),
             "Latest period": rows["latest_label"],
             "Latest value": rows["value_text"],
-            "Target": rows["target"],
+            "Target": [
+                format_target(t, u) if pd.notna(t) else "" for t, u in zip(rows["target"], rows["unit"], strict=True)
+            ],
             "Kind of target": rows["target_kind"].fillna(""),
             "Status": [
                 f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in rows["status"]

@@ -16,7 +16,7 @@ PAGES = [
     "pages/urgent_care.py",
     "pages/beds.py",
     "pages/discharge.py",
-    "pages/bcf.py",
+    "pages/better_care_fund.py",
     "pages/home_first.py",
     "pages/indicator.py",
     "pages/compare.py",

@@ -15,11 +15,11 @@ PAGES = [
     # (url path, heading that must be visible, whether a chart is expected)
     ("", "Meeting brief: Leicester, Leicestershire and Rutland", False),
     ("targets", "Targets: Leicester, Leicestershire and Rutland", False),
-    ("urgent-care", "Urgent and emergency care", True),
+    ("urgent_care", "Urgent and emergency care", True),
     ("beds", "Beds", True),
     ("discharge", "Discharge and delays", True),
-    ("better-care-fund", "Better Care Fund", True),
-    ("home-first", "Home First", True),
+    ("better_care_fund", "Better Care Fund", True),
+    ("home_first", "Home First", True),
     ("indicator", "Indicator detail", True),
     ("compare", "Compare areas", True),
     ("data", "Data and sources", False),
@@ -93,3 +93,18 @@ def test_deep_link_as_the_first_request_goes_through_the_router(fresh_server, pa
     expect(sidebar.get_by_text("LLR health system")).to_be_visible(timeout=30_000)
     expect(sidebar.get_by_text("Indicator detail")).to_be_visible()
     assert sidebar.get_by_text("indicator", exact=True).count() == 0  # not the file-name menu
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_every_page_url_is_the_same_with_or_without_the_router():
+    # A deep link on a fresh server is first resolved against the pages/ file names, so every page's
+    # url_path must be its file name or that first visitor sees "Page not found".
+    import re
+
+    from metrics.catalogue import PROJECT_ROOT
+
+    router = (PROJECT_ROOT / "app.py").read_text()
+    pairs = re.findall(r'st\.Page\(\s*"pages/(\w+)\.py"[^)]*?url_path="(\w+)"', router)
+    assert len(pairs) == 9  # every page but the default one, which lives at "/"
+    for path, url in pairs:
+        assert path == url
