@@ -22,7 +22,7 @@ components.demo_banner(sources["id"].tolist())
 st.header("Sources loaded")
 st.dataframe(tables.sources_table(sources), hide_index=True)
 st.header("Latest period for each indicator")
-st.dataframe(tables.coverage_table(data.observations(), cat), hide_index=True)
+st.dataframe(tables.coverage_table(data.coverage(), cat), hide_index=True)
 
 st.header("Figures reported to committee, beside the published series")
 st.write("Where a committee paper quoted a figure for a period the published statistics also cover, both are shown.")
@@ -33,9 +33,7 @@ for term, meaning in GLOSSARY.items():
     st.markdown(f"**{term}.** {meaning}")
 with st.expander("What the SPC icons mean"):
     for icon, meaning in ICON_GLOSSARY.items():
-        st.markdown(
-            f"**{components.variation_words(icon) if icon in components.VARIATION_LABELS else components.assurance_words(icon)}.** {meaning}"
-        )
+        st.markdown(f"**{components.icon_words(icon)}.** {meaning}")
 
 st.header("Load new files")
 st.write(

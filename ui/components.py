@@ -88,6 +88,11 @@ def assurance_words(icon_name: str | None) -> str:
     return ASSURANCE_LABELS[icon_name][0] if icon_name in ASSURANCE_LABELS else ""
 
 
+def icon_words(icon_name: str) -> str:
+    """The words for any SPC icon (variation or assurance)."""
+    return variation_words(icon_name) if icon_name in VARIATION_LABELS else assurance_words(icon_name)
+
+
 def status_words(status: str) -> str:
     return STATUS_BADGES.get(status, STATUS_BADGES["no_target"])[0]
 

@@ -128,8 +128,18 @@ def shows_demo(source_ids) -> bool:
 
 
 @st.cache_data(show_spinner=False)
+def _coverage(token: str) -> pd.DataFrame:
+    return store.latest_periods(engine())
+
+
+def coverage() -> pd.DataFrame:
+    """Per metric: first and latest period and how many organisations (aggregated in SQL)."""
+    return _coverage(version())
+
+
+@st.cache_data(show_spinner=False)
 def _latest_month(token: str):
-    latest = store.latest_periods(engine())
+    latest = coverage()
     monthly = latest[latest["metric_id"].map(lambda m: catalogue().metric_by_id.get(m) is not None)]
     return monthly["latest_period"].max() if len(monthly) else None
 

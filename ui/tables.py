@@ -31,30 +31,23 @@ def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def coverage_table(obs: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
-    if obs.empty:
-        return pd.DataFrame(columns=["Indicator", "Topic", "From", "To", "Organisations"])
-    grouped = obs.groupby("metric_id").agg(
-        first=("period_start", "min"),
-        last=("period_start", "max"),
-        orgs=("org_code", "nunique"),
-        period_type=("period_type", "first"),
-    )
+def coverage_table(latest: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """First and latest period per indicator, from ``store.latest_periods`` (aggregated in SQL)."""
     rows = []
-    for metric_id, r in grouped.iterrows():
-        m = cat.metric_by_id.get(metric_id)
+    for r in latest.itertuples():
+        m = cat.metric_by_id.get(r.metric_id)
         if m is None:
             continue
         rows.append(
             {
                 "Indicator": m.name,
                 "Topic": m.topic_name,
-                "From": period_label(r["first"].date(), r["period_type"]),
-                "To": period_label(r["last"].date(), r["period_type"]),
-                "Organisations": int(r["orgs"]),
+                "From": period_label(r.first_period.date(), m.frequency),
+                "To": period_label(r.latest_period.date(), m.frequency),
+                "Organisations": int(r.organisations),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["Indicator", "Topic", "From", "To", "Organisations"])
 
 
 def validation_table(prepared: PreparedFile) -> pd.DataFrame:

@@ -89,6 +89,14 @@ class TestDataPage:
         assert "Demonstration data" in set(sources["Kind"])
         assert any("Rutland Health and Wellbeing Board pack" in p for p in sources["Publication"])
 
+    def test_coverage_gives_first_and_latest_period_per_indicator(self, app):
+        at = app("pages/data.py")
+        coverage = next(d.value for d in at.dataframe if "Indicator" in d.value.columns)
+        row = coverage[coverage["Indicator"] == "A&E 4-hour performance (all types)"].iloc[0]
+        assert (row["From"], row["To"]) == ("April 2016", "December 2025")
+        beds = coverage[coverage["Indicator"] == "General and acute bed occupancy"].iloc[0]
+        assert beds["To"] == "2025/26 Q2 (Jul-Sep 2025)"
+
     def test_glossary_explains_the_terms(self, app):
         text = _text(app("pages/data.py"))
         for term in ("A&E type 1", "Delayed transfer of care", "Reablement", "Home First", "Better Care Fund", "ASCOF"):
