@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +222,21 @@ def prepare_file(
         warnings=list(result.warnings),
     )
     return PreparedFile(outcome, result, record)
+
+
+def prepare_upload(
+    file_name: str, content: bytes, engine: Engine, catalogue: Catalogue, *, max_bytes: int | None = None
+) -> PreparedFile:
+    """``prepare_file`` for bytes received by the upload page.
+
+    The bytes are written to a private temporary folder under their own base name (never a path the
+    uploader chose), read, and the folder is removed: the prepared result holds everything needed
+    to write, so nothing is left on disk.
+    """
+    with tempfile.TemporaryDirectory(prefix="llr-upload-") as folder:
+        path = Path(folder) / (Path(file_name).name or "upload")
+        path.write_bytes(content)
+        return prepare_file(path, engine, catalogue, max_bytes=max_bytes)
 
 
 def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:

@@ -1,11 +1,8 @@
 """Data and sources: what is loaded (and from where), a glossary, and uploading new files."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
-from loaders.ingest import prepare_file, write_prepared
+from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
 from ui import components, data, tables
 from ui.router import require_app
@@ -49,17 +46,14 @@ else:
         "File to load", type=["csv", "xlsx", "xls", "rda"], max_upload_size=int(cat.settings.max_file_mb)
     )
     if upload is not None:
-        folder = Path(tempfile.mkdtemp(prefix="llr-upload-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        prepared = prepare_file(path, data.engine(), cat)
+        prepared = data.prepared_upload(upload.name, upload.getvalue())
         st.subheader("Validation report")
         st.table(tables.validation_table(prepared).set_index("Check"))
         if prepared.outcome.status == "valid":
             if st.button(f"Load {prepared.outcome.rows} rows into the database", type="primary"):
                 outcome = write_prepared(prepared, data.engine())
                 st.success(
-                    f"Loaded {path.name}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
+                    f"Loaded {prepared.outcome.path.name}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
                 )
         elif prepared.outcome.status == "unchanged":
             st.info("This file is already loaded; nothing to do.")

@@ -7,12 +7,14 @@ next rerun without stale caches.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
 from loaders.demo import ensure_database
+from loaders.ingest import prepare_upload
 from metrics import brief as brief_module
 from metrics import calc, store
 from metrics.catalogue import Catalogue, load_catalogue
@@ -159,3 +161,13 @@ def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
     """Figures reported to committee beside the published roll-up (see ``calc.reconcile_reported``)."""
     frame = _reconciliation(version())
     return frame if metric_id is None else frame[frame["metric_id"] == metric_id]
+
+
+@st.cache_resource(show_spinner="Checking the file...", max_entries=4)
+def _prepared_upload(token: str, digest: str, file_name: str, _content: bytes):
+    return prepare_upload(file_name, _content, engine(), catalogue())
+
+
+def prepared_upload(file_name: str, content: bytes):
+    """The validation of an uploaded file, kept across reruns until the data changes."""
+    return _prepared_upload(version(), hashlib.sha256(content).hexdigest(), file_name, content)
