@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.catalogue import Catalogue
+from ui import data
 
 
 def default_meeting_date(latest_period: pd.Timestamp | None, today: dt.date | None = None) -> dt.date:
@@ -99,9 +100,7 @@ def current_filters() -> dict[str, str]:
 
 
 def selected_area() -> str:
-    from ui.data import catalogue
-
-    return area_id_for(catalogue(), st.session_state.get("area"))
+    return area_id_for(data.catalogue(), st.session_state.get("area"))
 
 
 def selected_meeting() -> dt.date:
