@@ -30,6 +30,7 @@ ROLLUP_COLUMNS = [
     "value",
     "members_reporting",
     "members_expected",
+    "members",
     "source_ids",
 ]
 SERIES_COLUMNS = [
@@ -41,6 +42,7 @@ SERIES_COLUMNS = [
     "basis",
     "members_reporting",
     "members_expected",
+    "members",
     "source_ids",
 ]
 RECONCILE_COLUMNS = [
@@ -96,7 +98,19 @@ def _source_tuples(frame: pd.DataFrame, keys: list[str]) -> list[tuple]:
 
 
 # ---------------------------------------------------------------------------- roll-ups
-def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.DataFrame:
+def _member_tuples(frame: pd.DataFrame, keys: list[str], successors: dict[str, str]) -> list[tuple]:
+    """Per group of ``keys`` (sorted key order): the member codes reporting, each under its current code."""
+    if frame.empty:
+        return []
+    codes = frame["org_code"].map(lambda c: successors.get(c, c))
+    pairs = frame[keys].assign(_code=codes.to_numpy()).drop_duplicates()
+    grouped = pairs.groupby(keys, sort=True)["_code"].agg(lambda c: tuple(sorted(c)))
+    return list(grouped)
+
+
+def rollup(
+    obs: pd.DataFrame, metric: Metric, members: Sequence[str], successors: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Combine member organisations' rows into one row per period.
 
     Parameters
@@ -112,12 +126,17 @@ def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.Data
         value through unchanged.
     members : sequence of str
         Organisation codes.
+    successors : dict, optional
+        Old code -> current code (``Catalogue.successor_map``): a site that changed its code
+        is the same member in the ``members`` column.
 
     Returns
     -------
     DataFrame
-        ``ROLLUP_COLUMNS``, one row per period with member data, sorted by period.
+        ``ROLLUP_COLUMNS``, one row per period with member data, sorted by period; ``members``
+        is the sorted tuple of the member codes counted in that period (the membership in force).
     """
+    successors = successors or {}
     members = tuple(dict.fromkeys(members))
     expected = len(members)
     rows = obs
@@ -132,6 +151,7 @@ def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.Data
         rows = rows[rows["value"].notna()]
         out = rows[keys + ["numerator", "denominator", "value"]].copy()
         out["members_reporting"] = 1
+        out["members"] = [(successors.get(c, c),) for c in rows["org_code"]]
         out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in rows.get("source_id", [np.nan] * len(rows))]
     else:
         if metric.rollup == "ratio_of_sums":
@@ -150,6 +170,7 @@ def rollup(obs: pd.DataFrame, metric: Metric, members: Sequence[str]) -> pd.Data
             den = out["denominator"].where(out["denominator"] > 0)
             out["value"] = metric.scale * out["numerator"] / den
         out["source_ids"] = _source_tuples(rows, keys)
+        out["members"] = _member_tuples(rows, keys, successors)
         out = out.reset_index()
     out["members_reporting"] = out["members_reporting"].astype("int64")
     out["members_expected"] = expected
@@ -172,7 +193,7 @@ def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id
     area = catalogue.area_by_id[area_id]
     rows = obs[obs["metric_id"] == metric_id] if "metric_id" in obs else obs
     members = catalogue.members(metric_id, area_id)
-    rolled = rollup(rows, metric, members) if members else _empty(ROLLUP_COLUMNS)
+    rolled = rollup(rows, metric, members, catalogue.successor_map) if members else _empty(ROLLUP_COLUMNS)
     rolled = rolled.assign(basis="rollup")
     direct = org_series(rows, metric_id, area.org_code)
     if not rolled.empty and not direct.empty:
@@ -202,6 +223,7 @@ def org_series(obs: pd.DataFrame, metric_id: str, org_code: str) -> pd.DataFrame
     out["basis"] = "direct"
     out["members_reporting"] = 0
     out["members_expected"] = 0
+    out["members"] = [()] * len(out)
     ids = rows["source_id"] if "source_id" in rows else pd.Series(np.nan, index=rows.index)
     out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in ids]
     return out[SERIES_COLUMNS].sort_values(["period_start", "period_type"], ignore_index=True)

@@ -16,6 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from metrics.spc import SPCSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 
@@ -58,6 +60,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+class SPCRules(_Strict):
+    """The Making Data Count rule settings (``spc`` in config.yaml); see ``metrics.spc.SPCSettings``."""
+
+    shift_length: int = Field(ge=2)
+    trend_length: int = Field(ge=2)
+    minimum_points: int = Field(ge=2)
+    two_of_three_same_side: bool
+    screen_moving_ranges: bool
+    fix_after_n_points: int | None = Field(default=None, ge=2)
+    conflict_rule: Literal["improvement", "concern"]
+
+
 class Settings(_Strict):
     database_url: str
     demo_dir: str
@@ -72,6 +86,7 @@ class Organisation(_Strict):
     place: Place
     parent_code: str | None = None
     aliases: tuple[str, ...] = ()
+    succeeds: str | None = None
 
 
 class Area(_Strict):
@@ -81,9 +96,31 @@ class Area(_Strict):
     org_code: str
 
 
+class Component(_Strict):
+    """A named part of an area's roll-up shown beside the total (e.g. the acute trust beside the UTCs)."""
+
+    id: str
+    name: str
+    members: tuple[str, ...]
+
+
 class Membership(_Strict):
     description: str
     areas: dict[str, tuple[str, ...]]
+    components: dict[str, tuple[Component, ...]] = {}
+
+
+class PeerGroup(_Strict):
+    """Organisations that do the same job for a metric, so ranking them together is fair.
+
+    An organisation belongs when its kind matches ``org_kind`` (if given), it reports
+    ``reports_metric`` for the same period (if given) and does not report ``lacks_metric``.
+    """
+
+    name: str
+    org_kind: OrgKind | None = None
+    reports_metric: str | None = None
+    lacks_metric: str | None = None
 
 
 class Source(_Strict):
@@ -114,10 +151,15 @@ class SeriesBreak(_Strict):
 
 
 class Annotation(_Strict):
+    """An event drawn on charts; a system change also re-bases the SPC limits of the topics
+    and metrics it names (Making Data Count: recalculate limits after a change in the process)."""
+
     on_date: dt.date
     text: str
     metric_id: str | None = None
     org_code: str | None = None
+    rebase_topics: tuple[str, ...] = ()
+    rebase_metrics: tuple[str, ...] = ()
 
 
 class DerivedRate(_Strict):
@@ -144,6 +186,7 @@ class Metric(_Strict):
     series_breaks: tuple[SeriesBreak, ...] = ()
     bcf_sets: tuple[str, ...] = ()
     derived_from: DerivedRate | None = None
+    peer_groups: tuple[str, ...] = ()
 
     @property
     def scale(self) -> float | None:
@@ -157,6 +200,8 @@ class Metric(_Strict):
 
 class Catalogue(_Strict):
     settings: Settings
+    spc: SPCRules
+    peer_groups: dict[str, PeerGroup] = {}
     organisations: tuple[Organisation, ...]
     areas: tuple[Area, ...]
     memberships: dict[str, Membership]
@@ -198,9 +243,38 @@ class Catalogue(_Strict):
                 if t.org_code is not None and t.org_code not in codes:
                     problems.append(f"metric '{m.id}': field 'targets.org_code': '{t.org_code}' is not an organisation")
         metric_ids = {m.id for m in self.metrics}
+        for m in self.metrics:
+            for group in m.peer_groups:
+                if group not in self.peer_groups:
+                    problems.append(f"metric '{m.id}': field 'peer_groups': '{group}' is not in peer_groups")
+        for name, group in self.peer_groups.items():
+            for field in ("reports_metric", "lacks_metric"):
+                ref = getattr(group, field)
+                if ref is not None and ref not in metric_ids:
+                    problems.append(f"peer group '{name}': field '{field}': '{ref}' is not a metric")
+        for name, membership in self.memberships.items():
+            for area_id, parts in membership.components.items():
+                members = set(membership.areas.get(area_id, ()))
+                if area_id not in membership.areas:
+                    problems.append(f"membership '{name}': components for area '{area_id}', which has no members")
+                for part in parts:
+                    for code in part.members:
+                        if code not in members:
+                            problems.append(
+                                f"membership '{name}': component '{part.id}': '{code}' is not a member for '{area_id}'"
+                            )
+        for o in self.organisations:
+            if o.succeeds is not None and o.succeeds not in codes:
+                problems.append(f"organisation '{o.code}': field 'succeeds': '{o.succeeds}' is not an organisation")
         for a in self.annotations:
             if a.metric_id is not None and a.metric_id not in metric_ids:
                 problems.append(f"annotation '{a.text}': field 'metric_id': '{a.metric_id}' is not a metric")
+            for ref in a.rebase_metrics:
+                if ref not in metric_ids:
+                    problems.append(f"annotation '{a.text}': field 'rebase_metrics': '{ref}' is not a metric")
+            for topic in a.rebase_topics:
+                if topic not in TOPICS:
+                    problems.append(f"annotation '{a.text}': field 'rebase_topics': '{topic}' is not a topic")
         if self.settings.default_area not in area_ids:
             problems.append(f"settings: field 'default_area': '{self.settings.default_area}' is not an area")
         if problems:
@@ -253,6 +327,37 @@ class Catalogue(_Strict):
         for membership in self.memberships.values():
             codes.update(membership.areas.get(area_id, ()))
         return tuple(sorted(codes))
+
+    def components(self, metric_id: str, area_id: str) -> tuple[Component, ...]:
+        """The named parts of ``area_id``'s roll-up for ``metric_id`` (may be empty)."""
+        metric = self.metric(metric_id)
+        if metric.membership is None:
+            return ()
+        return self.memberships[metric.membership].components.get(area_id, ())
+
+    @cached_property
+    def successor_map(self) -> dict[str, str]:
+        """Each organisation code to the code that now reports for it (NJS05 -> NNJ07)."""
+        direct = {o.succeeds: o.code for o in self.organisations if o.succeeds is not None}
+        out = {}
+        for code in direct:
+            current, seen = code, set()
+            while current in direct and current not in seen:
+                seen.add(current)
+                current = direct[current]
+            out[code] = current
+        return out
+
+    def system_changes(self, metric_id: str) -> tuple[Annotation, ...]:
+        """Catalogued events that re-base ``metric_id``'s SPC limits."""
+        metric = self.metric(metric_id)
+        return tuple(a for a in self.annotations if metric.topic in a.rebase_topics or metric_id in a.rebase_metrics)
+
+    def spc_settings(self, rebase_dates=(), rebase_reasons=()):
+        """``metrics.spc.SPCSettings`` from the catalogue's ``spc`` rules and the given rebases."""
+        return SPCSettings(
+            **self.spc.model_dump(), rebase_dates=tuple(rebase_dates), rebase_reasons=tuple(rebase_reasons)
+        )
 
     def source_for(self, metric_id: str) -> Source:
         return self.sources[self.metric(metric_id).source]

@@ -1,107 +1,208 @@
-"""Compare areas and rank LLR organisations among their peers across England."""
+"""Compare areas with England and rank organisations among peers that do the same job.
+
+Ranks are fair only within a pool of like organisations (issue: an acute trust's type 1
+department ranked against urgent treatment centres at 100% is "worst quarter" for doing a
+different job). The catalogue's ``peer_groups`` say who belongs with whom for each metric, and
+every ranking names its pool. Proportions get Wilson score intervals and a comparison with
+England as Fingertips (OHID) does: significantly better or worse when England's value lies
+outside the area's interval.
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
-from metrics.catalogue import Catalogue, Metric
+from metrics.catalogue import Catalogue, Metric, PeerGroup
+from metrics.query import Indicator
 
 QUARTILE_WORDS = {1: "best quarter", 2: "second quarter", 3: "third quarter", 4: "worst quarter"}
+#: Two-sided normal quantiles for the 95% and 99.8% intervals Fingertips uses.
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813
+RANK_COLUMNS = [
+    "org_code",
+    "name",
+    "kind",
+    "pool",
+    "period_start",
+    "value",
+    "rank",
+    "peers",
+    "quartile",
+    "quartile_words",
+]
 
 
-def latest_by_area(series_by_area: dict[str, pd.DataFrame], cat: Catalogue) -> pd.DataFrame:
-    """One row per area: its latest period and value (areas with no data say so)."""
+def wilson_interval(numerator: float, denominator: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion, as percentages (0-100).
+
+    Parameters
+    ----------
+    numerator, denominator : float
+        Events and people (e.g. attendances within 4 hours, all attendances).
+    z : float
+        The normal quantile: ``Z95`` for 95%, ``Z998`` for 99.8%.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        NaNs when the denominator is not positive or a count is missing.
+    """
+    if numerator is None or denominator is None or pd.isna(numerator) or pd.isna(denominator) or denominator <= 0:
+        return math.nan, math.nan
+    n, p = float(denominator), float(numerator) / float(denominator)
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    scale = 1 + z * z / n
+    return 100 * (centre - spread) / scale, 100 * (centre + spread) / scale
+
+
+def compare_with_england(low: float, high: float, england: float, direction: str) -> str:
+    """``"better"``, ``"similar"``, ``"worse"`` (or ``"higher"``/``"lower"`` for a neutral metric).
+
+    Significantly different when England's value lies outside the area's interval; ``""`` when
+    there is nothing to compare.
+    """
+    if any(pd.isna(x) for x in (low, high, england)):
+        return ""
+    if low <= england <= high:
+        return "similar"
+    higher = low > england
+    if direction == "neutral":
+        return "higher" if higher else "lower"
+    return "better" if higher == (direction == "increase") else "worse"
+
+
+COMPARISON_WORDS = {
+    "better": "Better than England",
+    "worse": "Worse than England",
+    "similar": "Similar to England",
+    "higher": "Higher than England",
+    "lower": "Lower than England",
+    "": "",
+}
+
+
+def latest_by_area(indicators: dict[str, Indicator], cat: Catalogue) -> pd.DataFrame:
+    """One row per area: its latest period, value and numbers, Wilson intervals and England comparison.
+
+    England is compared at the area's own latest period. Intervals are given only for
+    percentages published with their numerator and denominator.
+    """
+    england = indicators.get("england")
+    eng_values = (
+        dict(zip(england.series["period_start"], england.series["value"], strict=True)) if england is not None else {}
+    )
     rows = []
-    for area_id, series in series_by_area.items():
+    for area_id, ind in indicators.items():
         area = cat.area_by_id[area_id]
-        if series.empty or series["value"].notna().sum() == 0:
-            rows.append(
-                {
-                    "area": area.name,
-                    "area_id": area_id,
-                    "period_start": pd.NaT,
-                    "value": None,
-                    "numerator": None,
-                    "denominator": None,
-                }
-            )
-            continue
-        last = series.dropna(subset=["value"]).sort_values("period_start").iloc[-1]
-        rows.append(
-            {
-                "area": area.name,
-                "area_id": area_id,
-                "period_start": last["period_start"],
-                "value": last["value"],
-                "numerator": last.get("numerator"),
-                "denominator": last.get("denominator"),
-            }
-        )
+        row = {"area": area.name, "area_id": area_id, "period_start": pd.NaT, "period_label": "", "value": np.nan,
+               "numerator": np.nan, "denominator": np.nan, "ci95_low": np.nan, "ci95_high": np.nan,
+               "ci998_low": np.nan, "ci998_high": np.nan, "vs_england_95": "", "vs_england_998": ""}  # fmt: skip
+        if ind.latest is not None:
+            last = ind.latest
+            row.update(period_start=last["period_start"], period_label=last["period_label"], value=last["value"],
+                       numerator=last["numerator"], denominator=last["denominator"])  # fmt: skip
+            if ind.metric.unit == "percent":
+                row["ci95_low"], row["ci95_high"] = wilson_interval(last["numerator"], last["denominator"], Z95)
+                row["ci998_low"], row["ci998_high"] = wilson_interval(last["numerator"], last["denominator"], Z998)
+                if area_id != "england":
+                    eng = eng_values.get(last["period_start"], np.nan)
+                    d = ind.metric.improvement_direction
+                    row["vs_england_95"] = compare_with_england(row["ci95_low"], row["ci95_high"], eng, d)
+                    row["vs_england_998"] = compare_with_england(row["ci998_low"], row["ci998_high"], eng, d)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def rank_among_peers(
-    obs: pd.DataFrame, organisations: pd.DataFrame, metric: Metric, codes: list[str], period: pd.Timestamp | None = None
-) -> pd.DataFrame:
-    """Rank each organisation in ``codes`` among every organisation of the same kind in England.
+def _in_group(group: PeerGroup, codes: pd.Series, kinds: pd.Series, reporting: dict[str, set]) -> np.ndarray:
+    ok = np.ones(len(codes), dtype=bool)
+    if group.org_kind is not None:
+        ok &= (codes.map(kinds) == group.org_kind).to_numpy()
+    if group.reports_metric is not None:
+        ok &= codes.isin(reporting.get(group.reports_metric, set())).to_numpy()
+    if group.lacks_metric is not None:
+        ok &= ~codes.isin(reporting.get(group.lacks_metric, set())).to_numpy()
+    return ok
 
-    Rank 1 is the best value given the metric's improvement direction (for a neutral metric, the
-    highest). Quartile 1 is the best quarter. England itself and regions are not peers.
+
+def peer_pools(
+    obs: pd.DataFrame, organisations: pd.DataFrame, catalogue: Catalogue, metric: Metric, period: pd.Timestamp
+) -> pd.DataFrame:
+    """Every organisation with a figure for ``metric`` in ``period``, with the pool it is ranked in.
+
+    ``obs`` holds the metric's rows and those of any metric its peer groups refer to.
 
     Returns
     -------
     DataFrame
-        org_code, name, kind, period_start, value, rank, peers, quartile, quartile_words
+        ``org_code``, ``value``, ``pool`` (the group's name; organisations of the same kind when
+        the metric names no groups), ``kind``.
     """
-    columns = ["org_code", "name", "kind", "period_start", "value", "rank", "peers", "quartile", "quartile_words"]
-    data = obs[obs["metric_id"] == metric.id].dropna(subset=["value"])
-    if data.empty:
-        return pd.DataFrame(columns=columns)
+    at = obs[(obs["period_start"] == period) & obs["value"].notna()]
+    rows = at[at["metric_id"] == metric.id][["org_code", "value"]].drop_duplicates("org_code").reset_index(drop=True)
     kinds = organisations.set_index("code")["kind"]
+    rows["kind"] = rows["org_code"].map(kinds)
+    # Countries, regions and systems are totals of others, never peers.
+    rows = rows[~rows["kind"].isin(["country", "region", "system"]) & rows["kind"].notna()].reset_index(drop=True)
+    reporting = {mid: set(part["org_code"]) for mid, part in at.groupby("metric_id")}
+    pool = pd.Series([None] * len(rows), dtype=object)
+    if metric.peer_groups:
+        for name in metric.peer_groups:
+            group = catalogue.peer_groups[name]
+            fits = _in_group(group, rows["org_code"], kinds, reporting) & pool.isna().to_numpy()
+            pool[fits] = group.name
+    else:
+        pool = rows["kind"].map(lambda k: f"Organisations of the same kind ({str(k).replace('_', ' ')})")
+    rows["pool"] = pool.to_numpy()
+    return rows[rows["pool"].notna()].reset_index(drop=True)
+
+
+def rank_among_peers(
+    obs: pd.DataFrame, organisations: pd.DataFrame, catalogue: Catalogue, metric: Metric, codes: list[str]
+) -> pd.DataFrame:
+    """Rank each organisation in ``codes`` within its pool, at its own latest period.
+
+    Rank 1 is the best value given the metric's improvement direction (for a neutral metric,
+    the highest). Quartile 1 is the best quarter.
+
+    Returns
+    -------
+    DataFrame
+        ``RANK_COLUMNS``; ``pool`` names who it is ranked with and ``peers`` how many.
+    """
+    own_rows = obs[(obs["metric_id"] == metric.id) & obs["value"].notna()]
     names = organisations.set_index("code")["name"]
     out = []
     for code in codes:
-        own = data[data["org_code"] == code]
-        if own.empty or code not in kinds.index:
+        own = own_rows[own_rows["org_code"] == code]
+        if own.empty:
             continue
-        when = period if period is not None else own["period_start"].max()
-        peers = data[(data["period_start"] == when) & (data["org_code"].map(kinds) == kinds[code])]
-        if code not in set(peers["org_code"]):
+        when = own["period_start"].max()
+        pools = peer_pools(obs, organisations, catalogue, metric, when)
+        mine = pools[pools["org_code"] == code]
+        if mine.empty:
             continue
-        ascending = metric.improvement_direction == "decrease"
-        ranks = peers.set_index("org_code")["value"].rank(ascending=ascending, method="min")
-        n = len(peers)
-        rank = int(ranks[code])
+        pool_name = mine["pool"].iloc[0]
+        peers = pools[pools["pool"] == pool_name].set_index("org_code")["value"]
+        ranks = peers.rank(ascending=metric.improvement_direction == "decrease", method="min")
+        n, rank = len(peers), int(ranks[code])
         quartile = min(4, int((rank - 1) * 4 // n) + 1)
         out.append(
             {
                 "org_code": code,
                 "name": names.get(code, code),
-                "kind": kinds[code],
+                "kind": mine["kind"].iloc[0],
+                "pool": pool_name,
                 "period_start": when,
-                "value": float(peers.set_index("org_code").loc[code, "value"]),
+                "value": float(peers[code]),
                 "rank": rank,
                 "peers": n,
                 "quartile": quartile,
                 "quartile_words": QUARTILE_WORDS[quartile],
             }
         )
-    return pd.DataFrame(out, columns=columns)
-
-
-def peer_table(
-    obs: pd.DataFrame, organisations: pd.DataFrame, metric: Metric, kind: str, period: pd.Timestamp
-) -> pd.DataFrame:
-    """Every organisation of ``kind`` with its value in ``period``, best first."""
-    data = obs[(obs["metric_id"] == metric.id) & (obs["period_start"] == period)].dropna(subset=["value"])
-    orgs = organisations.set_index("code")
-    data = data[data["org_code"].map(orgs["kind"]) == kind]
-    ascending = metric.improvement_direction == "decrease"
-    data = data.sort_values("value", ascending=ascending)
-    return pd.DataFrame(
-        {
-            "org_code": data["org_code"],
-            "label": data["org_code"].map(orgs["name"]).fillna(data["org_code"]),
-            "value": data["value"],
-        }
-    )
+    return pd.DataFrame(out, columns=RANK_COLUMNS)

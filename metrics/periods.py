@@ -152,3 +152,14 @@ def period_label(start: dt.date, period_type: str) -> str:
     if period_type == "year":
         return financial_year(start)
     raise PeriodError(f"unknown period type '{period_type}'")
+
+
+def short_period_label(start: dt.date, period_type: str) -> str:
+    """A label short enough for an axis tick: ``Mar 2026``, ``2022/23 Q2``, ``2019/20``."""
+    if period_type == "month":
+        return f"{calendar.month_abbr[start.month]} {start.year}"
+    if period_type == "quarter":
+        return f"{financial_year(start)} Q{((start.month - 4) % 12) // 3 + 1}"
+    if period_type == "year":
+        return financial_year(start)
+    raise PeriodError(f"unknown period type '{period_type}'")

@@ -18,6 +18,11 @@ import pandas as pd
 # NHS England SPC SQL v2.6: process limits sit 2.66 mean moving ranges from the mean
 # (3 / d2 with d2 = 1.128 for ranges of two points).
 LIMIT_FACTOR = 2.66
+# Upper range limit of a moving range (D4 for ranges of two points): a moving range at or
+# above 3.267 times the mean moving range is screened out when screening is on.
+SCREEN_FACTOR = 3.267
+#: Months from one period's start to the next, by period type (gaps are found with it).
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 CONFLICT_RULES = ("improvement", "concern")
 COLUMNS = [
@@ -35,6 +40,7 @@ COLUMNS = [
     "rules",
     "special_cause",
     "direction",
+    "follows_gap",
 ]
 
 ICON_DESCRIPTIONS = {
@@ -62,13 +68,24 @@ class SPCSettings:
     ``conflict_rule`` decides how a point flagged as both improvement and concern by
     different rules (e.g. a falling trend above the mean) is shown: NHS England SPC
     SQL v2.6 sets this per metric (``MetricConflictRule``) and keeps only that side.
+
+    ``two_of_three_same_side`` is the 2023 revision of the two-out-of-three rule
+    (NHSRplotthedots 0.2.0, issue #143): the three points must all lie on the same side of
+    the mean. ``screen_moving_ranges`` leaves out moving ranges above 3.267 times their mean
+    before the limits are calculated (NHSRplotthedots ``screen_outliers``).
+    ``fix_after_n_points`` fixes each segment's limits on its first n points (the baseline).
+    ``rebase_dates`` start new segments; ``rebase_reasons`` (same order) say why.
+    The project's values live in ``config.yaml`` under ``spc`` (``metrics.catalogue``).
     """
 
     shift_length: int = 6
     trend_length: int = 6
     minimum_points: int = 13
-    rebase_minimum_points: int = 12
+    two_of_three_same_side: bool = True
+    screen_moving_ranges: bool = False
+    fix_after_n_points: int | None = None
     rebase_dates: tuple = ()
+    rebase_reasons: tuple = ()
     excluded_dates: tuple = ()
     conflict_rule: str = "improvement"
 
@@ -120,13 +137,19 @@ def moving_range(values) -> np.ndarray:
     return out
 
 
-def limits(values) -> Limits:
+def limits(values, gaps=None, screen: bool = False) -> Limits:
     """Mean, process limits and sigma lines of an XmR chart.
 
     Parameters
     ----------
     values : array-like of float
         The points that define the limits, in date order (excluded points removed).
+    gaps : array-like of bool, optional
+        True where a point comes after a missing period: the moving range is not taken
+        across a gap (a jump over a missing year is not a month-to-month variation).
+    screen : bool
+        Leave out moving ranges of 3.267 times their mean or more before averaging them
+        (NHSRplotthedots ``screen_outliers``, after Wheeler: 3.267 is the upper range limit).
 
     Returns
     -------
@@ -138,7 +161,15 @@ def limits(values) -> Limits:
     if len(v) < 2:
         raise ValueError(f"limits need at least 2 values, got {len(v)}")
     mean = float(v.mean())
-    mr_mean = float(np.nanmean(moving_range(v)))
+    ranges = moving_range(v)
+    if gaps is not None:
+        ranges[np.asarray(gaps, dtype=bool)] = np.nan
+    if np.isnan(ranges).all():
+        raise ValueError("limits need at least 2 consecutive values: every value follows a gap")
+    mr_mean = float(np.nanmean(ranges))
+    if screen and mr_mean > 0:
+        ranges = np.where(ranges < SCREEN_FACTOR * mr_mean, ranges, np.nan)
+        mr_mean = float(np.nanmean(ranges))
     sigma = LIMIT_FACTOR * mr_mean / 3  # 0 for a constant series: every line equals the mean
     return Limits(
         mean,
@@ -218,26 +249,33 @@ def trend_flags(values, length: int = 6) -> tuple[np.ndarray, np.ndarray]:
     return points(steps > 0), points(steps < 0)
 
 
-def two_of_three_flags(values, upper_2sigma, lower_2sigma) -> tuple[np.ndarray, np.ndarray]:
+def two_of_three_flags(values, upper_2sigma, lower_2sigma, mean=None) -> tuple[np.ndarray, np.ndarray]:
     """Rule 4: two out of three consecutive points beyond 2 sigma on the same side.
 
     Points beyond the process limits (3 sigma) count too. The points beyond 2 sigma in a
-    qualifying window of three are flagged; the third point is not.
+    qualifying window of three are flagged; the third point is not. With ``mean`` given
+    (the 2023 revision, NHSRplotthedots 0.2.0 issue #143) all three points of the window
+    must lie on that side of the mean, so two points near opposite limits never qualify.
 
     Returns
     -------
     (high, low) : tuple of numpy.ndarray of bool
     """
     v = np.asarray(values, dtype=float)
+    above_mean = v > np.asarray(mean, dtype=float) if mean is not None else np.ones(len(v), dtype=bool)
+    below_mean = v < np.asarray(mean, dtype=float) if mean is not None else np.ones(len(v), dtype=bool)
 
-    def side(beyond: np.ndarray) -> np.ndarray:
+    def side(beyond: np.ndarray, same_side: np.ndarray) -> np.ndarray:
         out = np.zeros(len(v), dtype=bool)
         for i in range(max(len(v) - 2, 0)):
-            if beyond[i : i + 3].sum() >= 2:
+            if beyond[i : i + 3].sum() >= 2 and same_side[i : i + 3].all():
                 out[i : i + 3] |= beyond[i : i + 3]
         return out
 
-    return (side(v > np.asarray(upper_2sigma, dtype=float)), side(v < np.asarray(lower_2sigma, dtype=float)))
+    return (
+        side(v > np.asarray(upper_2sigma, dtype=float), above_mean),
+        side(v < np.asarray(lower_2sigma, dtype=float), below_mean),
+    )
 
 
 def classify_point(
@@ -341,8 +379,12 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
         raise ValueError(f"conflict_rule must be 'improvement' or 'concern', got {settings.conflict_rule!r}")
     if settings.shift_length < 2 or settings.trend_length < 2:
         raise ValueError("shift_length and trend_length must be at least 2")
-    if settings.minimum_points < 2 or settings.rebase_minimum_points < 2:
-        raise ValueError("minimum_points and rebase_minimum_points must be at least 2")
+    if settings.minimum_points < 2:
+        raise ValueError("minimum_points must be at least 2")
+    if settings.fix_after_n_points is not None and settings.fix_after_n_points < 2:
+        raise ValueError("fix_after_n_points must be at least 2 (or None)")
+    if settings.rebase_reasons and len(settings.rebase_reasons) != len(settings.rebase_dates):
+        raise ValueError("rebase_reasons must give one reason per rebase date")
     numbers = [_number(v, "values", i) for i, v in enumerate(values)]
     raw = pd.Series(dates, dtype=object)
     stamps = pd.to_datetime(raw, format="mixed", errors="coerce").astype("datetime64[ns]")
@@ -364,48 +406,68 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
     return frame.dropna(subset=["value"]).sort_values("date", ignore_index=True)
 
 
-def _segments(dates: pd.Series, excluded: np.ndarray, settings: SPCSettings) -> tuple[np.ndarray, list[str]]:
-    """Segment number of each point, and a reason for each rebase that had to be ignored.
+def follows_gap(dates: pd.Series, frequency: str | None) -> np.ndarray:
+    """True for each point whose previous period is missing (dates sorted, one per period).
 
-    A segment after a rebase needs ``rebase_minimum_points`` points that are not excluded
-    (NHS England SPC SQL v2.6: @SettingMinimumPointsPartition = 12); otherwise that rebase
-    is ignored and its points stay in the segment before.
+    Without a frequency no gaps are known and every point is taken as consecutive.
     """
-    counted = dates[~excluded]
-    candidates = sorted({pd.Timestamp(d) for d in settings.rebase_dates})
-    kept, reasons = [], []
-    # From the latest rebase backwards, so each count covers the segment as finally drawn.
-    for rebase in reversed(candidates):
-        if len(counted) == 0 or rebase <= counted.iloc[0]:
-            continue  # nothing before it: a rebase at the start changes nothing
-        end = kept[0] if kept else None
-        n = int(((counted >= rebase) & ((counted < end) if end is not None else True)).sum())
-        if n >= settings.rebase_minimum_points:
-            kept.insert(0, rebase)
-        else:
-            reasons.append(
-                f"The limits were not recalculated from {rebase.date()}: only {n} "
-                f"point{'s' if n != 1 else ''} from that date, and at least "
-                f"{settings.rebase_minimum_points} are needed."
-            )
-    reasons.reverse()
-    # The points before the first rebase need as many points too, or they join the next segment.
-    while kept and (n := int((counted < kept[0]).sum())) < settings.rebase_minimum_points:
-        reasons.append(
-            f"The limits were not recalculated from {kept.pop(0).date()}: only {n} "
-            f"point{'s' if n != 1 else ''} before that date, and at least "
-            f"{settings.rebase_minimum_points} are needed."
-        )
+    out = np.zeros(len(dates), dtype=bool)
+    if frequency is None or len(dates) < 2:
+        return out
+    if frequency not in PERIOD_MONTHS:
+        raise ValueError(f"frequency must be 'month', 'quarter' or 'year', got {frequency!r}")
+    stamps = pd.DatetimeIndex(dates)
+    index = stamps.year.to_numpy() * 12 + stamps.month.to_numpy()
+    out[1:] = np.diff(index) != PERIOD_MONTHS[frequency]
+    return out
+
+
+def _segments(dates: pd.Series, settings: SPCSettings) -> tuple[np.ndarray, list[tuple[pd.Timestamp, str]]]:
+    """Segment number of each point, and the (first date, reason) of each segment after the first.
+
+    Every rebase inside the series starts a new segment (Making Data Count: recalculate the
+    limits after a known change in the process). A segment too short for limits is shown as
+    a run chart rather than blended into its neighbour (see ``xmr``).
+    """
+    reasons = dict(zip(settings.rebase_dates, settings.rebase_reasons, strict=False))
+    by_date: dict[pd.Timestamp, str] = {}
+    for d in settings.rebase_dates:
+        stamp = pd.Timestamp(d)
+        text = reasons.get(d, "")
+        by_date[stamp] = "; ".join(x for x in (by_date.get(stamp, ""), text) if x)
+    first, last = (dates.iloc[0], dates.iloc[-1]) if len(dates) else (None, None)
+    kept = sorted(d for d in by_date if first is not None and first < d <= last)
     segment = np.searchsorted(
         np.array(kept, dtype="datetime64[ns]"), dates.to_numpy(dtype="datetime64[ns]"), side="right"
-    )
-    return segment.astype(int), reasons
+    ).astype(int)
+    # A rebase between two points starts its segment at the first point on or after it.
+    starts = []
+    for seg in range(1, len(kept) + 1):
+        rows = np.flatnonzero(segment == seg)
+        if len(rows):
+            starts.append((dates.iloc[rows[0]], by_date[kept[seg - 1]]))
+    # Renumber so segments with no points leave no holes.
+    _, segment = np.unique(segment, return_inverse=True)
+    return segment.astype(int), starts
+
+
+def _blocks(gaps: np.ndarray) -> list[np.ndarray]:
+    """Positions split into runs of consecutive periods (a new block after each gap)."""
+    cuts = np.flatnonzero(gaps)
+    return [b for b in np.split(np.arange(len(gaps)), cuts) if len(b)]
 
 
 # -- the chart ---------------------------------------------------------------------------------
 
 
-def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSettings | None = None) -> SPCResult:
+def xmr(
+    values,
+    dates,
+    improvement_direction: str,
+    target=None,
+    settings: SPCSettings | None = None,
+    frequency: str | None = None,
+) -> SPCResult:
     """Build an NHS England "Making Data Count" XmR chart.
 
     Parameters
@@ -419,13 +481,18 @@ def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSet
     target : float or sequence of float, optional
         A single target or one per point (time-varying); the target at the latest point is used.
     settings : SPCSettings, optional
-        Run lengths, minimum points, rebase and excluded dates.
+        Run lengths, minimum points, rebase and excluded dates, screening, baseline.
+    frequency : {"month", "quarter", "year"}, optional
+        The period type. With it, a missing period is a gap: the moving range is not taken
+        across it and runs (shift, trend, two of three) stop at it.
 
     Returns
     -------
     SPCResult
-        ``points`` has one row per (non-NaN) point with its limits and rule flags; icons are
-        None and ``reason`` says why when there are too few points for process limits.
+        ``points`` has one row per (non-NaN) point with its segment, limits and rule flags
+        (a segment with fewer than ``minimum_points`` points has no limits: a run chart).
+        The icons come from the latest segment; they are None, and ``reason`` says why, when
+        that segment is too short for process limits.
 
     Raises
     ------
@@ -436,36 +503,45 @@ def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSet
     frame = _validate(values, dates, improvement_direction, target, settings)
     excluded_dates = {pd.Timestamp(d) for d in settings.excluded_dates}
     excluded = frame["date"].isin(excluded_dates).to_numpy(dtype=bool)
-    segment, reasons = _segments(frame["date"], excluded, settings)
+    gaps = follows_gap(frame["date"], frequency)
+    segment, starts = _segments(frame["date"], settings)
     n = len(frame)
-    points = frame.drop(columns="target").assign(excluded=excluded, segment=segment)
+    points = frame.drop(columns="target").assign(excluded=excluded, segment=segment, follows_gap=gaps)
     for col in COLUMNS[2:9]:
         points[col] = np.nan
     points["rules"], points["special_cause"], points["direction"] = "", "", ""
 
-    used = int((~excluded).sum())
-    if used < settings.minimum_points:
-        left_out = f" (after leaving out {n - used} excluded)" if used < n else ""
-        reason = (
-            f"Only {used} point{'s' if used != 1 else ''}{left_out}: at least "
-            f"{settings.minimum_points} are needed for process limits; shown as a run chart."
-        )
+    keep_all = np.flatnonzero(~excluded)
+    if len(keep_all) == 0:
+        reason = f"Only 0 points: at least {settings.minimum_points} are needed for process limits; shown as a run chart."
         return SPCResult(points[COLUMNS], None, None, False, reason)
-
+    values_all = frame["value"].to_numpy()
     rules = {name: np.zeros((n, 2), dtype=bool) for name in ("outside_limits", "shift", "trend", "two_of_three")}
+    limited = np.zeros(n, dtype=bool)
     for seg in np.unique(segment):
         rows = np.flatnonzero(segment == seg)
-        keep = rows[~excluded[rows]]  # excluded ("ghosted") points take no part in rules
-        lim = limits(frame["value"].to_numpy()[keep])
+        keep = rows[~excluded[rows]]  # excluded ("ghosted") points take no part in limits or rules
+        if len(keep) < settings.minimum_points:
+            continue
+        base = keep[: settings.fix_after_n_points] if settings.fix_after_n_points else keep
+        seg_gaps = gaps[base].copy()
+        seg_gaps[0] = False
+        lim = limits(values_all[base], seg_gaps, settings.screen_moving_ranges)
         for col in COLUMNS[2:9]:
             points.loc[rows, col] = getattr(lim, col)
-        v = frame["value"].to_numpy()[keep]
+        limited[rows] = True
+        v = values_all[keep]
         rules["outside_limits"][keep] = np.column_stack(outside_flags(v, lim.upl, lim.lpl))
-        rules["shift"][keep] = np.column_stack(shift_flags(v, lim.mean, settings.shift_length))
-        rules["two_of_three"][keep] = np.column_stack(two_of_three_flags(v, lim.upper_2sigma, lim.lower_2sigma))
-    # NHS England SPC SQL v2.6: the trend rule ignores limits, so it runs across rebases.
-    keep = np.flatnonzero(~excluded)
-    rules["trend"][keep] = np.column_stack(trend_flags(frame["value"].to_numpy()[keep], settings.trend_length))
+        block_gaps = gaps[keep].copy()
+        block_gaps[0] = False
+        for block in _blocks(block_gaps):
+            at, bv = keep[block], v[block]
+            rules["shift"][at] = np.column_stack(shift_flags(bv, lim.mean, settings.shift_length))
+            rules["trend"][at] = np.column_stack(trend_flags(bv, settings.trend_length))
+            mean = lim.mean if settings.two_of_three_same_side else None
+            rules["two_of_three"][at] = np.column_stack(
+                two_of_three_flags(bv, lim.upper_2sigma, lim.lower_2sigma, mean)
+            )
 
     high = np.any([f[:, 0] for f in rules.values()], axis=0)
     low = np.any([f[:, 1] for f in rules.values()], axis=0)
@@ -477,7 +553,10 @@ def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSet
     points["direction"] = [d for _, d in classified]
 
     # NHS England SPC SQL v2.6: both icons use the last point that is not excluded (ghosted).
-    last = keep[-1]
+    last = keep_all[-1]
+    reason = _short_segment_reason(points, excluded, last, starts, settings)
+    if not limited[last]:
+        return SPCResult(points[COLUMNS], None, None, bool(limited.any()), reason)
     variation = variation_icon(*classified[last])
     target_last = frame["target"].iloc[last]
     assurance = assurance_icon(
@@ -486,4 +565,24 @@ def xmr(values, dates, improvement_direction: str, target=None, settings: SPCSet
         points["upl"].iloc[last],
         improvement_direction,
     )
-    return SPCResult(points[COLUMNS], variation, assurance, True, " ".join(reasons))
+    return SPCResult(points[COLUMNS], variation, assurance, True, reason)
+
+
+def _short_segment_reason(points, excluded, last, starts, settings: SPCSettings) -> str:
+    """Why the latest stretch, or the whole chart, is a run chart (empty when it is not)."""
+    segment = points["segment"].to_numpy()
+    used = int(((segment == segment[last]) & ~excluded).sum())
+    if used >= settings.minimum_points:
+        return ""
+    plural = "s" if used != 1 else ""
+    need = f"at least {settings.minimum_points} are needed for process limits"
+    if segment[last] == 0:
+        total = int((segment == 0).sum())
+        left_out = f" (after leaving out {total - used} excluded)" if used < total else ""
+        return f"Only {used} point{plural}{left_out}: {need}; shown as a run chart."
+    since, why = starts[segment[last] - 1]
+    because = f" ({why.rstrip('.')})" if why else ""
+    return (
+        f"Only {used} point{plural} since {since:%B %Y}{because}: {need}, "
+        "so the latest stretch is shown as a run chart with no variation or assurance icons."
+    )

@@ -20,13 +20,13 @@ st.write(
 for bcf_set in ("2023-2025", "2015-2020"):
     st.header(f"BCF metrics {bcf_set}")
     for metric in [m for m in cat.metrics if bcf_set in m.bcf_sets]:
-        frame, latest = sections.area_comparison(metric, start_year)
+        frame, latest, source_ids = sections.area_comparison(metric, start_year)
         st.subheader(metric.name)
         st.caption(metric.description)
         if frame.empty:
             st.info("No figures loaded for this metric yet (BCF returns are loaded through the generic template).")
             continue
-        components.demo_banner(frame["source_ids"] if "source_ids" in frame else [])
+        components.demo_banner(source_ids)
         st.dataframe(latest, hide_index=True)
         st.plotly_chart(
             charts.compare_chart(frame, metric),
@@ -35,5 +35,5 @@ for bcf_set in ("2023-2025", "2015-2020"):
             alt=f"{metric.name} by Health and Wellbeing Board",
         )
         with st.expander("Show the chart's figures as a table"):
-            st.dataframe(frame.pivot_table(index="period_start", columns="label", values="value"))
+            st.dataframe(components.wide_table(frame, metric), hide_index=True)
         components.definition(metric, cat)

@@ -11,14 +11,15 @@ cat = data.catalogue()
 start_year = filters.selected_start_year()
 st.title("Compare areas")
 st.write(
-    "The same indicator for each LLR area and England, and where LLR organisations rank among all English "
-    "organisations of the same kind (rank 1 is best)."
+    "The same indicator for each LLR area and England, with confidence intervals and whether each differs "
+    "significantly from England, and where LLR organisations rank among English organisations doing the same job "
+    "(rank 1 is best)."
 )
 metric_id = filters.metric(cat)
 metric = cat.metric(metric_id)
 
-frame, latest = sections.area_comparison(metric, start_year)
-components.demo_banner(frame["source_ids"] if "source_ids" in frame else [])
+frame, latest, source_ids = sections.area_comparison(metric, start_year)
+components.demo_banner(source_ids)
 if frame.empty:
     st.info(f"No figures for {metric.name} are loaded for any area.")
 else:
@@ -30,8 +31,13 @@ else:
     )
     st.subheader("Latest figures")
     st.dataframe(latest, hide_index=True)
+    if "95% interval" in latest:
+        st.caption(
+            "Intervals are Wilson score intervals. An area is significantly better or worse than England when "
+            "England's figure lies outside its interval (the method Fingertips uses)."
+        )
 
-st.subheader("Rank among English organisations")
+st.subheader("Rank among English organisations doing the same job")
 ranks = sections.national_ranks(metric)
 if ranks.empty:
     st.info("National figures for other organisations are not loaded for this indicator, so no ranking is possible.")
@@ -40,7 +46,7 @@ else:
 components.downloads(
     latest if not frame.empty else ranks,
     f"compare-{metric.id}",
-    components.about_sheet(cat, frame["source_ids"] if "source_ids" in frame else [], f"{metric.name} by area"),
+    components.about_sheet(cat, source_ids, f"{metric.name} by area"),
     key="compare",
 )
 components.definition(metric, cat)

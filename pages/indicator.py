@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from metrics import tables
+from metrics.query import components_text
 from ui import charts, components, data, filters, sections
 from ui.router import require_app
 
@@ -16,28 +18,42 @@ metric_id = filters.metric(cat)
 metric = cat.metric(metric_id)
 area = cat.area_by_id[area_id]
 
-view = sections.load_view(metric, area_id, start_year)
-components.demo_banner(view.series["source_ids"] if "source_ids" in view.series else [])
+ind = data.indicator(metric_id, area_id)
+components.demo_banner([ind.source_ids])
 st.header(f"{metric.name}: {area.name}")
 st.caption(metric.description)
 
-if view.series.empty or view.spc is None:
+if ind.empty:
     st.info(f"No figures for {metric.name} are loaded for {area.name}. Choose another area in the sidebar.")
 else:
     cols = st.columns(3)
     with cols[0]:
-        components.variation_badge(view.spc.variation)
+        components.variation_badge(ind.variation)
     with cols[1]:
-        components.assurance_badge(view.spc.assurance)
-    if view.spc.reason:
-        st.caption(view.spc.reason)
+        components.assurance_badge(ind.assurance)
+    st.write(f"Latest figure ({ind.latest['period_label']}): {components.latest_value_text(ind)}.")
+    if ind.spc is not None and ind.spc.reason:
+        st.caption(ind.spc.reason)
     st.plotly_chart(
-        charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(metric.id), view.breaks, title=None),
+        sections.spc_figure(ind, start_year),
         key="indicator-spc",
         config={"displaylogo": False},
         alt=f"SPC chart of {metric.name} for {area.name}; the figures are in the table below.",
     )
-    st.caption(components.currency_text(view, metric))
+    st.caption(
+        "The mean and process limits are calculated on the whole series, with new limits wherever the "
+        "process or the organisations in the total changed; 'Show from' only chooses what is drawn. "
+        + ind.currency.get("currency_text", "")
+    )
+    if ind.components:
+        st.subheader(f"What makes up the {area.short_name} figure")
+        st.write(f"{components_text(ind)}.")
+        st.plotly_chart(
+            charts.compare_chart(sections.components_frame(ind, start_year), metric),
+            key="indicator-components",
+            config={"displaylogo": False},
+            alt=f"{metric.name}: the {area.short_name} total and its parts",
+        )
 
 st.subheader("Compare organisations")
 compare = components.organisation_picker(metric, area_id)
@@ -51,17 +67,15 @@ if compare:
             alt=f"{metric.name} for the chosen organisations",
         )
         with st.expander("Show the comparison as a table"):
-            st.dataframe(frame.pivot_table(index="period_start", columns="label", values="value"))
+            st.dataframe(components.wide_table(frame, metric), hide_index=True)
 
 st.subheader("The figures")
-table = view.table
+table = tables.figures_table(ind, start_year)
 st.dataframe(table, hide_index=True)
 components.downloads(
     table,
     f"{metric.id}-{area_id}",
-    components.about_sheet(
-        cat, view.series["source_ids"] if "source_ids" in view.series else [], f"{metric.name}, {area.name}"
-    ),
+    components.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}"),
     key="indicator",
 )
 reported = data.reconciliation(metric.id)
@@ -69,4 +83,4 @@ if not reported.empty:
     st.subheader("Reported to committee")
     components.reported_figures(reported, cat)
 components.definition(metric, cat)
-components.source_files(view.series)
+components.source_files(ind.series)

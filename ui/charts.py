@@ -10,7 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.calc import format_value
 from metrics.catalogue import Metric
+from metrics.periods import short_period_label
+from metrics.spc import follows_gap
+from metrics.tables import rules_in_words
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -38,13 +42,39 @@ def _axis_title(metric: Metric) -> str:
     }.get(metric.unit, metric.unit.replace("_", " ").capitalize())
 
 
-def _base_layout(fig: go.Figure, metric: Metric, title: str | None, height: int = 420) -> go.Figure:
+def period_axis(fig: go.Figure, starts, frequency: str) -> None:
+    """Ticks that name periods as people do: ``Mar 2026``, ``2022/23 Q2``, ``2019/20``.
+
+    Plotly's automatic date ticks show times of day on short series ("23:59:59.999 Aug 31")
+    and calendar quarters on yearly data, so the ticks are set from the periods themselves,
+    at most about a dozen of them.
+    """
+    stamps = sorted(pd.to_datetime(pd.Series(list(starts))).dropna().unique())
+    if not stamps:
+        return
+    step = max(1, -(-len(stamps) // 12))
+    if frequency == "month" and step > 1:
+        step = 12 if step > 6 else 6 if step > 3 else 3
+        anchor = [s for s in stamps if pd.Timestamp(s).month == 4] or stamps  # financial years start in April
+        first = stamps.index(anchor[0]) % step
+        ticks = stamps[first::step]
+    else:
+        ticks = stamps[::step]
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(ticks),
+        ticktext=[short_period_label(pd.Timestamp(t).date(), frequency) for t in ticks],
+        showgrid=False,
+    )
+
+
+def _base_layout(fig: go.Figure, metric: Metric, title: str | None, height: int = 420, top: int = 10) -> go.Figure:
     fig.update_layout(
         title=title,
         height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": (50 if title else 10) + top, "b": 10},
         legend={"orientation": "h", "y": -0.15},
-        hovermode="x unified",
+        hovermode="closest",
         yaxis_title=_axis_title(metric),
         font={"family": "Arial, sans-serif"},
     )
@@ -53,140 +83,153 @@ def _base_layout(fig: go.Figure, metric: Metric, title: str | None, height: int 
     return fig
 
 
+def _broken(frame: pd.DataFrame, column: str, breaks) -> tuple[list, list]:
+    """x and y with a None wherever ``breaks`` is True, so Plotly lifts the pen there."""
+    xs, ys = [], []
+    for x, y, cut in zip(frame["period_start"], frame[column], breaks, strict=True):
+        if cut and xs:
+            xs.append(None)
+            ys.append(None)
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
+
+
+def _hover_text(frame: pd.DataFrame, metric: Metric) -> list[str]:
+    out = []
+    for r in frame.itertuples(index=False):
+        text = f"<b>{r.period_label}</b><br>{format_value(r.value, metric.unit, metric.decimals)}"
+        if metric.scale is not None and pd.notna(r.numerator) and pd.notna(r.denominator):
+            text += f" ({r.numerator:,.0f} of {r.denominator:,.0f})"
+        if pd.notna(r.target):
+            text += f"<br>Target {format_value(r.target, metric.unit, metric.decimals)}"
+        words = POINT_STYLES.get(r.special_cause or "", POINT_STYLES[""])[2] if pd.notna(r.mean) else "run chart"
+        text += f"<br>{words}"
+        if r.rules:
+            text += f" ({rules_in_words(r.rules)})"
+        if r.note:
+            text += f"<br>{r.note}"
+        out.append(text)
+    return out
+
+
 def spc_chart(
-    points: pd.DataFrame,
+    frame: pd.DataFrame,
     metric: Metric,
-    targets: pd.DataFrame | None = None,
+    rebases=(),
     annotations: pd.DataFrame | None = None,
-    breaks: list[tuple] | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """An XmR chart: values, mean, process limits, a time-varying target and special-cause points.
+    """An XmR chart of a read-layer series (``Indicator.window``): values, mean and limits per
+    segment, a time-varying target, special-cause points, new-limit markers and events.
 
-    Parameters
-    ----------
-    points : DataFrame
-        ``SPCResult.points`` (date, value, mean, upl, lpl, special_cause, rules...).
-    targets : DataFrame, optional
-        ``period_start, target`` (NaN where no target applies).
-    annotations : DataFrame, optional
-        ``on_date, text`` events to mark.
-    breaks : list of (date, reason), optional
-        Series breaks, drawn as vertical lines.
+    A gap in the data lifts the line (no line across a missing year); each segment has its own
+    mean and limits; incomplete periods are drawn hollow. Event labels sit above the plot,
+    never over the data.
     """
     fig = go.Figure()
-    dates = points["date"]
+    if frame.empty:
+        return _base_layout(fig, metric, title)
+    gaps = frame["follows_gap"].fillna(False).astype(bool).to_numpy().copy()
+    segment_change = frame["segment"].ne(frame["segment"].shift()).to_numpy().copy()
+    segment_change[0] = False
+    x, y = _broken(frame, "value", gaps)
     fig.add_trace(
-        go.Scatter(
-            x=dates,
-            y=points["value"],
-            mode="lines",
-            name=metric.name,
-            line={"color": NHS_GREY, "width": 1.5},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+        go.Scatter(x=x, y=y, mode="lines", name=metric.name, line={"color": NHS_GREY, "width": 1.5},
+                   hoverinfo="skip", showlegend=False)
+    )  # fmt: skip
+    lines = (
+        ("mean", "Mean", {"color": NHS_DARK_GREY, "width": 1.5}),
+        ("upl", "Upper process limit", {"color": NHS_DARK_GREY, "width": 1, "dash": "dash"}),
+        ("lpl", "Lower process limit", {"color": NHS_DARK_GREY, "width": 1, "dash": "dot"}),
     )
-    if points["mean"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=dates, y=points["mean"], mode="lines", name="Mean", line={"color": NHS_DARK_GREY, "width": 1.5}
-            )
-        )
-        for col, label in (("upl", "Upper process limit"), ("lpl", "Lower process limit")):
-            fig.add_trace(
-                go.Scatter(
-                    x=dates,
-                    y=points[col],
-                    mode="lines",
-                    name=label,
-                    line={"color": NHS_DARK_GREY, "width": 1, "dash": "dash"},
-                    showlegend=col == "upl",
-                )
-            )
+    if frame["mean"].notna().any():
+        for col, label, style in lines:
+            lx, ly = _broken(frame, col, segment_change)
+            fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", name=label, line=style, hoverinfo="skip"))
+    hover = pd.Series(_hover_text(frame, metric), index=frame.index)
+    excluded = frame["excluded"].fillna(False).astype(bool)
     for cause, (colour, symbol, words) in POINT_STYLES.items():
-        subset = points[points["special_cause"].fillna("") == cause]
+        subset = frame[(frame["special_cause"].fillna("") == cause) & ~excluded]
         if subset.empty:
             continue
         fig.add_trace(
             go.Scatter(
-                x=subset["date"],
-                y=subset["value"],
-                mode="markers",
-                name=words[0].upper() + words[1:],
-                marker={
-                    "color": colour,
-                    "symbol": symbol,
-                    "size": 9 if cause else 6,
-                    "line": {"width": 0.5, "color": "white"},
-                },
-                customdata=subset["rules"].fillna("").str.replace("_", " "),
-                hovertemplate="%{y:." + str(metric.decimals) + "f}<br>" + words + " %{customdata}<extra></extra>",
+                x=subset["period_start"], y=subset["value"], mode="markers", name=words[0].upper() + words[1:],
+                marker={"color": colour, "symbol": symbol, "size": 9 if cause else 6,
+                        "line": {"width": 0.5, "color": "white"}},
+                hovertext=hover[subset.index], hoverinfo="text",
             )
-        )
-    if targets is not None and len(targets) and targets["target"].notna().any():
+        )  # fmt: skip
+    if excluded.any():
+        subset = frame[excluded]
         fig.add_trace(
             go.Scatter(
-                x=targets["period_start"],
-                y=targets["target"],
-                mode="lines",
-                name="Target",
-                line={"color": NHS_GREEN, "width": 2, "shape": "hv", "dash": "dot"},
+                x=subset["period_start"], y=subset["value"], mode="markers", name="Incomplete (left out of limits)",
+                marker={"color": "white", "symbol": "circle-open", "size": 8,
+                        "line": {"width": 1.5, "color": NHS_GREY}},
+                hovertext=hover[subset.index], hoverinfo="text",
             )
-        )
-    for date, reason in breaks or []:
-        fig.add_vline(x=pd.Timestamp(date), line={"color": NHS_PURPLE, "dash": "dot", "width": 1})
-        fig.add_annotation(
-            x=pd.Timestamp(date),
-            y=1,
-            yref="paper",
-            text="Series break",
-            showarrow=False,
-            hovertext=reason,
-            font={"size": 10, "color": NHS_PURPLE},
-            yanchor="bottom",
-        )
-    if annotations is not None:
-        first, last = dates.min(), dates.max()
+        )  # fmt: skip
+    if frame["target"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=frame["period_start"], y=frame["target"], mode="lines", name="Target",
+                line={"color": NHS_GREEN, "width": 2, "shape": "hv", "dash": "dashdot"}, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    labels = [(pd.Timestamp(r.start), "New limits", r.reason, NHS_PURPLE) for r in rebases]
+    if annotations is not None and len(annotations):
+        first, last = frame["period_start"].min(), frame["period_start"].max()
         for row in annotations.itertuples():
-            if first <= row.on_date <= last:
-                fig.add_vline(x=row.on_date, line={"color": NHS_GREY, "width": 1})
-                fig.add_annotation(
-                    x=row.on_date,
-                    y=0,
-                    yref="paper",
-                    text=row.text,
-                    showarrow=False,
-                    textangle=-90,
-                    xanchor="left",
-                    yanchor="bottom",
-                    font={"size": 9, "color": NHS_DARK_GREY},
-                )
-    return _base_layout(fig, metric, title)
+            if first <= pd.Timestamp(row.on_date) <= last:
+                labels.append((pd.Timestamp(row.on_date), row.text, row.text, NHS_DARK_GREY))
+    labels.sort(key=lambda item: item[0])
+    for i, (when, text, reason, colour) in enumerate(labels):
+        fig.add_vline(x=when, line={"color": colour, "dash": "dot", "width": 1})
+        # Labels above the plot area, staggered in rows so neighbours do not overlap.
+        fig.add_annotation(
+            x=when, y=1.0 + 0.075 * (i % 3), yref="paper", text=_short(text), hovertext=reason, showarrow=False,
+            xanchor="left", yanchor="bottom", font={"size": 10, "color": colour},
+        )  # fmt: skip
+    period_axis(fig, frame["period_start"], metric.frequency)
+    return _base_layout(fig, metric, title, top=30 + 22 * min(len(labels), 3) if labels else 10)
+
+
+def _short(text: str, most: int = 38) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def compare_chart(
     frame: pd.DataFrame, metric: Metric, label_column: str = "label", title: str | None = None
 ) -> go.Figure:
-    """Lines for several areas or organisations: ``period_start, value`` and a label column."""
+    """Lines for several areas or organisations: ``period_start, value`` and a label column.
+
+    Each line is lifted over missing periods; the hover names the period and the figure.
+    """
     fig = go.Figure()
     for i, (label, group) in enumerate(frame.groupby(label_column, sort=False)):
+        group = group[group["value"].notna()].sort_values("period_start")
+        gaps = follows_gap(group["period_start"], metric.frequency)
+        x, y = _broken(group, "value", gaps)
+        text = [
+            None if v is None else
+            f"<b>{label}</b><br>{short_period_label(pd.Timestamp(p).date(), metric.frequency)}: "
+            f"{format_value(v, metric.unit, metric.decimals)}"
+            for p, v in zip(x, y, strict=True)
+        ]  # fmt: skip
         fig.add_trace(
             go.Scatter(
-                x=group["period_start"],
-                y=group["value"],
+                x=x,
+                y=y,
                 mode="lines+markers",
                 name=str(label),
                 line={"color": AREA_COLOURS[i % len(AREA_COLOURS)], "width": 2},
                 marker={"size": 4, "symbol": ["circle", "square", "diamond", "triangle-up", "x"][i % 5]},
+                hovertext=text,
+                hoverinfo="text",
             )
         )
+    if len(frame):
+        period_axis(fig, frame["period_start"], metric.frequency)
     return _base_layout(fig, metric, title)
-
-
-def bar_ranking(frame: pd.DataFrame, metric: Metric, highlight: set[str], title: str | None = None) -> go.Figure:
-    """Horizontal bars of ``label, value``; highlighted rows in NHS blue, others grey."""
-    colours = [NHS_BLUE if code in highlight else "#AEB7BD" for code in frame["org_code"]]
-    fig = go.Figure(go.Bar(x=frame["value"], y=frame["label"], orientation="h", marker_color=colours))
-    fig.update_layout(yaxis={"autorange": "reversed"})
-    return _base_layout(fig, metric, title, height=max(300, 18 * len(frame)))

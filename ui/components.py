@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from metrics import export
-from metrics.calc import data_currency, format_value
+from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
-from metrics.targets import format_target
+from metrics.targets import format_target, unit_difference
 from ui import data
 
 STATUS_BADGES = {
@@ -241,10 +241,9 @@ def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:
     return about
 
 
-def currency_text(view, metric: Metric) -> str:
-    """Latest period, when the next figures are expected, and whether the collection has stopped."""
-    info = data_currency(view.series, metric)
-    return info.get("text") or ""
+def period_text(period_start, frequency: str) -> str:
+    """A period as a reader writes it (``March 2026``), or '' when missing."""
+    return period_label(pd.Timestamp(period_start).date(), frequency) if pd.notna(period_start) else ""
 
 
 def organisation_picker(metric: Metric, area_id: str) -> list[str]:
@@ -311,11 +310,24 @@ def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -
     )
 
 
-def latest_value_text(view) -> str:
-    known = view.series.dropna(subset=["value"])
-    if known.empty:
+def latest_value_text(ind) -> str:
+    """The latest figure with the numbers behind it: ``78.8% (32,288 of 40,958)``."""
+    last = ind.latest
+    if last is None:
         return "no figure"
-    return format_value(known["value"].iloc[-1], view.metric.unit, view.metric.decimals)
+    m = ind.metric
+    text = format_value(last["value"], m.unit, m.decimals)
+    if m.scale is not None and pd.notna(last["numerator"]) and pd.notna(last["denominator"]):
+        text += f" ({last['numerator']:,.0f} of {last['denominator']:,.0f})"
+    return text
+
+
+def unit_difference_signed(delta, unit: str, decimals: int) -> str:
+    """A difference with its sign, in percentage points for percentages: ``-5.9 percentage points``."""
+    if delta is None or pd.isna(delta):
+        return ""
+    sign = "\u2212" if delta < 0 else "+" if delta > 0 else ""
+    return f"{sign}{unit_difference(float(delta), unit, decimals)}"
 
 
 def reported_figures(reconciliation: pd.DataFrame, cat: Catalogue) -> None:
@@ -332,8 +344,15 @@ def reported_figures(reconciliation: pd.DataFrame, cat: Catalogue) -> None:
                 "Period": period_label(r.period_start.date(), r.period_type),
                 "Reported to committee": format_value(r.reported, m.unit, m.decimals),
                 "Published series": format_value(r.published, m.unit, m.decimals),
-                "Difference": format_value(r.difference, m.unit, m.decimals),
+                "Difference": unit_difference_signed(r.difference, m.unit, m.decimals),
                 "Note": r.note,
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def wide_table(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """Lines of a comparison chart as a table: one row per period (as a period), one column per line."""
+    wide = frame.pivot_table(index="period_start", columns="label", values="value", sort=False).round(metric.decimals)
+    wide.index = [period_text(p, metric.frequency) for p in wide.index]
+    return wide.rename_axis("Period").reset_index()

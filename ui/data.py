@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from loaders.demo import ensure_database
 from loaders.ingest import prepare_upload
 from metrics import brief as brief_module
-from metrics import calc, store
+from metrics import calc, query, store
 from metrics.catalogue import Catalogue, load_catalogue
 
 
@@ -99,17 +99,17 @@ def brief(area_id: str, meeting: dt.date) -> pd.DataFrame:
     return _brief(version(), area_id, meeting, dt.date.today())
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _area_series(token: str, metric_id: str, area_id: str) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=256)
+def _indicator(token: str, metric_id: str, area_id: str, today: dt.date) -> query.Indicator:
     cat = catalogue()
     members = set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code}
     obs = observations([metric_id], sorted(members))
-    return calc.area_series(obs, cat, metric_id, area_id)
+    return query.indicator(obs, cat, metric_id, area_id, today)
 
 
-def area_series(metric_id: str, area_id: str) -> pd.DataFrame:
-    """What a reader sees for a metric in an area: the member roll-up, else the area's own rows."""
-    return _area_series(version(), metric_id, area_id)
+def indicator(metric_id: str, area_id: str) -> query.Indicator:
+    """What a reader sees for a metric in an area (``metrics.query.indicator``), shared by every session."""
+    return _indicator(version(), metric_id, area_id, dt.date.today())
 
 
 def demo_source_ids() -> set[int]:

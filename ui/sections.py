@@ -5,51 +5,48 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from metrics import tables
 from metrics.calc import format_value
 from metrics.catalogue import Metric
-from metrics.compare import latest_by_area, rank_among_peers
-from metrics.indicator import IndicatorView, indicator_view
-from metrics.periods import period_label
+from metrics.compare import COMPARISON_WORDS, latest_by_area, rank_among_peers
+from metrics.query import Indicator, components_text, latest_status
 from ui import charts, components, data, filters
 
 
-def load_view(metric: Metric, area_id: str, start_year: int) -> IndicatorView:
-    series = data.area_series(metric.id, area_id)
-    return indicator_view(series, metric, data.catalogue(), area_id, start_year)
+def spc_figure(ind: Indicator, start_year: int, title: str | None = None):
+    """The SPC chart of the displayed window; the limits come from the whole series."""
+    frame = ind.window(start_year)
+    return charts.spc_chart(frame, ind.metric, ind.rebases_in(frame), data.annotations(ind.metric.id), title=title)
 
 
 def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -> bool:
     """Chart, icons, table alternative and definition for one metric; False if the area has no data."""
-    view = load_view(metric, area_id, start_year)
-    if view.series.empty or view.series["value"].notna().sum() == 0:
+    ind = data.indicator(metric.id, area_id)
+    if ind.empty:
         return False
     st.subheader(metric.name)
     st.caption(metric.description)
-    label, status, words = view.latest_status()
+    label, status, words = latest_status(ind)
     cols = st.columns(3)
     with cols[0]:
         components.status_badge(status, words)
     with cols[1]:
-        components.variation_badge(view.spc.variation if view.spc else None)
+        components.variation_badge(ind.variation)
     with cols[2]:
-        components.assurance_badge(view.spc.assurance if view.spc else None)
-    st.write(f"Latest figure ({label}): {components.latest_value_text(view)}. {words}.")
-    if view.spc is not None and view.spc.reason:
-        st.caption(view.spc.reason)
-    fig = (
-        charts.spc_chart(view.spc.points, metric, view.targets, data.annotations(metric.id), view.breaks)
-        if view.spc
-        else None
+        components.assurance_badge(ind.assurance)
+    st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}. {words}.")
+    if parts := components_text(ind):
+        st.write(f"Made up of: {parts}.")
+    if ind.spc is not None and ind.spc.reason:
+        st.caption(ind.spc.reason)
+    st.plotly_chart(
+        spc_figure(ind, start_year),
+        key=f"chart-{key}",
+        config={"displaylogo": False},
+        alt=f"Chart of {metric.name}; the same figures are in the table below.",
     )
-    if fig is not None:
-        st.plotly_chart(
-            fig,
-            key=f"chart-{key}",
-            config={"displaylogo": False},
-            alt=f"Chart of {metric.name}; the same figures are in the table below.",
-        )
     with st.expander("Show the figures as a table"):
-        st.dataframe(view.table, hide_index=True)
+        st.dataframe(tables.figures_table(ind, start_year), hide_index=True)
     components.definition(metric, data.catalogue())
     return True
 
@@ -61,12 +58,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     start_year = filters.selected_start_year()
     st.title(title)
     st.write(intro)
-    metrics = [m for m in cat.metrics_in_topic(topic)]
-    source_ids = []
-    for m in metrics:
-        series = data.area_series(m.id, area_id)
-        source_ids.extend(series["source_ids"].tolist() if "source_ids" in series else [])
-    components.demo_banner(source_ids)
+    metrics = list(cat.metrics_in_topic(topic))
+    components.demo_banner([data.indicator(m.id, area_id).source_ids for m in metrics])
     shown = 0
     for m in metrics:
         if indicator_section(m, area_id, start_year, key=f"{topic}-{m.id}"):
@@ -79,46 +72,78 @@ def topic_page(topic: str, title: str, intro: str) -> None:
         )
 
 
+def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
+    """The total and each named component as lines (``period_start, value, label``)."""
+    area = data.catalogue().area_by_id[ind.area_id]
+    parts = [ind.window(start_year).assign(label=f"{area.short_name} total")]
+    start = pd.Timestamp(start_year, 4, 1)
+    parts += [c.series[c.series["period_start"] >= start].assign(label=c.name) for c in ind.components]
+    return pd.concat([p[["period_start", "value", "label"]] for p in parts], ignore_index=True)
+
+
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
     obs = data.observations([metric.id], org_codes)
+    obs = obs[(obs["period_type"] == metric.frequency) & (obs["period_start"] >= pd.Timestamp(start_year, 4, 1))]
     names = data.organisations().set_index("code")["name"]
-    obs = obs[obs["period_start"] >= pd.Timestamp(start_year, 4, 1)]
     return obs.assign(label=obs["org_code"].map(names).fillna(obs["org_code"]))[["period_start", "value", "label"]]
 
 
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
-    by_area = {a.id: data.area_series(metric.id, a.id) for a in cat.areas}
-    parts = [s.assign(label=cat.area_by_id[a].name) for a, s in by_area.items() if not s.empty]
+    by_area = {a.id: data.indicator(metric.id, a.id) for a in cat.areas}
+    parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if not frame.empty:
-        frame = frame[frame["period_start"] >= pd.Timestamp(start_year, 4, 1)]
     latest = latest_by_area(by_area, cat)
-    latest["Latest period"] = [
-        period_label(p.date(), metric.frequency) if pd.notna(p) else "no figures" for p in latest["period_start"]
-    ]
-    latest["Value"] = [format_value(v, metric.unit, metric.decimals) if pd.notna(v) else "" for v in latest["value"]]
-    for col in ("numerator", "denominator"):
-        latest[col] = [f"{v:,.0f}" if pd.notna(v) else "" for v in latest[col]]
-    latest = latest.rename(columns={"area": "Area", "numerator": "Numerator", "denominator": "Denominator"})
-    return frame, latest[["Area", "Latest period", "Value", "Numerator", "Denominator"]]
+    table = pd.DataFrame(
+        {
+            "Area": latest["area"],
+            "Latest period": [p or "no figures" for p in latest["period_label"]],
+            "Value": [format_value(v, metric.unit, metric.decimals) if pd.notna(v) else "" for v in latest["value"]],
+            "Numerator": [f"{v:,.0f}" if pd.notna(v) else "" for v in latest["numerator"]],
+            "Denominator": [f"{v:,.0f}" if pd.notna(v) else "" for v in latest["denominator"]],
+        }
+    )
+    if latest["ci95_low"].notna().any():
+        table["95% interval"] = [
+            _interval(lo, hi) for lo, hi in zip(latest["ci95_low"], latest["ci95_high"], strict=True)
+        ]
+        table["99.8% interval"] = [
+            _interval(lo, hi) for lo, hi in zip(latest["ci998_low"], latest["ci998_high"], strict=True)
+        ]
+        table["Compared with England (95%)"] = latest["vs_england_95"].map(COMPARISON_WORDS)
+        table["Compared with England (99.8%)"] = latest["vs_england_998"].map(COMPARISON_WORDS)
+    source_ids = [ind.source_ids for ind in by_area.values()]
+    return frame, table, source_ids
+
+
+def _interval(low, high) -> str:
+    return "" if pd.isna(low) else f"{low:.1f}% to {high:.1f}%"
 
 
 def national_ranks(metric: Metric):
+    """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
     cat = data.catalogue()
-    llr_codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
-    ranks = rank_among_peers(data.observations([metric.id]), data.organisations(), metric, llr_codes)
+    codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
+    pool_metrics = [metric.id] + [
+        ref
+        for g in metric.peer_groups
+        for ref in (cat.peer_groups[g].reports_metric, cat.peer_groups[g].lacks_metric)
+        if ref is not None
+    ]
+    ranks = rank_among_peers(
+        data.observations(list(dict.fromkeys(pool_metrics))), data.organisations(), cat, metric, codes
+    )
     ranks = ranks[ranks["peers"] > 1].copy()
-    ranks["value"] = [format_value(v, metric.unit, metric.decimals) for v in ranks["value"]]
-    ranks["Period"] = [period_label(p.date(), metric.frequency) for p in ranks["period_start"]]
-    return ranks.rename(
-        columns={
-            "name": "Organisation",
-            "value": "Value",
-            "rank": "Rank",
-            "peers": "Out of",
-            "quartile_words": "Quartile",
+    return pd.DataFrame(
+        {
+            "Organisation": ranks["name"],
+            "Period": [components.period_text(p, metric.frequency) for p in ranks["period_start"]],
+            "Value": [format_value(v, metric.unit, metric.decimals) for v in ranks["value"]],
+            "Rank": ranks["rank"],
+            "Out of": ranks["peers"],
+            "Ranked among": ranks["pool"],
+            "Quartile": ranks["quartile_words"],
         }
-    )[["Organisation", "Period", "Value", "Rank", "Out of", "Quartile"]]
+    )

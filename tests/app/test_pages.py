@@ -76,9 +76,9 @@ class TestIndicatorDetail:
 
     def test_start_year_limits_the_table(self, app):
         at = app("pages/indicator.py", metric="ae_4hr_all", **{"from": "2023"})
-        tables = [d.value for d in at.dataframe if "period" in d.value.columns]
+        tables = [d.value for d in at.dataframe if "Signal" in d.value.columns]
         assert tables, "the figures table is shown"
-        assert tables[0]["period"].iloc[0] == "April 2023"
+        assert tables[0]["Period"].iloc[0] == "April 2023"
 
 
 class TestDataPage:

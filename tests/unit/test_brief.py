@@ -1,14 +1,12 @@
 """Tests for metrics.brief: the meeting brief and the batch SPC behind it."""
 
 import datetime as dt
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.brief import BRIEF_COLUMNS, latest_spc, meeting_brief, organisation_brief, spc_icons
-from metrics.spc import SPCSettings, xmr
+from metrics.brief import BRIEF_COLUMNS, meeting_brief
+from metrics.spc import xmr
 
 TODAY = dt.date(2025, 11, 20)
 # 24 months of A&E 4-hour performance hovering around 61%, ending at 62.4% in October 2025.
@@ -150,39 +148,23 @@ class TestMeetingBrief:
         assert row["source_ids"] == (7, 8)
 
 
-class TestOrganisationBrief:
-    def test_every_organisation_like_an_area(self, obs, catalogue):
-        brief = organisation_brief(obs, catalogue, dt.date(2025, 7, 15), today=TODAY)
-        assert list(brief.columns) == ["org_code", *BRIEF_COLUMNS]
-        assert brief[["metric_id", "org_code"]].values.tolist() == [
-            ["ae_4hr_all", "RWE"],
-            ["ambulance_red1", "LLR"],
-            ["dtoc_days", "E06000016"],
-            ["dtoc_days", "E06000017"],
-            ["dtoc_days", "E10000018"],
-        ]
-        rutland = brief[brief["org_code"] == "E06000017"].iloc[0]
-        assert rutland["value_text"] == "100 days"
-
+class TestTargetsInTheBrief:
     def test_organisation_specific_targets_apply_only_to_that_organisation(self, catalogue):
-        # LLR's 92.1% STF trajectory for March 2017 is not UHL's target.
+        # LLR's 92.1% STF trajectory for March 2017 is not England's target.
         data = pd.DataFrame(
-            rows("ae_4hr_all", "LLR", ["2017-03-01"], [80.0]) + rows("ae_4hr_all", "RWE", ["2017-03-01"], [80.0])
+            rows("ae_4hr_all", "LLR", ["2017-03-01"], [80.0]) + rows("ae_4hr_all", "E92000001", ["2017-03-01"], [80.0])
         )
-        brief = organisation_brief(data, catalogue, dt.date(2017, 1, 1), today=TODAY).set_index("org_code")
-        assert (brief.loc["LLR", "target"], brief.loc["LLR", "target_kind"]) == (92.1, "trajectory")
-        assert brief.loc["LLR", "standard"] == 95
-        assert (brief.loc["RWE", "target"], brief.loc["RWE", "target_kind"]) == (95, "standard")
+        llr = meeting_brief(data, catalogue, "llr", dt.date(2017, 1, 1), today=TODAY).iloc[0]
+        england = meeting_brief(data, catalogue, "england", dt.date(2017, 1, 1), today=TODAY).iloc[0]
+        assert (llr["target"], llr["target_kind"], llr["standard"]) == (92.1, "trajectory", 95)
+        assert (england["target"], england["target_kind"]) == (95, "standard")
 
-    def test_matches_the_area_brief_for_a_single_member_area(self, catalogue):
+    def test_a_steady_rise_is_special_cause_improvement(self, catalogue):
         # The community provider is LLR's only member for reablement within 2 days.
         months = pd.date_range("2023-01-01", periods=20, freq="MS")
         data = pd.DataFrame(rows("reablement_2day", "RT5", months, np.linspace(70, 80, 20)))
-        area = meeting_brief(data, catalogue, "llr", dt.date(2024, 1, 10), today=TODAY).iloc[0]
-        org = organisation_brief(data, catalogue, dt.date(2024, 1, 10), today=TODAY).iloc[0]
-        for column in ("latest_value", "value_text", "change_text", "signal", "variation", "summary"):
-            assert area[column] == org[column]
-        assert area["signal"] == "special cause improvement"  # a steady rise is a trend
+        row = meeting_brief(data, catalogue, "llr", dt.date(2024, 1, 10), today=TODAY).iloc[0]
+        assert (row["signal"], row["variation"]) == ("special cause improvement", "improvement_high")
 
 
 def _xmr_icons(values, direction, target):
@@ -190,74 +172,41 @@ def _xmr_icons(values, direction, target):
     return result.variation, result.assurance
 
 
-class TestLatestSpc:
+def _brief_icons(catalogue, values, target=None):
+    """The brief's icons for a monthly series of reablement within 2 days (higher is better)."""
+    months = pd.date_range("2000-01-01", periods=len(values), freq="MS")
+    data = pd.DataFrame(rows("reablement_2day", "RT5", months, values))
+    row = meeting_brief(data, catalogue, "llr", months[-1], today=TODAY).iloc[0]
+    return row["variation"], row["assurance"]
+
+
+class TestBriefIconsAreTheChartIcons:
+    """The brief has no SPC of its own: its icons are those of ``spc.xmr`` on the same series."""
+
     @pytest.mark.parametrize(
-        "values, direction, expected",
+        "values, expected",
         [
-            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 12], "increase", "common_cause"),
-            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 30], "increase", "improvement_high"),
-            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 30], "decrease", "concern_high"),
-            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 30], "neutral", "neither_high"),
+            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 12], "common_cause"),
+            ([10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 30], "improvement_high"),
             # a shift: the last six points below the mean
-            ([12, 13, 12, 13, 12, 13, 12, 13, 11, 11, 11, 11, 11, 11], "increase", "concern_low"),
-            # a trend: six points falling
-            ([10, 11, 10, 11, 10, 11, 10, 11, 12, 11.5, 11, 10.5, 10, 9.5], "decrease", "improvement_low"),
+            ([12, 13, 12, 13, 12, 13, 12, 13, 11, 11, 11, 11, 11, 11], "concern_low"),
             # a tie breaks the trend
-            ([10, 11, 10, 11, 10, 11, 10, 11, 12, 11.5, 11, 11, 10, 9.5], "decrease", "common_cause"),
-            ([5] * 13, "increase", "common_cause"),  # constant: limits equal the mean
-            ([10, 12, 11, 13, 12], "increase", None),  # too few points
+            ([10, 11, 10, 11, 10, 11, 10, 11, 12, 11.5, 11, 11, 10, 9.5], "common_cause"),
+            ([5] * 13, "common_cause"),  # constant: limits equal the mean
+            ([10, 12, 11, 13, 12], None),  # too few points
         ],
     )
-    def test_variation_icon_of_the_latest_point(self, values, direction, expected):
-        got = spc_icons([values], [direction])
-        assert got["variation"][0] == expected
-        assert _xmr_icons(values, direction, None)[0] == expected
+    def test_variation_icon_of_the_latest_point(self, catalogue, values, expected):
+        assert _brief_icons(catalogue, values)[0] == expected
+        assert _xmr_icons(values, "increase", None)[0] == expected
 
-    @pytest.mark.parametrize(
-        "target, direction, expected",
-        [(5, "increase", "pass"), (20, "increase", "fail"), (12, "increase", "hit_and_miss"),
-         (20, "decrease", "pass"), (5, "decrease", "fail"), (12, "neutral", None), (None, "increase", None)],
-    )  # fmt: skip
-    def test_assurance_icon(self, target, direction, expected):
-        values = [10, 12, 11, 13, 12, 11, 10, 12, 13, 11, 12, 10, 11, 14, 12]  # limits 7.42 to 15.78
-        assert spc_icons([values], [direction], [target])["assurance"][0] == expected
-        assert _xmr_icons(values, direction, target)[1] == expected
-
-    def test_agrees_with_xmr_on_many_random_series(self):
+    def test_agrees_with_xmr_on_random_series(self, catalogue):
         rng = np.random.default_rng(20251120)
-        series, directions, targets = [], [], []
-        for i in range(200):
+        for i in range(40):
             n = int(rng.integers(8, 40))
-            kind = i % 4
-            if kind == 0:
-                values = rng.normal(50, 5, n)
-            elif kind == 1:
-                values = rng.integers(0, 4, n).astype(float)  # many ties and points on the mean
-            elif kind == 2:
-                values = np.cumsum(rng.normal(0, 1, n))  # wandering: shifts and trends
-            else:
-                values = np.r_[rng.normal(50, 2, n - 3), rng.normal(56, 1, 3)]  # a late jump
-            series.append(np.round(values, 1))
-            directions.append(["increase", "decrease", "neutral"][i % 3])
-            targets.append(None if i % 5 == 0 else float(np.round(rng.normal(50, 5), 1)))
-        got = spc_icons(series, directions, targets)
-        for i, values in enumerate(series):
-            expected = _xmr_icons(values, directions[i], targets[i])
-            assert (got["variation"][i], got["assurance"][i]) == expected, f"series {i}: {list(values)}"
-
-    def test_settings_change_the_run_lengths(self):
-        values = [12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 11, 11, 11, 11]  # four below the mean
-        assert spc_icons([values], ["increase"])["variation"][0] == "common_cause"
-        short = SPCSettings(shift_length=4)
-        assert spc_icons([values], ["increase"], settings=short)["variation"][0] == "concern_low"
-
-    def test_matrix_input_directly(self):
-        matrix = np.array([[np.nan, 1.0, 2.0], [1.0, 2.0, 3.0]])
-        out = latest_spc(matrix, [2, 3], ["increase", "increase"], [np.nan, np.nan], SPCSettings(minimum_points=3))
-        assert out["variation"][0] is None
-        assert out["has_limits"].tolist() == [False, True]
-        assert out["mean"][1] == 2.0
-        assert not math.isnan(out["upl"][1])
+            values = np.round([rng.normal(50, 5, n), rng.integers(0, 4, n).astype(float),
+                               np.cumsum(rng.normal(0, 1, n)) + 50][i % 3], 1)  # fmt: skip
+            assert _brief_icons(catalogue, list(values))[0] == _xmr_icons(values, "increase", None)[0], list(values)
 
 
 class TestSummaryGrammar:

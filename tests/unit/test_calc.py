@@ -130,8 +130,24 @@ class TestRollup:
             "value",
             "members_reporting",
             "members_expected",
+            "members",
             "source_ids",
         ]
+
+    def test_members_in_force_each_period_under_current_codes(self, catalogue):
+        # Loughborough reported as NJS05 then NNJ07: the same member; Oakham joins in February.
+        obs = obs_frame(
+            [
+                ("ae_attendances", "RWE", "2022-01-01", NAN, NAN, 100.0),
+                ("ae_attendances", "NJS05", "2022-01-01", NAN, NAN, 10.0),
+                ("ae_attendances", "RWE", "2022-02-01", NAN, NAN, 100.0),
+                ("ae_attendances", "NNJ07", "2022-02-01", NAN, NAN, 10.0),
+                ("ae_attendances", "NNJ15", "2022-02-01", NAN, NAN, 5.0),
+            ]
+        )
+        members = catalogue.members("ae_attendances", "llr")
+        out = rollup(obs, catalogue.metric("ae_attendances"), members, catalogue.successor_map)
+        assert out["members"].tolist() == [("NNJ07", "RWE"), ("NNJ07", "NNJ15", "RWE")]
 
     def test_rate_per_100k_ratio_of_sums(self, catalogue):
         obs = obs_frame(

@@ -304,6 +304,7 @@ class TestXmr:
             "rules",
             "special_cause",
             "direction",
+            "follows_gap",
         ]
         assert res.points["date"].is_monotonic_increasing
         assert list(res.points["value"]) == REAL
@@ -349,7 +350,7 @@ class TestXmr:
         assert flagged(res, "trend") == []
 
     def test_xmr_two_of_three_beyond_two_sigma_flags_those_points(self):
-        res = xmr([11, 14] * 6 + [22, 12, 22], months(15), "increase")
+        res = xmr([11, 14] * 6 + [22, 15, 22], months(15), "increase")
         row = res.points.iloc[-1]
         assert row["upper_2sigma"] < 22 <= row["upl"]
         assert flagged(res, "two_of_three") == [12, 14]
@@ -443,24 +444,49 @@ class TestXmr:
         )
         assert res.reason == "" and flagged(res, "shift") == []
 
-    def test_xmr_rebase_with_too_few_points_after_is_ignored(self):
-        settings = SPCSettings(rebase_dates=(dt.date(2020, 11, 1),))
-        res = xmr(REAL, months(15), "increase", settings=settings)
-        assert set(res.points["segment"]) == {0}
-        assert res.points["upl"].iloc[-1] == pytest.approx(REAL_UPL)
+    def test_xmr_two_of_three_2023_revision_needs_all_three_on_one_side(self):
+        # 22, 12, 22: two points beyond 2 sigma, but 12 is below the mean (NHSRplotthedots #143).
+        values = [11, 14] * 6 + [22, 12, 22]
+        assert flagged(xmr(values, months(15), "increase"), "two_of_three") == []
+        old_rule = SPCSettings(two_of_three_same_side=False)
+        assert flagged(xmr(values, months(15), "increase", settings=old_rule), "two_of_three") == [12, 14]
+
+    def test_xmr_short_segment_after_a_rebase_is_a_run_chart(self):
+        # Five points after the change are too few for limits: never blended into the old ones.
+        settings = SPCSettings(rebase_dates=(dt.date(2021, 4, 1),), rebase_reasons=("New service model",))
+        res = xmr(REAL + [30, 31, 29, 30, 32], months(20), "increase", settings=settings)
+        assert list(res.points["segment"]) == [0] * 15 + [1] * 5
+        assert res.points["upl"].iloc[:15].notna().all() and res.points["upl"].iloc[15:].isna().all()
+        assert res.points["special_cause"].iloc[15:].eq("").all()  # no rules without limits
+        assert (res.variation, res.assurance) == (None, None)
         assert res.reason == (
-            "The limits were not recalculated from 2020-11-01: only 5 points "
-            "from that date, and at least 12 are needed."
+            "Only 5 points since April 2021 (New service model): at least 13 are needed for process limits, "
+            "so the latest stretch is shown as a run chart with no variation or assurance icons."
         )
 
-    def test_xmr_rebase_with_too_few_points_before_is_ignored(self):
+    def test_xmr_short_segment_before_a_rebase_has_no_limits(self):
+        values = [50.0] * 3 + REAL + REAL[:1]
         settings = SPCSettings(rebase_dates=(dt.date(2020, 4, 1),))
-        res = xmr(REAL, months(15), "increase", settings=settings)
-        assert set(res.points["segment"]) == {0}
-        assert res.reason == (
-            "The limits were not recalculated from 2020-04-01: only 3 points "
-            "before that date, and at least 12 are needed."
-        )
+        res = xmr(values, months(19), "increase", settings=settings)
+        assert res.points["mean"].iloc[:3].isna().all()
+        assert res.points["mean"].iloc[3] == pytest.approx(limits(REAL + REAL[:1]).mean)
+        assert res.variation == "common_cause"
+
+    def test_xmr_gap_breaks_the_moving_range_and_runs(self):
+        # A year missing between two stretches: no moving range across it, no run across it.
+        dates = list(months(10)) + [d + pd.DateOffset(years=2) for d in months(10)]
+        values = [10, 12, 11, 13, 12, 11, 13, 12, 11, 12] + [12, 11, 12, 13, 11, 12, 13, 12, 11, 12]
+        values[10] = 40  # a jump after the gap would inflate the mean moving range
+        res = xmr(values, dates, "increase", frequency="month")
+        gaps = res.points["follows_gap"].tolist()
+        assert gaps == [False] * 10 + [True] + [False] * 9
+        expected = limits(values, gaps)
+        assert res.points["upl"].iloc[0] == pytest.approx(expected.upl)
+        assert expected.mr_mean < limits(values).mr_mean
+
+    def test_xmr_without_frequency_knows_no_gaps(self):
+        res = xmr(REAL, months(15), "increase")
+        assert not res.points["follows_gap"].any()
 
     def test_xmr_nan_values_are_dropped_with_their_dates(self):
         values = REAL[:7] + [np.nan] + REAL[7:]
