@@ -67,6 +67,7 @@ BRIEF_COLUMNS = [
     "stale",
     "components_text",
     "spc_note",
+    "gap_numbers_text",
 ]
 
 #: Plain-English signal for each variation icon (NHS England "Making Data Count").
@@ -146,6 +147,8 @@ def meeting_brief(
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:
         brief = _add_missing(brief, catalogue, ids)
+    for col in ("variation", "assurance"):  # no icon is None, never NaN (pandas turns all-None into NaN)
+        brief[col] = pd.Series([v if isinstance(v, str) else None for v in brief[col]], index=brief.index, dtype=object)
     order = {mid: i for i, mid in enumerate(ids)}
     brief = brief[brief["metric_id"].isin(order)]
     brief = brief.iloc[np.argsort(brief["metric_id"].map(order).to_numpy(), kind="stable")]
@@ -189,6 +192,7 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "stale": False,
                 "components_text": "",
                 "spc_note": "",
+                "gap_numbers_text": "",
             }
         )
     if not extra:
@@ -249,6 +253,9 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
         "stale": bool(cur.get("stale", False)),
         "components_text": query.components_text(ind),
         "spc_note": ind.spc.reason if ind.spc is not None else "",
+        "gap_numbers_text": targets_module.gap_to_target(
+            value, last["numerator"], last["denominator"], None if math.isnan(target) else target, m
+        )["numbers_text"],
     }
 
 

@@ -56,7 +56,6 @@ RECONCILE_COLUMNS = [
     "members_reporting",
     "note",
 ]
-MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -320,81 +319,6 @@ def add_derived_rates(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     if not extra:
         return obs
     return pd.concat([obs, *extra], ignore_index=True)
-
-
-# ---------------------------------------------------------------------------- change
-def _shift_months(starts: pd.Series, months: np.ndarray) -> pd.Series:
-    ps = pd.to_datetime(starts)
-    index = ps.dt.year.to_numpy() * 12 + ps.dt.month.to_numpy() - 1 - months
-    return pd.to_datetime(pd.DataFrame({"year": index // 12, "month": index % 12 + 1, "day": 1})).astype(
-        "datetime64[ns]"
-    )
-
-
-def change(series: pd.DataFrame, periods_back: int = 1, unit: str | None = None) -> pd.DataFrame:
-    """Change on the period ``periods_back`` periods earlier, for every period of a series.
-
-    The earlier period is found by date (a month, quarter or year back), so a gap in the series
-    gives no comparison rather than a comparison with the wrong period.
-
-    Parameters
-    ----------
-    series : DataFrame
-        ``period_start``, ``period_type``, ``value`` (e.g. from ``area_series``).
-    periods_back : int
-    unit : str, optional
-        The metric's unit. For ``percent`` the change is in percentage points and no relative
-        change is given; for other units ``change_pct`` is the relative change in %.
-
-    Returns
-    -------
-    DataFrame
-        ``period_start, period_type, value, previous_period, previous_value, change, change_pct``.
-    """
-    s = series[["period_start", "period_type", "value"]].copy()
-    s["period_start"] = pd.to_datetime(s["period_start"]).astype("datetime64[ns]")
-    s = s.sort_values(["period_start", "period_type"], ignore_index=True)
-    months = s["period_type"].map(MONTHS_IN).fillna(1).to_numpy(dtype=int) * periods_back
-    s["previous_period"] = _shift_months(s["period_start"], months) if len(s) else s["period_start"]
-    earlier = s[["period_start", "period_type", "value"]].rename(
-        columns={"period_start": "previous_period", "value": "previous_value"}
-    )
-    out = s.merge(earlier, on=["previous_period", "period_type"], how="left")
-    out["change"] = out["value"] - out["previous_value"]
-    if unit == "percent":
-        out["change_pct"] = np.nan
-    else:
-        prev = out["previous_value"].where(out["previous_value"] != 0)
-        out["change_pct"] = 100.0 * out["change"] / prev.abs()
-    return out[["period_start", "period_type", "value", "previous_period", "previous_value", "change", "change_pct"]]
-
-
-def change_on_year(series: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
-    """Change on the same period a year earlier (12 months, 4 quarters or 1 year back)."""
-    s = series.copy()
-    per_year = s["period_type"].map({"month": 12, "quarter": 4, "year": 1}).fillna(12).to_numpy(dtype=int)
-    if len(set(per_year)) <= 1:
-        return change(s, int(per_year[0]) if len(per_year) else 12, unit=unit)
-    parts = [change(part, int(k), unit=unit) for k, part in s.groupby(per_year)]
-    return pd.concat(parts).sort_values(["period_start", "period_type"], ignore_index=True)
-
-
-def change_words(delta, unit: str, decimals: int, relative=None, since: str = "") -> str:
-    """A change in plain words: ``up 2.1 percentage points``, ``down 120 (5.2%)``, ``no change``.
-
-    ``delta`` is compared after rounding to ``decimals``, so "no change" means the figures a
-    reader sees are the same. ``since`` is appended (e.g. "since the meeting (January 2024)").
-    """
-    tail = f" {since}" if since else ""
-    if delta is None or pd.isna(delta):
-        return f"no comparison{tail}"
-    if round(abs(float(delta)), decimals) == 0:
-        return f"no change{tail}"
-    words = "up" if delta > 0 else "down"
-    amount = unit_difference(float(delta), unit, decimals)
-    if unit != "percent" and relative is not None and not pd.isna(relative) and np.isfinite(relative):
-        amount += f" ({abs(relative):.1f}%)"
-    return f"{words} {amount}{tail}"
 
 
 # ---------------------------------------------------------------------------- data currency

@@ -513,7 +513,8 @@ def xmr(
 
     keep_all = np.flatnonzero(~excluded)
     if len(keep_all) == 0:
-        reason = f"Only 0 points: at least {settings.minimum_points} are needed for process limits; shown as a run chart."
+        need = settings.minimum_points
+        reason = f"Only 0 points: at least {need} are needed for process limits; shown as a run chart."
         return SPCResult(points[COLUMNS], None, None, False, reason)
     values_all = frame["value"].to_numpy()
     rules = {name: np.zeros((n, 2), dtype=bool) for name in ("outside_limits", "shift", "trend", "two_of_three")}

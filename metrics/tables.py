@@ -49,12 +49,13 @@ def figures_table(ind: Indicator, start_year: int | None = None) -> pd.DataFrame
             figure: frame["value"].astype(float).round(dec),
         }
     )
-    if m.scale is not None and frame["numerator"].notna().any():
+    whole = ind.series  # the columns depend on the series, never on the window shown
+    if m.scale is not None and whole["numerator"].notna().any():
         out["Numerator"] = frame["numerator"].astype(float).round(0)
         out["Denominator"] = frame["denominator"].astype(float).round(0)
-    if frame["target"].notna().any():
+    if whole["target"].notna().any():
         out["Target"] = frame["target"].astype(float)
-    if frame["mean"].notna().any():
+    if whole["mean"].notna().any():
         out["Mean"] = frame["mean"].astype(float).round(dec + 1)
         out["Lower process limit"] = frame["lpl"].astype(float).round(dec + 1)
         out["Upper process limit"] = frame["upl"].astype(float).round(dec + 1)

@@ -10,7 +10,6 @@ Status is never shown by colour alone (WCAG 2.2 AA): ``status_words`` says it in
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,56 +31,9 @@ _EPS = 1e-9
 TARGET_COLUMNS = ["period_start", "target", "kind", "source_text", "standard"]
 
 
-def _as_date(day) -> dt.date:
-    if isinstance(day, pd.Timestamp):
-        return day.date()
-    if isinstance(day, dt.datetime):
-        return day.date()
-    if isinstance(day, dt.date):
-        return day
-    return pd.Timestamp(day).date()
-
-
-def _applies(target: Target, org_code: str | None, day: dt.date) -> bool:
-    if target.org_code is not None and target.org_code != org_code:
-        return False
-    return target.valid_from <= day and (target.valid_to is None or day <= target.valid_to)
-
-
 def _rank(target: Target) -> tuple:
     # Organisation-specific beats all-organisations; then kind; then the most recent start wins.
     return (target.org_code is not None, _KIND_RANK[target.kind], target.valid_from)
-
-
-def target_in_force(metric: Metric, org_code: str | None, period_start) -> Target | None:
-    """The target an organisation is held to for the period starting ``period_start``.
-
-    Parameters
-    ----------
-    metric : Metric
-    org_code : str or None
-        The organisation (or an area's own code, e.g. ``LLR``); None matches only targets for all
-        organisations.
-    period_start : date-like
-        First day of the period. Validity is inclusive: ``valid_from <= period_start <= valid_to``
-        (an open ``valid_to`` never ends).
-
-    Returns
-    -------
-    Target or None
-        An organisation-specific target beats one for all organisations; among those, a
-        trajectory, plan, local or interim target beats the standard.
-    """
-    day = _as_date(period_start)
-    candidates = [t for t in metric.targets if _applies(t, org_code, day)]
-    return max(candidates, key=_rank) if candidates else None
-
-
-def standard_in_force(metric: Metric, org_code: str | None, period_start) -> Target | None:
-    """The standard (e.g. the NHS Constitution's 95%) in force, whatever local target applies."""
-    day = _as_date(period_start)
-    candidates = [t for t in metric.targets if t.kind == "standard" and _applies(t, org_code, day)]
-    return max(candidates, key=_rank) if candidates else None
 
 
 def targets_for_periods(metric: Metric, org_code: str | None, periods: Iterable) -> pd.DataFrame:

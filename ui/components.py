@@ -178,6 +178,8 @@ def brief_card(row) -> None:
         )
         if row.numbers_text:
             st.caption(row.numbers_text)
+        if row.components_text:
+            st.caption(f"Made up of: {row.components_text}.")
     with right:
         badges = st.columns(3)
         with badges[0]:
@@ -187,6 +189,10 @@ def brief_card(row) -> None:
         with badges[2]:
             assurance_badge(row.assurance)
         st.write(row.summary)
+        if row.gap_numbers_text:
+            st.caption(f"To meet the target, {row.gap_numbers_text}.")
+        if row.spc_note:
+            st.caption(row.spc_note)
         if row.currency_text:
             st.caption(row.currency_text)
 
@@ -206,8 +212,13 @@ BRIEF_EXPORT_COLUMNS = {
 
 
 def brief_export_table(brief: pd.DataFrame) -> pd.DataFrame:
+    """The brief as a download: the same words, and the same SPC icons in words, as on screen."""
     cols = [c for c in BRIEF_EXPORT_COLUMNS if c in brief.columns]
-    return brief[cols].rename(columns=BRIEF_EXPORT_COLUMNS)
+    out = brief[cols].rename(columns=BRIEF_EXPORT_COLUMNS)
+    variation = [variation_words(v) for v in brief["variation"]]
+    out.insert(out.columns.get_loc("Statistical signal") + 1, "Variation", variation)
+    out.insert(out.columns.get_loc("Variation") + 1, "Assurance", [assurance_words(a) for a in brief["assurance"]])
+    return out
 
 
 def compact_brief_table(brief: pd.DataFrame) -> pd.DataFrame:

@@ -6,8 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders.demo import build_demo_database
+from loaders.ingest import ingest_paths
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT
+from tests.conftest import PUBLIC_DATA
 
 APP = str(PROJECT_ROOT / "app.py")
 PAGES = [
@@ -31,6 +33,19 @@ def demo_db_url(tmp_path_factory, catalogue):
     engine = store.make_engine(url)
     build_demo_database(engine, catalogue)
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def corpus_db_url(tmp_path_factory, catalogue):
+    """A database of the whole shared public corpus, built once for the session (skipped without it)."""
+    if not PUBLIC_DATA.exists():
+        pytest.skip(f"public data not available: {PUBLIC_DATA}")
+    url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'corpus.sqlite'}"
+    engine = store.make_engine(url)
+    summary = ingest_paths([PUBLIC_DATA], engine, catalogue)
+    engine.dispose()
+    assert not summary.failed, [o.error for o in summary.failed]
     return url
 
 

@@ -5,22 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.ingest import ingest_paths
-from metrics import store
 from tests.app.conftest import PAGES, app_runner
-from tests.conftest import PUBLIC_DATA
-
-
-@pytest.fixture(scope="module")
-def corpus_db_url(tmp_path_factory, catalogue):
-    if not PUBLIC_DATA.exists():
-        pytest.skip(f"public data not available: {PUBLIC_DATA}")
-    url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'corpus.sqlite'}"
-    engine = store.make_engine(url)
-    summary = ingest_paths([PUBLIC_DATA], engine, catalogue)
-    engine.dispose()
-    assert not summary.failed, [o.error for o in summary.failed]
-    return url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Tests for metrics.brief: the meeting brief and the batch SPC behind it."""
 
 import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest

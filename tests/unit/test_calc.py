@@ -11,9 +11,6 @@ from metrics import calc
 from metrics.calc import (
     SERIES_COLUMNS,
     area_series,
-    change,
-    change_on_year,
-    change_words,
     data_currency,
     expected_publication,
     financial_year_start,
@@ -256,48 +253,6 @@ def series(values, start="2023-01-01", period_type="month"):
             "value": values,
         }
     )
-
-
-class TestChange:
-    def test_previous_month_in_percentage_points(self):
-        out = change(series([60.0, 62.1, 61.0]), unit="percent")
-        assert out["change"].tolist()[1:] == pytest.approx([2.1, -1.1])
-        assert out["change_pct"].isna().all()  # percentages change in points, not per cent
-
-    def test_counts_get_a_relative_change(self):
-        out = change(series([1000.0, 1100.0]), unit="count")
-        assert out["change"].tolist()[1] == 100
-        assert out["change_pct"].tolist()[1] == pytest.approx(10.0)
-
-    def test_a_gap_gives_no_comparison(self):
-        s = series([1.0, 2.0, 3.0]).drop(index=1)
-        out = change(s)
-        assert out["previous_value"].isna().all()
-
-    def test_on_year_compares_the_same_month(self):
-        out = change_on_year(series([float(v) for v in range(14)]), unit="count")
-        assert out["previous_period"].iloc[12] == pd.Timestamp("2023-01-01")
-        assert out["change"].iloc[12] == 12
-        assert out["change"].iloc[:12].isna().all()
-
-    def test_on_year_for_quarters_goes_back_four(self):
-        out = change_on_year(series([10.0, 11, 12, 13, 20], start="2023-04-01", period_type="quarter"))
-        assert out["change"].tolist()[4] == 10
-
-    @pytest.mark.parametrize(
-        "delta, unit, decimals, relative, since, expected",
-        [
-            (2.1, "percent", 1, None, "since the meeting (January 2024)",
-             "up 2.1 percentage points since the meeting (January 2024)"),
-            (-0.04, "percent", 1, None, "", "no change"),
-            (-120, "count", 0, -5.2, "", "down 120 (5.2%)"),
-            (1, "beds", 0, None, "", "up 1 bed"),
-            (3, "days", 0, None, "", "up 3 days"),
-            (NAN, "count", 0, None, "", "no comparison"),
-        ],
-    )  # fmt: skip
-    def test_change_words(self, delta, unit, decimals, relative, since, expected):
-        assert change_words(delta, unit, decimals, relative, since) == expected
 
 
 class TestFormatValue:

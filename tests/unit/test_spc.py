@@ -504,3 +504,58 @@ class TestXmr:
         res = xmr([], [], "increase")
         assert res.points.empty and not res.has_limits and res.variation is None
         assert res.reason.startswith("Only 0 points:")
+
+
+class TestNHSRplotthedotsVectors:
+    """Vectors from NHSRplotthedots 0.2.0 (NHS-R Community, MIT), tests/testthat/test-ptd_spc_standard.R
+    and its snapshot _snaps/ptd_spc_standard.md: ``set.seed(123); y <- rnorm(20)``."""
+
+    Y = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621, -1.26506123,
+         -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272, -0.55584113, 1.78691314,
+         0.49785048, -1.96661716, 0.70135590, -0.47279141]  # fmt: skip
+
+    def dates(self):
+        return pd.date_range("2020-01-02", periods=20, freq="D")
+
+    def test_mean_and_limits(self):
+        res = xmr(self.Y, self.dates(), "increase")
+        row = res.points.iloc[0]
+        assert (row["mean"], row["lpl"], row["upl"]) == pytest.approx((0.1416238, -3.01138, 3.294627), abs=1e-6)
+
+    def test_outlier_without_screening(self):
+        y = list(self.Y)
+        y[14] = 10
+        row = xmr(y, self.dates(), "increase").points.iloc[0]
+        assert (row["mean"], row["lpl"], row["upl"]) == pytest.approx((0.6694159, -4.596625, 5.935457), abs=1e-6)
+
+    def test_outlier_with_moving_range_screening(self):
+        y = list(self.Y)
+        y[14] = 10
+        res = xmr(y, self.dates(), "increase", settings=SPCSettings(screen_moving_ranges=True))
+        row = res.points.iloc[0]
+        assert (row["mean"], row["lpl"], row["upl"]) == pytest.approx((0.6694159, -2.383666, 3.722497), abs=1e-6)
+
+    def test_screening_changes_nothing_without_outliers(self):
+        screened = xmr(self.Y, self.dates(), "increase", settings=SPCSettings(screen_moving_ranges=True))
+        assert screened.points["upl"].iloc[0] == pytest.approx(3.294627, abs=1e-6)
+
+    def test_rebase_gives_each_group_its_own_limits(self):
+        # test-ptd_spc_standard.R "it sets the rebase_group field": a rebase at the 11th point.
+        settings = SPCSettings(rebase_dates=(self.dates()[10],), minimum_points=10)
+        res = xmr(self.Y, self.dates(), "increase", settings=settings)
+        assert list(res.points["segment"]) == [0] * 10 + [1] * 10
+        assert res.points["mean"].iloc[0] == pytest.approx(np.mean(self.Y[:10]))
+        assert res.points["mean"].iloc[-1] == pytest.approx(np.mean(self.Y[10:]))
+
+    def test_fix_after_n_points_changes_the_limits(self):
+        fixed = xmr(self.Y, self.dates(), "increase", settings=SPCSettings(fix_after_n_points=12))
+        row = fixed.points.iloc[0]
+        assert row["mean"] == pytest.approx(np.mean(self.Y[:12]))
+        assert row["lpl"] != pytest.approx(-3.01138, abs=1e-6)
+
+    def test_two_of_three_near_opposite_limits_is_common_cause(self):
+        # test-ptd_spc_standard.R: symmetrical data, two points near opposite limits.
+        data = [1.0, -1.0] * 8
+        data[14], data[15] = 5.5, -5.5
+        res = xmr(data, pd.date_range("2020-01-02", periods=16, freq="D"), "increase")
+        assert res.points["special_cause"].iloc[-2:].tolist() == ["", ""]

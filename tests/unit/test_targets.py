@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,13 +11,17 @@ import pytest
 from metrics.catalogue import Metric, Target
 from metrics.targets import (
     gap_to_target,
-    standard_in_force,
     status,
     status_array,
     status_words,
-    target_in_force,
     targets_for_periods,
 )
+
+
+def in_force(metric, org, period):
+    """The target in force for one period (``targets_for_periods`` for a single period), or None."""
+    row = targets_for_periods(metric, org, [period]).iloc[0]
+    return None if pd.isna(row["target"]) else SimpleNamespace(value=row["target"], kind=row["kind"])
 
 
 def make_metric(targets=(), **overrides) -> Metric:
@@ -75,15 +80,15 @@ class TestTargetInForce:
         ],
     )
     def test_ae_history_gives_the_target_a_reader_expects(self, ae, org, period, expected_value, expected_kind):
-        found = target_in_force(ae, org, period)
+        found = in_force(ae, org, period)
         assert found.value == expected_value
         assert found.kind == expected_kind
 
     def test_before_any_target_is_none(self, ae):
-        assert target_in_force(ae, None, "2009-01-01") is None
+        assert in_force(ae, None, "2009-01-01") is None
 
     def test_metric_without_targets_is_none(self, catalogue):
-        assert target_in_force(catalogue.metric("ae_attendances"), "LLR", "2024-01-01") is None
+        assert in_force(catalogue.metric("ae_attendances"), "LLR", "2024-01-01") is None
 
     @pytest.mark.parametrize(
         "targets, org, expected",
@@ -100,25 +105,17 @@ class TestTargetInForce:
     )
     def test_precedence(self, targets, org, expected):
         metric = make_metric(targets)
-        assert target_in_force(metric, org, dt.date(2020, 6, 1)).value == expected
+        assert in_force(metric, org, dt.date(2020, 6, 1)).value == expected
 
     def test_accepts_timestamps_and_strings(self, ae):
-        assert target_in_force(ae, None, pd.Timestamp("2024-04-01")).value == 78
-        assert target_in_force(ae, None, dt.datetime(2024, 4, 1, 12)).value == 78
+        assert in_force(ae, None, pd.Timestamp("2024-04-01")).value == 78
+        assert in_force(ae, None, dt.datetime(2024, 4, 1, 12)).value == 78
 
     def test_standard_stays_visible_beside_an_interim_target(self, ae):
-        assert standard_in_force(ae, None, "2024-06-01").value == 95
+        assert targets_for_periods(ae, None, ["2024-06-01"])["standard"].iloc[0] == 95
 
 
 class TestTargetsForPeriods:
-    def test_vectorised_matches_the_single_lookup(self, ae):
-        periods = pd.date_range("2016-01-01", "2026-12-01", freq="MS")
-        for org in (None, "LLR", "RWE"):
-            table = targets_for_periods(ae, org, periods)
-            single = [target_in_force(ae, org, p) for p in periods]
-            assert table["target"].tolist() == [t.value for t in single]
-            assert table["kind"].tolist() == [t.kind for t in single]
-
     def test_columns_and_standard_beside_other_targets(self, ae):
         table = targets_for_periods(ae, "LLR", ["2017-02-01", "2017-03-01", "2024-05-01"])
         assert list(table.columns) == ["period_start", "target", "kind", "source_text", "standard"]
