@@ -43,3 +43,54 @@ def test_rutland_brief_shows_council_measures(corpus_app):
     names = " ".join(m.label for m in at.metric)
     assert "Delayed transfer of care days" in names
     assert "Still at home 91 days after reablement" in names
+
+
+def _corpus_obs(url, catalogue, metric_ids=None):
+    from metrics import calc, store
+
+    engine = store.make_engine(url)
+    obs = calc.add_derived_rates(store.read_observations(engine, metric_ids=metric_ids), catalogue)
+    engine.dispose()
+    return obs
+
+
+def test_llr_a_and_e_shows_uhl_beside_the_blend(corpus_app):
+    at = corpus_app(meeting="2025-12-01")
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("Made up of: University Hospitals of Leicester") and "DHU urgent treatment centres" in c
+        for c in captions
+    )
+
+
+def test_llr_attendances_start_new_limits_at_each_membership_change(corpus_db_url, catalogue):
+    from metrics import query
+
+    ind = query.indicator(_corpus_obs(corpus_db_url, catalogue, ["ae_attendances"]), catalogue, "ae_attendances", "llr")
+    changes = [r for r in ind.rebases if "the total" in r.reason]
+    assert changes, "the urgent treatment centres joining the total is a change of membership"
+    segments = ind.series.set_index("period_start")["segment"]
+    for r in changes:
+        before = segments[segments.index < r.start].iloc[-1]
+        assert segments[r.start] == before + 1, r.reason
+    # members in force are recorded for every period
+    assert ind.series["members"].map(len).min() >= 1
+
+
+def test_compare_pool_for_uhl_holds_no_urgent_treatment_centre(corpus_app, corpus_db_url, catalogue):
+    from metrics import compare, store
+
+    at = corpus_app("pages/compare.py", metric="ae_4hr_all")
+    ranks = next(d.value for d in at.dataframe if "Ranked among" in d.value.columns)
+    uhl = ranks[ranks["Organisation"] == "University Hospitals of Leicester NHS Trust"].iloc[0]
+    assert uhl["Ranked among"] == catalogue.peer_groups["type1_departments"].name
+    obs = _corpus_obs(corpus_db_url, catalogue, ["ae_4hr_all", "ae_4hr_type1"])
+    engine = store.make_engine(corpus_db_url)
+    orgs = store.read_organisations(engine)
+    engine.dispose()
+    latest = obs[(obs["metric_id"] == "ae_4hr_all") & (obs["org_code"] == "RWE")]["period_start"].max()
+    pools = compare.peer_pools(obs, orgs, catalogue, catalogue.metric("ae_4hr_all"), latest)
+    pool = pools[pools["pool"] == uhl["Ranked among"]]["org_code"]
+    type1 = set(obs[(obs["metric_id"] == "ae_4hr_type1") & (obs["period_start"] == latest)]["org_code"])
+    assert set(pool) <= type1 and "NNJ07" not in set(pool)
+    assert int(uhl["Out of"]) == len(pool)

@@ -21,7 +21,8 @@ class TestPeriodAxis:
         [
             (pd.date_range("2016-06-01", periods=5, freq="MS"), "month",
              ["Jun 2016", "Jul 2016", "Aug 2016", "Sep 2016", "Oct 2016"]),
-            (pd.date_range("2022-04-01", periods=3, freq="QS-APR"), "quarter", ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3"]),
+            (pd.date_range("2022-04-01", periods=3, freq="QS-APR"), "quarter",
+             ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3"]),
             (pd.to_datetime(["2018-04-01", "2019-04-01", "2020-04-01"]), "year", ["2018/19", "2019/20", "2020/21"]),
         ],
     )  # fmt: skip
