@@ -12,7 +12,7 @@ st.set_page_config(
     page_title="LLR health-system performance",
     page_icon=":material/monitor_heart:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto"  # collapsed on a phone, so it never covers the page,
 )
 
 cat = data.catalogue()

@@ -34,11 +34,8 @@ else:
     st.write(f"Latest figure ({ind.latest['period_label']}): {components.latest_value_text(ind)}.")
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
-    st.plotly_chart(
-        sections.spc_figure(ind, start_year),
-        key="indicator-spc",
-        config={"displaylogo": False},
-        alt=f"SPC chart of {metric.name} for {area.name}; the figures are in the table below.",
+    sections.spc_chart(
+        ind, start_year, "indicator-spc", f"SPC chart of {metric.name} for {area.name}; the figures are in the table below."
     )
     st.caption(
         "The mean and process limits are calculated on the whole series, with new limits wherever the "

@@ -113,19 +113,13 @@ def _hover_text(frame: pd.DataFrame, metric: Metric) -> list[str]:
     return out
 
 
-def spc_chart(
-    frame: pd.DataFrame,
-    metric: Metric,
-    rebases=(),
-    annotations: pd.DataFrame | None = None,
-    title: str | None = None,
-) -> go.Figure:
+def spc_chart(frame: pd.DataFrame, metric: Metric, events=(), title: str | None = None) -> go.Figure:
     """An XmR chart of a read-layer series (``Indicator.window``): values, mean and limits per
     segment, a time-varying target, special-cause points, new-limit markers and events.
 
     A gap in the data lifts the line (no line across a missing year); each segment has its own
-    mean and limits; incomplete periods are drawn hollow. Event labels sit above the plot,
-    never over the data.
+    mean and limits; incomplete periods are drawn hollow. ``events`` (``chart_events``) are
+    numbered markers above the plot, never over the data.
     """
     fig = go.Figure()
     if frame.empty:
@@ -172,32 +166,48 @@ def spc_chart(
             )
         )  # fmt: skip
     if frame["target"].notna().any():
+        tx, ty = _broken(frame, "target", gaps)
         fig.add_trace(
             go.Scatter(
-                x=frame["period_start"], y=frame["target"], mode="lines", name="Target",
+                x=tx, y=ty, mode="lines", name="Target",
                 line={"color": NHS_GREEN, "width": 2, "shape": "hv", "dash": "dashdot"}, hoverinfo="skip",
             )
         )  # fmt: skip
-    labels = [(pd.Timestamp(r.start), "New limits", r.reason, NHS_PURPLE) for r in rebases]
-    if annotations is not None and len(annotations):
-        first, last = frame["period_start"].min(), frame["period_start"].max()
-        for row in annotations.itertuples():
-            if first <= pd.Timestamp(row.on_date) <= last:
-                labels.append((pd.Timestamp(row.on_date), row.text, row.text, NHS_DARK_GREY))
-    labels.sort(key=lambda item: item[0])
-    for i, (when, text, reason, colour) in enumerate(labels):
+    span = (frame["period_start"].max() - frame["period_start"].min()) or pd.Timedelta(days=1)
+    previous, row = None, 0
+    for number, when, text, kind in events or []:
+        colour = NHS_PURPLE if kind == "rebase" else NHS_DARK_GREY
+        # Markers closer than 3% of the axis sit one above the other.
+        row = row + 1 if previous is not None and (when - previous) < 0.03 * span else 0
+        previous = when
         fig.add_vline(x=when, line={"color": colour, "dash": "dot", "width": 1})
-        # Labels above the plot area, staggered in rows so neighbours do not overlap.
+        # A numbered marker above the plot area, explained in the list under the chart:
+        # labels never cover the data and never print over each other.
         fig.add_annotation(
-            x=when, y=1.0 + 0.075 * (i % 3), yref="paper", text=_short(text), hovertext=reason, showarrow=False,
-            xanchor="left", yanchor="bottom", font={"size": 10, "color": colour},
+            x=when, y=1.0 + 0.07 * (row % 3), yref="paper", text=f"<b>{number}</b>", hovertext=text, showarrow=False,
+            yanchor="bottom", font={"size": 11, "color": colour}, bgcolor="white",
         )  # fmt: skip
     period_axis(fig, frame["period_start"], metric.frequency)
-    return _base_layout(fig, metric, title, top=30 + 22 * min(len(labels), 3) if labels else 10)
+    return _base_layout(fig, metric, title, top=60 if events else 10)
 
 
-def _short(text: str, most: int = 38) -> str:
-    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+def chart_events(frame: pd.DataFrame, rebases=(), annotations: pd.DataFrame | None = None) -> list[tuple]:
+    """What the chart marks, numbered in date order: ``(number, date, words, kind)``.
+
+    ``kind`` is ``"rebase"`` (new limits, with the reason) or ``"event"`` (a catalogued event).
+    Only marks inside the window shown are listed.
+    """
+    if frame.empty:
+        return []
+    first, last = frame["period_start"].min(), frame["period_start"].max()
+    marks = [(pd.Timestamp(r.start), f"New limits from {r.start:%B %Y}: {r.reason}", "rebase") for r in rebases]
+    if annotations is not None and len(annotations):
+        for row in annotations.itertuples():
+            when = pd.Timestamp(row.on_date)
+            if first <= when <= last:
+                marks.append((when, f"{when:%B %Y}: {row.text}", "event"))
+    marks.sort(key=lambda m: (m[0], m[2] == "rebase"))  # an event before the new limits it caused
+    return [(i, when, text, kind) for i, (when, text, kind) in enumerate(marks, 1)]
 
 
 def compare_chart(

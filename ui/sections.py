@@ -13,10 +13,14 @@ from metrics.query import Indicator, components_text, latest_status
 from ui import charts, components, data, filters
 
 
-def spc_figure(ind: Indicator, start_year: int, title: str | None = None):
-    """The SPC chart of the displayed window; the limits come from the whole series."""
+def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
+    """The SPC chart of the displayed window (the limits come from the whole series), and the
+    list of what its numbered markers mean."""
     frame = ind.window(start_year)
-    return charts.spc_chart(frame, ind.metric, ind.rebases_in(frame), data.annotations(ind.metric.id), title=title)
+    events = charts.chart_events(frame, ind.rebases_in(frame), data.annotations(ind.metric.id))
+    st.plotly_chart(charts.spc_chart(frame, ind.metric, events), key=key, config={"displaylogo": False}, alt=alt)
+    if events:
+        st.caption("  \n".join(f"**{n}** {text}" for n, _, text, _ in events))
 
 
 def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -> bool:
@@ -39,12 +43,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         st.write(f"Made up of: {parts}.")
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
-    st.plotly_chart(
-        spc_figure(ind, start_year),
-        key=f"chart-{key}",
-        config={"displaylogo": False},
-        alt=f"Chart of {metric.name}; the same figures are in the table below.",
-    )
+    spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
         st.dataframe(tables.figures_table(ind, start_year), hide_index=True)
     components.definition(metric, data.catalogue())

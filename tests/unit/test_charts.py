@@ -53,7 +53,7 @@ class TestSpcChart:
         )
         values = list(np.round(np.random.default_rng(1).normal(70, 2, 40), 1))
         ind = _indicator(catalogue, values, months)
-        fig = charts.spc_chart(ind.series, ind.metric, ind.rebases)
+        fig = charts.spc_chart(ind.series, ind.metric, charts.chart_events(ind.series, ind.rebases))
         names = [t.name for t in fig.data if t.showlegend is not False]
         assert {"Mean", "Upper process limit", "Lower process limit"} <= set(names)
         line = fig.data[0]
@@ -64,12 +64,18 @@ class TestSpcChart:
         months = pd.date_range("2019-04-01", periods=30, freq="MS")
         ind = _indicator(catalogue, list(np.linspace(60, 70, 30)), months)
         events = pd.DataFrame({"on_date": [pd.Timestamp("2020-03-01")], "text": ["COVID-19 pandemic"]})
-        fig = charts.spc_chart(ind.series, ind.metric, ind.rebases, events)
-        assert fig.layout.annotations and all(a.y >= 1.0 and a.yref == "paper" for a in fig.layout.annotations)
+        marks = charts.chart_events(ind.series, ind.rebases, events)
+        assert [(n, text) for n, _, text, _ in marks] == [
+            (1, "March 2020: COVID-19 pandemic"),
+            (2, "New limits from March 2020: COVID-19 pandemic: services reorganised (March 2020)"),
+        ]
+        fig = charts.spc_chart(ind.series, ind.metric, marks)
+        assert [a.text for a in fig.layout.annotations] == ["<b>1</b>", "<b>2</b>"]
+        assert all(a.y >= 1.0 and a.yref == "paper" for a in fig.layout.annotations)
 
     def test_hover_gives_the_period_and_the_numbers_behind_a_percentage(self, catalogue):
         months = pd.date_range("2024-04-01", periods=3, freq="MS")
         ind = _indicator(catalogue, [60.0, 61.0, 62.0], months)
-        fig = charts.spc_chart(ind.series, ind.metric, ind.rebases)
+        fig = charts.spc_chart(ind.series, ind.metric)
         texts = [t for trace in fig.data if trace.hovertext is not None for t in trace.hovertext]
         assert "<b>June 2024</b><br>62.0% (620 of 1,000)<br>run chart" in texts
