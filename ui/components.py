@@ -178,18 +178,31 @@ def admin_can_change_data() -> tuple[bool, str]:
     if st.session_state.get("admin_signed_in") == stored:
         return True, ""
     with st.form("admin-sign-in"):
-        given = st.text_input("Administrator password", type="password")
-        submitted = st.form_submit_button("Sign in")
-    if submitted and given:
-        try:
-            verdict = _sign_in_guard().check(given, stored)
-        except access.AccessError as exc:
-            return False, str(exc)
-        if verdict.allowed:
-            st.session_state["admin_signed_in"] = stored
-            return True, ""
-        return False, verdict.message
-    return False, "Enter the administrator password to upload files."
+        st.text_input("Administrator password", type="password", key="admin_password")
+        st.form_submit_button("Sign in", on_click=_sign_in, args=(stored,))
+    return False, st.session_state.get("admin_message", SIGN_IN_TEXT)
+
+
+SIGN_IN_TEXT = "Enter the administrator password to upload files."
+
+
+def _sign_in(stored: str) -> None:
+    """The sign-in form's callback: runs once per press, before the page, so a rerun never re-counts it."""
+    given = st.session_state.get("admin_password", "")
+    st.session_state["admin_password"] = ""  # the password is not kept in the session
+    if not given:
+        st.session_state["admin_message"] = SIGN_IN_TEXT
+        return
+    try:
+        verdict = _sign_in_guard().check(given, stored)
+    except access.AccessError as exc:
+        st.session_state["admin_message"] = str(exc)
+        return
+    if verdict.allowed:
+        st.session_state["admin_signed_in"] = stored
+        st.session_state.pop("admin_message", None)
+    else:
+        st.session_state["admin_message"] = verdict.message
 
 
 def brief_card(row) -> None:
