@@ -30,15 +30,13 @@ Measures produced per provider and month:
   ``value``.
 
 Vintages (which publication of a month wins). NHS England replaces a month's CSV when it revises
-the figures, and the file itself carries no publication date, so the vintage is decided from the
-content and is ``"<rank>-<providers>-<digest>"``:
-
-* ``rank``: 0 for the NHSRdatasets compilation, 1 for a published file, 2 for a file whose content
-  digest is listed in ``KNOWN_REVISIONS`` (a revision identified by comparing publications);
-* ``providers``: the number of provider rows (zero-padded): a revision adds late returns and never
-  drops a provider, so the more complete file is the later one;
-* ``digest``: the first 16 hex digits of the SHA-256 of the file, so two files with different
-  content never tie and the stored result does not depend on the order files are loaded in.
+the figures, and the file itself carries no publication date. The vintage is the file's standing:
+``"0"`` for the NHSRdatasets compilation, ``"1"`` for a published file, ``"2"`` for a file whose
+content digest is listed in ``KNOWN_REVISIONS`` (a revision identified by comparing publications).
+Between two files of the same standing the store's rule decides (``metrics.store.REVISION_RULE``):
+the later publication date when both are known (``python -m loaders ingest --published
+YYYY-MM-DD``), else the later load. The vintage never contains the digest itself, so which of two
+files wins never depends on their hashes.
 
 Comparing the two public copies of October 2025 - January 2026 (``monthly_provider_csv`` and
 ``monthly_provider_csv_alt_vintage_2025_26``): the "alt" copies are the revised ones. October 2025
@@ -46,7 +44,7 @@ adds a provider missing from the other copy (NL7, Assura Vertis UCC, a late retu
 UHS (RHM); November 2025 - January 2026 change a handful of providers (RTG, RMP, RTP) with the
 England totals moved to match; the alt collection was taken later (it runs to March 2026) and its
 April-September 2025 and February 2026 files are byte-identical to the other copy. Those four
-files are listed in ``KNOWN_REVISIONS``; October 2025 would win on completeness alone.
+files are listed in ``KNOWN_REVISIONS``, so either copy can be loaded first.
 """
 
 from __future__ import annotations
@@ -208,10 +206,11 @@ def read(path: Path) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- shared maths
-def _vintage(rank: int, providers: int, digest: str) -> str:
+def _vintage(rank: int, digest: str) -> str:
+    """The file's standing: a known revision (2) above a published file (1) above the compilation (0)."""
     if digest in KNOWN_REVISIONS:
         rank = max(rank, 2)
-    return f"{rank}-{providers:05d}-{digest[:16]}"
+    return str(rank)
 
 
 def _month(year: int, month: int):
@@ -446,7 +445,7 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
     return LoadResult(
         tidy=tidy,
         organisations=_organisations(org, names),
-        vintage=_vintage(1, int(provider.sum()), raw.attrs.get("digest", "")),
+        vintage=_vintage(1, raw.attrs.get("digest", "")),
         layout=f"A&E monthly provider CSV ({ncols} columns{spelling})",
     )
 
@@ -567,7 +566,7 @@ def _normalise_xls(raw: pd.DataFrame) -> LoadResult:
     return LoadResult(
         tidy=_tidy(numbers, org, period, describe_row=describe_row),
         organisations=_organisations(org, name.to_numpy(dtype=object)),
-        vintage=_vintage(1, int((~is_england).sum()), raw.attrs.get("digest", "")),
+        vintage=_vintage(1, raw.attrs.get("digest", "")),
         layout="A&E monthly workbook (Provider Level Data sheet)",
     )
 
@@ -614,7 +613,7 @@ def _normalise_rda(raw: pd.DataFrame) -> LoadResult:
             describe_row=describe_row,
         ),
         organisations=_organisations(wide["org_code"], wide["org_code"]),
-        vintage=_vintage(0, wide["org_code"].nunique(), raw.attrs.get("digest", "")),
+        vintage=_vintage(0, raw.attrs.get("digest", "")),
         derived=True,
         publication="A&E Attendances and Emergency Admissions, compiled as NHSRdatasets ae_attendances",
         layout="NHSRdatasets ae_attendances table (R data)",

@@ -13,6 +13,7 @@ Loaders raise ``LoadError`` for input they cannot use, naming the file, sheet, r
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -74,7 +75,12 @@ class LoadResult:
     warnings : list of str
         Things the user should know that did not stop the load (e.g. an unmapped council code).
     vintage : str
-        Sortable publication vintage; a later vintage of the same period replaces an earlier one.
+        The file's standing, sortable: a higher vintage replaces a lower one for the same period
+        whatever the order of loading (e.g. a derived compilation below the published file). Never
+        a digest of the content: files of the same standing are decided by ``published``, else by
+        load order (``metrics.store.REVISION_RULE``).
+    published : date or None
+        The publication date the file itself states (e.g. KH03's ``Published:``/``Revised:``).
     derived : bool
         True for third-party compilations of official statistics.
     is_demo : bool
@@ -87,6 +93,7 @@ class LoadResult:
     organisations: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     vintage: str = ""
+    published: dt.date | None = None
     derived: bool = False
     is_demo: bool = False
     publication: str | None = None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
-from metrics import store
+from metrics import access, export, store
 from metrics.catalogue import CatalogueError, load_catalogue
 
 EXPORT_COLUMNS = ["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
@@ -22,11 +26,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="files or folders")
     p.add_argument("--db", help="SQLAlchemy URL (default: DATABASE_URL, else the SQLite file under data/)")
     p.add_argument("--max-mb", type=float, help="refuse files larger than this (default: settings.max_file_mb)")
+    p.add_argument(
+        "--published",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="publication date to record for files that do not state one (an older publication never "
+        "replaces a newer one)",
+    )
 
     p = sub.add_parser("export", help="write the stored tidy rows of one metric as CSV on stdout")
     p.add_argument("--metric", required=True)
     p.add_argument("--org", action="append", help="organisation code (repeatable)")
     p.add_argument("--db")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="write text cells as stored (by default a cell a spreadsheet would run as a formula gets a ' prefix)",
+    )
 
     p = sub.add_parser("status", help="sources loaded and the latest period per metric")
     p.add_argument("--db")
@@ -38,7 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=None)
 
     sub.add_parser("generate-demo", help="regenerate the demo input files in data/demo/ (seeded)")
+
+    sub.add_parser(
+        "hash-password",
+        help=f"print the salted hash of an administrator password, for {access.HASH_VARIABLE}",
+    )
     return parser
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-01-08") from None
 
 
 def _engine(args, catalogue):
@@ -82,7 +110,9 @@ def cmd_ingest(args, catalogue) -> int:
         line = _describe(outcome)
         (bar.write(line, file=sys.stderr) if bar else print(line, file=sys.stderr))
 
-    summary = ingest_paths(files, engine, catalogue, max_bytes=max_bytes, on_file=report, progress=progress)
+    summary = ingest_paths(
+        files, engine, catalogue, max_bytes=max_bytes, on_file=report, progress=progress, published=args.published
+    )
     if bar:
         bar.close()
     print("\n".join(summary.lines()))
@@ -93,20 +123,37 @@ def cmd_export(args, catalogue) -> int:
     if args.metric not in catalogue.metric_by_id:
         print(f"ERROR: '{args.metric}' is not a metric in the catalogue", file=sys.stderr)
         return 1
-    engine = _engine(args, catalogue)
-    store.init_db(engine, catalogue)
+    url = store.resolve_database_url(args.db, catalogue)
+    if store.database_file_missing(url):
+        print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
+        return 1
+    engine = store.make_engine(url)
     orgs = [catalogue.resolve_org(o) for o in args.org] if args.org else None
-    frame = store.read_observations(engine, metric_ids=[args.metric], org_codes=orgs)
-    frame["period_start"] = frame["period_start"].dt.strftime("%Y-%m-%d")
-    frame[EXPORT_COLUMNS].to_csv(sys.stdout, index=False, lineterminator="\n")
+    if store.database_exists(engine):
+        frame = store.read_observations(engine, metric_ids=[args.metric], org_codes=orgs)
+        frame["period_start"] = frame["period_start"].dt.strftime("%Y-%m-%d")
+        frame = frame[EXPORT_COLUMNS]
+    else:
+        frame = pd.DataFrame(columns=EXPORT_COLUMNS)
+    # Organisation codes come from loaded files: neutralised like every other export unless --raw.
+    (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 
 def cmd_status(args, catalogue) -> int:
-    engine = _engine(args, catalogue)
-    store.init_db(engine, catalogue)
+    """Reads only: a missing SQLite file is not created, an empty store is not initialised."""
+    url = store.resolve_database_url(args.db, catalogue)
+    print(f"database: {url}")
+    if store.database_file_missing(url):
+        print("sources loaded: 0 (0 demo)")
+        print("no observations yet: load files with `python -m loaders ingest PATH`")
+        return 0
+    engine = store.make_engine(url)
+    if not store.database_exists(engine):
+        print("sources loaded: 0 (0 demo)")
+        print("no observations yet: load files with `python -m loaders ingest PATH`")
+        return 0
     sources = store.read_sources(engine)
-    print(f"database: {store.resolve_database_url(args.db, catalogue)}")
     print(f"sources loaded: {len(sources)} ({int(sources['is_demo'].sum()) if len(sources) else 0} demo)")
     for loader, group in sources.groupby("loader"):
         print(f"  {loader}: {len(group)} file(s), {int(group['rows'].sum())} rows")
@@ -140,6 +187,27 @@ def cmd_generate_demo(args, catalogue) -> int:
     return 0
 
 
+def cmd_hash_password(args) -> int:
+    """Ask for a password twice (or read one line from a pipe) and print its salted hash."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Administrator password: ")
+        if getpass.getpass("Again: ") != password:
+            print("ERROR: the two passwords differ; nothing printed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 12:
+        print("ERROR: use a password of at least 12 characters", file=sys.stderr)
+        return 1
+    print(access.hash_password(password))
+    print(
+        f"Set {access.HASH_VARIABLE} to the line above (or `{access.SECRET_KEY}` in .streamlit/secrets.toml); "
+        "never store the password itself.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_check_config(args) -> int:
     try:
         catalogue = load_catalogue(args.path)
@@ -157,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check-config":
         return cmd_check_config(args)
+    if args.command == "hash-password":
+        return cmd_hash_password(args)
     try:
         catalogue = load_catalogue(args.config)
     except CatalogueError as exc:

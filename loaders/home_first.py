@@ -242,13 +242,12 @@ def _normalise_ucr(raw: dict[str, pd.DataFrame], catalogue: Catalogue | None) ->
             "value": merged["pct"].to_numpy(dtype="float64"),
         }
     )
-    digest = raw["Table 1"].attrs.get("digest", "")
     latest = max(pct["period_start"]).isoformat() if len(pct) else ""
     return LoadResult(
         tidy=tidy.loc[:, TIDY_COLUMNS],
         organisations=orgs.drop_duplicates("code"),
         # a later edition covers a later latest month and revises the provisional one
-        vintage=f"{latest}-{digest[:16]}",
+        vintage=latest,
         source_key="ucr",
         layout="2-hour urgent community response workbook (Tables 1 and 2)",
     )
@@ -402,7 +401,6 @@ def _normalise_template(raw: pd.DataFrame, catalogue: Catalogue | None, known) -
     tidy = tidy[tidy["value"].notna()].loc[:, TIDY_COLUMNS] if len(tidy) else empty_tidy()
     return LoadResult(
         tidy=tidy.reset_index(drop=True),
-        vintage=f"{raw.attrs.get('digest', '')[:16]}",
         source_key="home_first_local",
         layout="Home First template (" + ("monthly counts" if shape == "monthly" else "one row per referral") + ")",
     )

@@ -69,7 +69,7 @@ class IngestSummary:
             f"rows: {self.total('added')} added, {self.total('updated')} updated, "
             f"{self.total('unchanged')} unchanged"
             + (
-                f", {self.total('kept_newer')} kept (a later publication is already loaded)"
+                f", {self.total('kept_newer')} kept (the stored figures come from a later publication)"
                 if self.total("kept_newer")
                 else ""
             )
@@ -135,6 +135,7 @@ class PreparedFile:
     outcome: FileOutcome
     result: LoadResult | None = None
     record: store.SourceRecord | None = None
+    catalogue: Catalogue | None = None  # synchronised into the store in the same transaction as the write
 
 
 def prepare_file(
@@ -144,10 +145,12 @@ def prepare_file(
     *,
     max_bytes: int | None = None,
     force_demo: bool = False,
+    published: dt.date | None = None,
 ) -> PreparedFile:
     """Everything short of writing: size check, detection, dedupe, read, normalise, validate.
 
-    The upload page shows this validation report before anything is written.
+    The upload page shows this validation report before anything is written. Nothing here writes.
+    ``published`` is the publication date to record when the file does not state its own.
     """
     path = Path(path)
     limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
@@ -195,6 +198,12 @@ def prepare_file(
     except LoadError as exc:
         return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=str(exc.with_file(path.name))))
     src = catalogue.sources[result.source_key or module.SOURCE_KEY]
+    warnings = list(result.warnings)
+    if result.published is not None and published is not None and result.published != published:
+        warnings.append(
+            f"the file states it was published on {result.published.isoformat()}; "
+            f"that date is recorded, not {published.isoformat()}"
+        )
     record = store.SourceRecord(
         loader=module.NAME,
         file_name=path.name,
@@ -204,6 +213,7 @@ def prepare_file(
         licence=src.licence,
         url=src.url,
         vintage=result.vintage,
+        published=result.published or published,
         is_demo=result.is_demo or force_demo,
         derived=result.derived,
     )
@@ -219,9 +229,9 @@ def prepare_file(
         layout=result.layout,
         rows=len(tidy),
         periods=periods,
-        warnings=list(result.warnings),
+        warnings=warnings,
     )
-    return PreparedFile(outcome, result, record)
+    return PreparedFile(outcome, result, record, catalogue)
 
 
 def prepare_upload(
@@ -240,11 +250,24 @@ def prepare_upload(
 
 
 def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
-    """Write a validated file in one transaction and return its outcome."""
+    """Write a validated file in one transaction and return its outcome.
+
+    The catalogue's organisations, targets and annotations are synchronised in that same
+    transaction (and only where they differ), so a refused file never changes the store.
+    """
     if prepared.result is None or prepared.record is None:
         return prepared.outcome
-    counts = store.write_load(engine, prepared.result.tidy, prepared.record, prepared.result.organisations)
+    counts = store.write_load(
+        engine, prepared.result.tidy, prepared.record, prepared.result.organisations, prepared.catalogue
+    )
     outcome = prepared.outcome
+    if counts.already_loaded is not None:  # the same content was loaded meanwhile (a concurrent ingest)
+        seen = counts.already_loaded
+        outcome.status = "unchanged"
+        outcome.unchanged = seen["rows"]
+        if seen["file_name"] != outcome.path.name:
+            outcome.warnings.append(f"same content as '{seen['file_name']}', already loaded")
+        return outcome
     outcome.status = "loaded"
     outcome.added, outcome.updated = counts.added, counts.updated
     outcome.unchanged, outcome.kept_newer = counts.unchanged, counts.kept_newer
@@ -258,9 +281,10 @@ def ingest_file(
     *,
     max_bytes: int | None = None,
     force_demo: bool = False,
+    published: dt.date | None = None,
 ) -> FileOutcome:
     """Load one file; never raises for bad input (the outcome carries the message)."""
-    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo)
+    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published)
     return write_prepared(prepared, engine)
 
 
@@ -273,14 +297,18 @@ def ingest_paths(
     force_demo: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
     progress: Callable[[list[Path]], Iterable[Path]] | None = None,
+    published: dt.date | None = None,
 ) -> IngestSummary:
-    """Load every file under ``paths``, each in its own transaction, and summarise."""
-    store.init_db(engine, catalogue)
+    """Load every file under ``paths``, each in its own transaction, and summarise.
+
+    Nothing is written for a file that is refused; ``published`` is recorded for files that do not
+    state their own publication date.
+    """
     files = expand_paths(paths)
     summary = IngestSummary()
     iterator = progress(files) if progress else files
     for path in iterator:
-        outcome = ingest_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo)
+        outcome = ingest_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published)
         summary.outcomes.append(outcome)
         if on_file:
             on_file(outcome)

@@ -21,9 +21,9 @@ Metrics per trust and quarter (``period_start`` = the first day of the quarter, 
 available; not produced when no beds were available). A day-only workbook (its title says "day
 only") gives ``beds_ga_available_day``, ``beds_ga_occupied_day`` and ``beds_ga_occupancy_day``.
 
-Vintage: the latest of the ``Published:`` and ``Revised:`` dates (ISO; the 2010-11 files write them in
-``Status:``), so a revised workbook of a
-quarter replaces the first publication, followed by a digest of the file as a tie-breaker.
+Publication date (``LoadResult.published``): the latest of the ``Published:`` and ``Revised:`` dates
+(the 2010-11 files write them in ``Status:``), so a revised workbook of a quarter replaces the first
+publication whatever the order of loading, and an earlier one never replaces it.
 """
 
 from __future__ import annotations
@@ -305,13 +305,12 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
         raise LoadError(f"Org Code '{org[i]}' appears twice", file=file, sheet=sheet, row=int(rows[i]))
 
     stamps = [d for key in ("published", "revised", "status") for d in _dates(meta.get(key))]
-    stamp = max(stamps).isoformat() if stamps else "0000-00-00"
     names = np.where(is_england, "England", name)
     orgs = pd.DataFrame({"code": org, "name": names, "kind": np.where(is_england, "country", "provider")})
     return LoadResult(
         tidy=tidy,
         organisations=orgs,
-        vintage=f"{stamp}-{raw.attrs.get('digest', '')[:16]}",
+        published=max(stamps) if stamps else None,
         layout=f"KH03 {'day-only' if kind == 'day' else 'overnight'} beds, sheet '{sheet}'",
         publication=None if kind == "overnight" else "Bed Availability and Occupancy Data - Day only (KH03, quarterly)",
     )

@@ -3,12 +3,26 @@
 Tables follow DESIGN.md: ``organisation``, ``observation`` (the tidy metrics layer), ``source``
 (every observation traces to the file it came from), ``target`` and ``annotation`` (both seeded
 from the catalogue). SQLite under ``data/`` is the embedded default; any SQLAlchemy URL works.
+
+Writing is serialised: every write runs in one transaction that first takes the store's writer
+lock (``BEGIN IMMEDIATE`` on SQLite, a transaction-level advisory lock on PostgreSQL), so two
+ingests at once queue instead of racing, and readers (WAL on SQLite, MVCC on PostgreSQL) see
+each file either completely or not at all. Reading never writes.
+
+Which figures win when two files give different values for the same metric, organisation and
+period (``REVISION_RULE``): the file of higher standing (the loader's ``vintage``: a derived
+compilation below a published file below a known revision) wins; between files of the same
+standing the later publication date wins when both files' dates are known, and an older
+publication never replaces a newer one; otherwise the later load wins. The ``source`` table
+keeps every file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +50,14 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    null,
     select,
+    text,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, make_url
 
 from metrics.catalogue import PROJECT_ROOT, Catalogue
 
@@ -69,6 +87,7 @@ source = Table(
     Column("licence", Text, nullable=False),
     Column("url", Text, nullable=False, default=""),
     Column("vintage", String(64), nullable=False, default=""),
+    Column("published", Date),  # publication date: from the file, else `ingest --published`
     Column("periods", Text, nullable=False, default=""),
     Column("period_from", Date),
     Column("period_to", Date),
@@ -142,13 +161,21 @@ def resolve_database_url(cli_url: str | None = None, catalogue: Catalogue | None
     return url
 
 
+#: Seconds a SQLite writer waits for another writer's transaction (one file) before giving up.
+SQLITE_BUSY_SECONDS = 120
+
+#: The PostgreSQL advisory lock every write transaction takes (any constant 64-bit key will do).
+WRITER_LOCK_KEY = 0x11C0DA5B0A2D
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL journalling and its folder is created if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # A second writer waits for the first one's file instead of failing with "database is locked".
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
@@ -164,6 +191,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def database_file_missing(url: str) -> bool:
+    """True for a SQLite file URL whose file does not exist (read commands must not create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return False
+    return not Path(parsed.database).exists()
+
+
 def database_exists(engine: Engine) -> bool:
     """True when the schema is there and at least one source has been loaded."""
     if not inspect(engine).has_table("source"):
@@ -172,51 +207,109 @@ def database_exists(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(source)).scalar_one() > 0
 
 
-def init_db(engine: Engine, catalogue: Catalogue) -> None:
-    """Create the tables and sync organisations, targets and annotations from the catalogue."""
-    metadata.create_all(engine)
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction holding the store's writer lock; committed on success, else rolled back.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock before anything is read, so the
+    rows a write compares against cannot change under it (a plain ``BEGIN`` reads first and can
+    then fail to upgrade its lock). PostgreSQL: ``pg_advisory_xact_lock`` queues writers; it is
+    released at commit or rollback. Readers are never blocked.
+    """
     with engine.begin() as conn:
-        existing = set(conn.execute(select(organisation.c.code)).scalars())
-        rows = [
-            {"code": o.code, "name": o.name, "kind": o.kind, "parent_code": o.parent_code, "place": o.place}
-            for o in catalogue.organisations
-        ]
-        new = [r for r in rows if r["code"] not in existing]
-        old = [{**{f"b_{k}": v for k, v in r.items()}} for r in rows if r["code"] in existing]
-        if new:
-            conn.execute(insert(organisation), new)
-        if old:
-            conn.execute(
-                update(organisation)
-                .where(organisation.c.code == bindparam("b_code"))
-                .values(
-                    name=bindparam("b_name"),
-                    kind=bindparam("b_kind"),
-                    parent_code=bindparam("b_parent_code"),
-                    place=bindparam("b_place"),
-                ),
-                old,
-            )
-        conn.execute(delete(target))
-        target_rows = [
-            {
-                "metric_id": m.id,
-                "org_code": t.org_code,
-                "kind": t.kind,
-                "value": t.value,
-                "valid_from": t.valid_from,
-                "valid_to": t.valid_to,
-                "source_text": t.source_text,
-            }
-            for m in catalogue.metrics
-            for t in m.targets
-        ]
-        if target_rows:
-            conn.execute(insert(target), target_rows)
-        conn.execute(delete(annotation))
-        notes = [a.model_dump() for a in catalogue.annotations]
-        if notes:
-            conn.execute(insert(annotation), notes)
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+        yield conn
+
+
+def _ensure_schema(conn: Connection) -> None:
+    """Create missing tables, and add the ``source.published`` column to a store made before it."""
+    metadata.create_all(conn)
+    columns = {c["name"] for c in inspect(conn).get_columns("source")}
+    if "published" not in columns:
+        conn.execute(text("ALTER TABLE source ADD COLUMN published DATE"))
+
+
+def init_db(engine: Engine, catalogue: Catalogue) -> None:
+    """Create the tables and sync organisations, targets and annotations from the catalogue.
+
+    One transaction; rows are written only where the store differs from the catalogue.
+    """
+    with writing(engine) as conn:
+        _ensure_schema(conn)
+        _sync_catalogue(conn, catalogue)
+
+
+def _insert_if_absent(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """``INSERT ... ON CONFLICT DO NOTHING``: a row another writer added first is left as it is."""
+    if conn.dialect.name == "postgresql":
+        statement = pg_insert(table).on_conflict_do_nothing()
+    elif conn.dialect.name == "sqlite":
+        statement = sqlite_insert(table).on_conflict_do_nothing()
+    else:  # other databases rely on the writer lock alone
+        statement = insert(table)
+    conn.execute(statement, rows)
+
+
+def _rows_key(rows) -> list[tuple]:
+    return sorted((tuple(r) for r in rows), key=repr)
+
+
+def _sync_catalogue(conn: Connection, catalogue: Catalogue) -> None:
+    """Bring organisations, targets and annotations in line with the catalogue, writing only differences."""
+    org_columns = ("code", "name", "kind", "parent_code", "place")
+    stored = {r[0]: tuple(r) for r in conn.execute(select(*(organisation.c[c] for c in org_columns)))}
+    wanted = [(o.code, o.name, o.kind, o.parent_code, o.place) for o in catalogue.organisations]
+    new = [dict(zip(org_columns, w, strict=True)) for w in wanted if w[0] not in stored]
+    changed = [
+        {f"b_{k}": v for k, v in zip(org_columns, w, strict=True)}
+        for w in wanted
+        if w[0] in stored and stored[w[0]] != w
+    ]
+    if new:
+        _insert_if_absent(conn, organisation, new)
+    if changed:
+        conn.execute(
+            update(organisation)
+            .where(organisation.c.code == bindparam("b_code"))
+            .values(
+                name=bindparam("b_name"),
+                kind=bindparam("b_kind"),
+                parent_code=bindparam("b_parent_code"),
+                place=bindparam("b_place"),
+            ),
+            changed,
+        )
+    target_columns = ("metric_id", "org_code", "kind", "value", "valid_from", "valid_to", "source_text")
+    target_rows = [
+        {
+            "metric_id": m.id,
+            "org_code": t.org_code,
+            "kind": t.kind,
+            "value": float(t.value),
+            "valid_from": t.valid_from,
+            "valid_to": t.valid_to,
+            "source_text": t.source_text,
+        }
+        for m in catalogue.metrics
+        for t in m.targets
+    ]
+    _replace_if_different(conn, target, target_columns, target_rows)
+    annotation_columns = ("metric_id", "org_code", "on_date", "text")
+    notes = [{c: a.model_dump()[c] for c in annotation_columns} for a in catalogue.annotations]
+    _replace_if_different(conn, annotation, annotation_columns, notes)
+
+
+def _replace_if_different(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Replace ``table``'s rows with ``rows`` unless it already holds exactly those (as a multiset)."""
+    stored = _rows_key(conn.execute(select(*(table.c[c] for c in columns))))
+    if stored == _rows_key(tuple(r[c] for c in columns) for r in rows):
+        return
+    conn.execute(delete(table))
+    if rows:
+        conn.execute(insert(table), rows)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -231,7 +324,8 @@ class SourceRecord:
     publication: str
     licence: str
     url: str = ""
-    vintage: str = ""  # sortable; a later vintage of the same period replaces an earlier one
+    vintage: str = ""  # the loader's standing of the file, sortable (see REVISION_RULE)
+    published: dt.date | None = None  # publication date: from the file, else given when loading
     is_demo: bool = False
     derived: bool = False
 
@@ -241,10 +335,19 @@ class WriteCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    kept_newer: int = 0  # rows left alone because a later vintage is already stored
+    kept_newer: int = 0  # rows left alone: the stored figure comes from a later publication (REVISION_RULE)
     source_id: int | None = None
     periods: tuple[dt.date, dt.date] | None = None
     new_organisations: list[str] = field(default_factory=list)
+    already_loaded: dict | None = None  # the ``source`` row of the same content, loaded meanwhile
+
+
+#: How a revision is decided, in words (the README and the ingest summary say the same).
+REVISION_RULE = (
+    "a file of higher standing wins (a derived compilation < a published file < a known revision); "
+    "between files of the same standing the later publication date wins when both dates are known, "
+    "otherwise the later load wins"
+)
 
 
 def find_source(engine: Engine, sha256: str) -> dict | None:
@@ -252,8 +355,17 @@ def find_source(engine: Engine, sha256: str) -> dict | None:
     if not _has_schema(engine):
         return None
     with engine.connect() as conn:
-        row = conn.execute(select(source).where(source.c.sha256 == sha256)).mappings().first()
+        row = conn.execute(_source_select(conn).where(source.c.sha256 == sha256)).mappings().first()
     return dict(row) if row else None
+
+
+def _source_select(conn: Connection):
+    """``SELECT`` of the ``source`` columns, NULL for a column a store made by an older version lacks.
+
+    Reading never writes, so an old store is read as it is; the next ingest adds the column.
+    """
+    present = {c["name"] for c in inspect(conn).get_columns("source")}
+    return select(*(c if c.name in present else null().label(c.name) for c in source.columns))
 
 
 def _has_schema(engine: Engine) -> bool:
@@ -274,12 +386,15 @@ def write_load(
     tidy: pd.DataFrame,
     record: SourceRecord,
     organisations: pd.DataFrame | None = None,
+    catalogue: Catalogue | None = None,
 ) -> WriteCounts:
     """Upsert one file's tidy rows and its ``source`` row in a single transaction.
 
-    Rows new to the store are added; rows whose values differ are replaced when this file's
-    vintage is the same or later than the stored row's (a revised publication replaces the
-    first); identical rows are left alone. If anything fails, nothing is written.
+    Rows new to the store are added; rows whose values differ are replaced unless the stored
+    row's file wins under ``REVISION_RULE``; identical rows are left alone. The same transaction
+    creates missing tables and, given the catalogue, brings organisations, targets and annotations
+    in line with it. If anything fails, nothing is written. Content already loaded (the same
+    SHA-256, e.g. by a concurrent ingest) changes nothing: ``already_loaded`` names it.
 
     Parameters
     ----------
@@ -290,6 +405,8 @@ def write_load(
     organisations : DataFrame, optional
         ``code, name, kind`` (optionally ``parent_code, place``) for organisation codes the
         store does not know yet (national benchmarking keeps every organisation).
+    catalogue : Catalogue, optional
+        Synchronised into the store in the same transaction when given.
 
     Returns
     -------
@@ -301,7 +418,14 @@ def write_load(
     counts = WriteCounts()
     if len(tidy):
         counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
-    with engine.begin() as conn:
+    with writing(engine) as conn:
+        _ensure_schema(conn)
+        if catalogue is not None:
+            _sync_catalogue(conn, catalogue)
+        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        if seen is not None:
+            counts.already_loaded = dict(seen)
+            return counts
         counts.new_organisations = _add_organisations(conn, tidy, organisations)
         source_id = conn.execute(
             insert(source).values(
@@ -313,6 +437,7 @@ def write_load(
                 licence=record.licence,
                 url=record.url,
                 vintage=record.vintage,
+                published=record.published,
                 is_demo=record.is_demo,
                 derived=record.derived,
                 rows=len(tidy),
@@ -321,7 +446,7 @@ def write_load(
         ).inserted_primary_key[0]
         counts.source_id = source_id
         if len(tidy):
-            _upsert(conn, tidy, source_id, record.vintage, now, counts)
+            _upsert(conn, tidy, source_id, record, now, counts)
         periods_text = ""
         if counts.periods:
             first, last = counts.periods
@@ -363,7 +488,7 @@ def _add_organisations(conn, tidy: pd.DataFrame, organisations: pd.DataFrame | N
                 "place": row.get("place") or None,
             }
         )
-    conn.execute(insert(organisation), rows)
+    _insert_if_absent(conn, organisation, rows)
     return missing
 
 
@@ -394,7 +519,9 @@ def _timestamp_param(conn, when: dt.datetime):
     return when.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else when
 
 
-def _upsert(conn, tidy: pd.DataFrame, source_id: int, vintage: str, now: dt.datetime, counts: WriteCounts) -> None:
+def _upsert(
+    conn, tidy: pd.DataFrame, source_id: int, record: SourceRecord, now: dt.datetime, counts: WriteCounts
+) -> None:
     key = ["metric_id", "org_code", "period_key", "period_type"]
     first, last = counts.periods
     query = (
@@ -407,6 +534,7 @@ def _upsert(conn, tidy: pd.DataFrame, source_id: int, vintage: str, now: dt.date
             observation.c.denominator.label("old_denominator"),
             observation.c.value.label("old_value"),
             source.c.vintage.label("old_vintage"),
+            source.c.published.label("old_published"),
         )
         .join(source, source.c.id == observation.c.source_id)
         .where(
@@ -431,10 +559,10 @@ def _upsert(conn, tidy: pd.DataFrame, source_id: int, vintage: str, now: dt.date
             & _same(old_rows["denominator"], old_rows["old_denominator"])
             & _same(old_rows["value"], old_rows["old_value"])
         )
-        newer_or_equal = old_rows["old_vintage"].fillna("") <= vintage
-        changed = old_rows[~same & newer_or_equal]
+        wins = _incoming_wins(old_rows["old_vintage"], old_rows["old_published"], record)
+        changed = old_rows[~same & wins]
         counts.unchanged = int(same.sum())
-        counts.kept_newer = int((~same & ~newer_or_equal).sum())
+        counts.kept_newer = int((~same & ~wins).sum())
     else:
         changed = old_rows
     stamp = _timestamp_param(conn, now)
@@ -482,6 +610,23 @@ def _upsert(conn, tidy: pd.DataFrame, source_id: int, vintage: str, now: dt.date
             ),
         )
         counts.updated = n
+
+
+def _incoming_wins(old_vintage: pd.Series, old_published: pd.Series, record: SourceRecord) -> pd.Series:
+    """Per stored row, whether the incoming file replaces it (``REVISION_RULE``), as one set operation.
+
+    Never depends on file content beyond what the loader declares: two files of the same standing
+    without both publication dates are decided by load order (the incoming file is the later load).
+    """
+    old_vintage = old_vintage.fillna("").astype(str)
+    higher = old_vintage < record.vintage
+    same_standing = old_vintage == record.vintage
+    if record.published is None:
+        not_older = pd.Series(True, index=old_vintage.index)
+    else:
+        stored = pd.to_datetime(old_published, errors="coerce")
+        not_older = stored.isna() | (stored <= pd.Timestamp(record.published))
+    return higher | (same_standing & not_older)
 
 
 def reset(engine: Engine) -> None:
@@ -542,9 +687,10 @@ def read_observations(
 
 
 def read_sources(engine: Engine) -> pd.DataFrame:
-    """Every loaded file with its publisher, licence, periods and load time, newest first."""
-    query = select(source).order_by(source.c.loaded_at.desc(), source.c.id.desc())
-    return _frame(engine, query, date_columns=["period_from", "period_to"], datetime_columns=["loaded_at"])
+    """Every loaded file with its publisher, licence, publication date, periods and load time, newest first."""
+    with engine.connect() as conn:
+        query = _source_select(conn).order_by(source.c.loaded_at.desc(), source.c.id.desc())
+    return _frame(engine, query, date_columns=["period_from", "period_to", "published"], datetime_columns=["loaded_at"])
 
 
 def read_organisations(engine: Engine) -> pd.DataFrame:
@@ -587,8 +733,9 @@ def latest_periods(engine: Engine) -> pd.DataFrame:
 
 def observation_sources(engine: Engine, source_ids: list[int]) -> pd.DataFrame:
     """The ``source`` rows behind the given observation source ids."""
-    query = select(source).where(source.c.id.in_([int(i) for i in source_ids]))
-    return _frame(engine, query, date_columns=["period_from", "period_to"], datetime_columns=["loaded_at"])
+    with engine.connect() as conn:
+        query = _source_select(conn).where(source.c.id.in_([int(i) for i in source_ids]))
+    return _frame(engine, query, date_columns=["period_from", "period_to", "published"], datetime_columns=["loaded_at"])
 
 
 def data_version(engine: Engine) -> str:

@@ -17,7 +17,11 @@ sources = data.sources()
 components.demo_banner(sources["id"].tolist())
 
 st.header("Sources loaded")
-st.dataframe(tables.sources_table(sources), hide_index=True)
+sources_shown = tables.sources_table(sources)
+st.dataframe(sources_shown, hide_index=True)
+components.downloads(
+    sources_shown, "sources-loaded", {"Title": "Files loaded into the dashboard"}, key="sources-download"
+)
 st.header("Latest period for each indicator")
 st.dataframe(tables.coverage_table(data.coverage(), cat), hide_index=True)
 

@@ -12,13 +12,15 @@ from metrics.periods import period_label
 def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
     if sources.empty:
         return pd.DataFrame(
-            columns=["File", "Publisher", "Publication", "Licence", "Periods", "Rows", "Loaded", "Kind"]
+            columns=["File", "Publisher", "Publication", "Published", "Licence", "Periods", "Rows", "Loaded", "Kind"]
         )
     return pd.DataFrame(
         {
             "File": sources["file_name"],
             "Publisher": sources["publisher"],
             "Publication": sources["publication"],
+            # when the file states it or it was given on loading; it decides between revisions
+            "Published": sources["published"].dt.strftime("%d %b %Y").fillna(""),
             "Licence": sources["licence"],
             "Periods": sources["periods"],
             "Rows": sources["rows"],

@@ -17,11 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from metrics import access
 from metrics.catalogue import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "e2e" / "artifacts"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: The served app's database is not the local default, so uploads need the administrator; this
+#: throwaway password exists only for these tests (the server gets its hash, as in production).
+ADMIN_PASSWORD = "e2e-administrator-password"
 # Without the background-networking flags Chromium tries to reach Google's services at start-up.
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -48,7 +52,11 @@ class _Server:
     def __init__(self, folder: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite'}"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite'}",
+            access.HASH_VARIABLE: access.hash_password(ADMIN_PASSWORD),
+        }
         self.log = open(folder / "streamlit.log", "w+")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),

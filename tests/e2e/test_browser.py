@@ -9,6 +9,8 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import ADMIN_PASSWORD
+
 pytestmark = pytest.mark.e2e
 
 PAGES = [
@@ -63,10 +65,25 @@ def test_copied_link_restores_the_area(served_app, page):
     expect(page.get_by_role("heading", name="Meeting brief: Rutland", exact=True)).to_be_visible(timeout=60_000)
 
 
+def _sign_in(page, password: str = ADMIN_PASSWORD) -> None:
+    page.get_by_label("Administrator password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_uploads_on_a_database_other_than_the_local_default_need_the_administrator(served_app, page):
+    _open(page, f"{served_app}/data")
+    expect(page.get_by_text("Enter the administrator password to upload files.")).to_be_visible(timeout=60_000)
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+    _sign_in(page, "not-the-password")
+    expect(page.get_by_text("Wrong password.")).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+
+
 def test_upload_shows_a_validation_report_before_loading(served_app, page, tmp_path):
     upload = tmp_path / "local_figures.csv"
     upload.write_text("metric_id,org_code,period,value,source\nphb_in_place,LLR,2017-12,240,Local PHB return\n")
     _open(page, f"{served_app}/data")
+    _sign_in(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     expect(page.get_by_text("Validation report")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Valid: ready to load")).to_be_visible(timeout=30_000)
@@ -78,6 +95,7 @@ def test_upload_of_a_bad_file_names_the_row_and_writes_nothing(served_app, page,
     upload = tmp_path / "typo.csv"
     upload.write_text("metric_id,org_code,period,value\nphb_in_place,LLX,2018-01,250\n")
     _open(page, f"{served_app}/data")
+    _sign_in(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     expect(page.get_by_text("'typo.csv', row 2, column 'org_code'").first).to_be_visible(timeout=60_000)
     assert page.get_by_role("button", name="Load 1 rows into the database").count() == 0

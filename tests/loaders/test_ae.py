@@ -312,11 +312,10 @@ class TestDetection:
 
 
 class TestVintages:
-    def test_vintage_is_rank_then_completeness_then_digest(self, tmp_path):
+    def test_vintage_is_the_standing_of_the_file_never_its_digest(self, tmp_path):
         small = load(write_ae_csv(tmp_path, "small.csv", rows=ae_rows(1).iloc[:3]))
         full = load(write_ae_csv(tmp_path, "full.csv"))
-        assert small.vintage < full.vintage
-        assert full.vintage.startswith("1-00005-")
+        assert small.vintage == full.vintage == "1"
 
     def test_a_known_revision_outranks_any_first_publication(self, tmp_path, monkeypatch):
         path = write_ae_csv(tmp_path, rows=ae_rows(1).iloc[:2])
@@ -324,19 +323,20 @@ class TestVintages:
         monkeypatch.setitem(ae.KNOWN_REVISIONS, raw.attrs["digest"], "test revision")
         revised = ae.normalise(raw)
         other = load(write_ae_csv(tmp_path, "other.csv"))
-        assert revised.vintage.startswith("2-") and revised.vintage > other.vintage
+        assert revised.vintage == "2" and revised.vintage > other.vintage
 
-    def test_loading_two_publications_in_either_order_gives_the_same_values(self, tmp_path, catalogue):
+    def test_with_publication_dates_either_order_gives_the_later_publication(self, tmp_path, catalogue):
         rows = ae_rows(1)
         first = write_ae_csv(tmp_path, "first.csv", rows=rows.iloc[:4])
         revised_rows = rows.copy()
         revised_rows.loc[0, "att_t1"] += 250
         revised = write_ae_csv(tmp_path, "revised.csv", rows=revised_rows)
+        dates = {first: dt.date(2024, 2, 8), revised: dt.date(2024, 3, 14)}
         tables = []
         for order, name in (((first, revised), "a"), ((revised, first), "b")):
             engine = store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
-            summary = ingest_paths(order, engine, catalogue)
-            assert not summary.failed
+            for path in order:
+                assert ingest_file(path, engine, catalogue, published=dates[path]).status == "loaded"
             tables.append(store.read_observations(engine).drop(columns="source_id"))
             assert len(store.read_sources(engine)) == 2  # both publications are recorded
             engine.dispose()
@@ -344,3 +344,18 @@ class TestVintages:
         rwe = tables[0].query("metric_id == 'ae_4hr_type1' and org_code == 'RWE'").iloc[0]
         assert rwe.denominator == revised_rows.loc[0, "att_t1"] + revised_rows.loc[0, "att_b_t1"]
         assert np.isfinite(rwe.value)
+
+    def test_without_publication_dates_the_later_load_wins(self, tmp_path, catalogue):
+        rows = ae_rows(1)
+        one = write_ae_csv(tmp_path, "one.csv", rows=rows)
+        other_rows = rows.copy()
+        other_rows.loc[0, "att_t1"] += 250
+        other = write_ae_csv(tmp_path, "other.csv", rows=other_rows)
+        for order, name in (((one, other), "a"), ((other, one), "b")):
+            engine = store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+            summary = ingest_paths(order, engine, catalogue)
+            assert not summary.failed and summary.total("kept_newer") == 0
+            rwe = store.read_observations(engine, metric_ids=["ae_attendances"], org_codes=["RWE"]).iloc[0]
+            last = rows if order[-1] == one else other_rows
+            assert rwe.value == last.loc[0, ["att_t1", "att_t2", "att_oth", "att_b_t1", "att_b_t2", "att_b_oth"]].sum()
+            engine.dispose()

@@ -20,7 +20,13 @@ def tidy(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=store.TIDY_COLUMNS)
 
 
-def record(sha: str = "a" * 64, vintage: str = "", file_name: str = "file.csv", is_demo: bool = False):
+def record(
+    sha: str = "a" * 64,
+    vintage: str = "",
+    file_name: str = "file.csv",
+    is_demo: bool = False,
+    published: dt.date | None = None,
+):
     return store.SourceRecord(
         loader="generic_template",
         file_name=file_name,
@@ -30,6 +36,7 @@ def record(sha: str = "a" * 64, vintage: str = "", file_name: str = "file.csv", 
         licence="Open Government Licence v3.0",
         url="https://example.org/ae",
         vintage=vintage,
+        published=published,
         is_demo=is_demo,
     )
 
@@ -189,6 +196,65 @@ class TestWriteLoad:
         assert source_count(engine) == 1
 
 
+def rwe_january(engine) -> float:
+    frame = store.read_observations(engine, metric_ids=["ae_4hr_all"], org_codes=["RWE"], end=D(2024, 1, 1))
+    return float(frame["value"].iloc[0])
+
+
+REVISED = [AE[0][:4] + (14100.0, 20000.0, 70.5)]
+
+
+class TestRevisionRule:
+    """Which of two files wins for the same metric, organisation and period (``store.REVISION_RULE``)."""
+
+    def test_the_same_content_changes_nothing(self, engine):
+        store.write_load(engine, tidy(AE), record("a" * 64))
+        counts = store.write_load(engine, tidy(REVISED), record("a" * 64, file_name="copy.csv"))
+        assert counts.already_loaded["file_name"] == "file.csv"
+        assert (counts.added, counts.updated, counts.source_id) == (0, 0, None)
+        assert source_count(engine) == 1
+        assert rwe_january(engine) == 70.0
+
+    @pytest.mark.parametrize(("first_sha", "second_sha"), [("a" * 64, "f" * 64), ("f" * 64, "a" * 64)])
+    def test_new_content_replaces_and_both_sources_are_kept_whatever_the_hashes(self, engine, first_sha, second_sha):
+        first = store.write_load(engine, tidy(AE), record(first_sha))
+        counts = store.write_load(engine, tidy(REVISED), record(second_sha, file_name="revised.csv"))
+        assert (counts.updated, counts.kept_newer) == (1, 0)
+        assert rwe_january(engine) == 70.5
+        assert set(store.read_sources(engine)["id"]) == {first.source_id, counts.source_id}
+
+    @pytest.mark.parametrize(("first_sha", "second_sha"), [("a" * 64, "f" * 64), ("f" * 64, "a" * 64)])
+    def test_an_older_publication_never_replaces_a_newer_one(self, engine, first_sha, second_sha):
+        store.write_load(engine, tidy(AE), record(first_sha, published=D(2024, 3, 14)))
+        counts = store.write_load(engine, tidy(REVISED), record(second_sha, published=D(2024, 2, 8)))
+        assert (counts.updated, counts.unchanged, counts.kept_newer) == (0, 0, 1)
+        assert rwe_january(engine) == 70.0
+        assert source_count(engine) == 2
+
+    def test_a_newer_publication_replaces_an_older_one(self, engine):
+        store.write_load(engine, tidy(AE), record("a" * 64, published=D(2024, 2, 8)))
+        counts = store.write_load(engine, tidy(REVISED), record("b" * 64, published=D(2024, 3, 14)))
+        assert (counts.updated, counts.kept_newer) == (1, 0)
+        assert rwe_january(engine) == 70.5
+        dates = store.read_sources(engine).set_index("sha256")["published"]
+        assert (dates["a" * 64].date(), dates["b" * 64].date()) == (D(2024, 2, 8), D(2024, 3, 14))
+
+    @pytest.mark.parametrize(
+        ("first_date", "second_date"), [(D(2024, 3, 14), None), (None, D(2024, 2, 8)), (None, None)]
+    )
+    def test_without_both_dates_the_later_load_wins(self, engine, first_date, second_date):
+        store.write_load(engine, tidy(AE), record("a" * 64, published=first_date))
+        counts = store.write_load(engine, tidy(REVISED), record("b" * 64, published=second_date))
+        assert (counts.updated, counts.kept_newer) == (1, 0)
+        assert rwe_january(engine) == 70.5
+
+    def test_higher_standing_wins_over_a_later_publication_date(self, engine):
+        store.write_load(engine, tidy(AE), record("a" * 64, vintage="2", published=D(2024, 2, 8)))
+        counts = store.write_load(engine, tidy(REVISED), record("b" * 64, vintage="1", published=D(2024, 3, 14)))
+        assert counts.kept_newer == 1
+        assert rwe_january(engine) == 70.0
+
+
 class TestReadObservations:
     @pytest.fixture
     def loaded(self, engine):
@@ -323,3 +389,119 @@ class TestMakeEngine:
             assert path.parent.is_dir()
         finally:
             engine.dispose()
+
+
+def full_dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, every column (ids and load times included), in key order."""
+    tables = {}
+    with engine.connect() as conn:
+        for table in store.metadata.sorted_tables:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            tables[table.name] = [tuple(r) for r in rows]
+    return tables
+
+
+class CapturedWrites(list):
+    """Statements that change data or schema, run on ``engine`` while the ``with`` block runs."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "DROP", "BEGIN IMMEDIATE")
+
+    def __init__(self, engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def _capture(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(self.WRITES):
+            self.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._capture)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._capture)
+
+
+GOOD_CSV = "metric_id,org_code,period,value\nae_attendances,RWE,2024-01-01,20000\nae_attendances,RWE,2024-02-01,19000\n"
+
+
+class TestRefusedIngest:
+    """A refused file leaves the store byte for byte as it was; catalogue rows are rewritten only on change."""
+
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("typo.csv", "metric_id,org_code,period,value\nae_attendances,RWW,2024-03-01,1\n"),  # bad row
+            ("notes.csv", "Item,Minute\n1,2\n"),  # no loader recognises it
+            ("empty.csv", ""),
+        ],
+    )
+    def test_every_table_is_left_exactly_as_it_was(self, engine, catalogue, tmp_path, name, content):
+        from loaders.ingest import ingest_file, ingest_paths
+
+        good = tmp_path / "good.csv"
+        good.write_text(GOOD_CSV)
+        assert ingest_file(good, engine, catalogue).status == "loaded"
+        before = full_dump(engine)
+        bad = tmp_path / name
+        bad.write_text(content)
+        with CapturedWrites(engine) as writes:
+            summary = ingest_paths([bad], engine, catalogue)
+        assert [o.status for o in summary.outcomes] in (["error"], ["unrecognised"])
+        assert full_dump(engine) == before
+        assert writes == []  # not even a transaction that writes was opened
+
+    def test_a_good_file_with_an_unchanged_catalogue_leaves_targets_and_annotations_alone(
+        self, engine, catalogue, tmp_path
+    ):
+        from loaders.ingest import ingest_file
+
+        before = full_dump(engine)
+        path = tmp_path / "good.csv"
+        path.write_text(GOOD_CSV)
+        assert ingest_file(path, engine, catalogue).status == "loaded"
+        after = full_dump(engine)
+        for table in ("target", "annotation", "organisation"):
+            assert after[table] == before[table], table
+
+    def test_a_changed_catalogue_is_synchronised_with_the_next_load(self, engine, catalogue, tmp_path):
+        from loaders.ingest import ingest_file
+
+        with engine.begin() as conn:
+            conn.execute(store.target.delete().where(store.target.c.metric_id == "ae_4hr_all"))
+            conn.execute(store.organisation.update().where(store.organisation.c.code == "RWE").values(name="Old name"))
+        path = tmp_path / "good.csv"
+        path.write_text(GOOD_CSV)
+        assert ingest_file(path, engine, catalogue).status == "loaded"
+        assert sorted(store.read_targets(engine, ["ae_4hr_all"])["value"]) == [76.0, 78.0, 92.1, 95.0]
+        assert store.read_organisations(engine).set_index("code").loc["RWE", "name"] != "Old name"
+
+    def test_a_store_made_before_publication_dates_is_read_as_it_is_and_upgraded_by_the_next_load(
+        self, engine, catalogue, tmp_path
+    ):
+        from loaders.ingest import ingest_file
+
+        store.write_load(engine, tidy(AE[:1]), record())
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE source DROP COLUMN published"))
+        before = full_dump_without(engine, "published")
+        sources = store.read_sources(engine)
+        assert sources["published"].isna().all()
+        assert full_dump_without(engine, "published") == before
+        path = tmp_path / "good.csv"
+        path.write_text(GOOD_CSV)
+        assert ingest_file(path, engine, catalogue, published=D(2024, 3, 14)).status == "loaded"
+        assert sorted(store.read_sources(engine)["published"].dropna().dt.date) == [D(2024, 3, 14)]
+
+
+def full_dump_without(engine, column: str) -> dict[str, list[tuple]]:
+    tables = {}
+    with engine.connect() as conn:
+        for table in store.metadata.sorted_tables:
+            columns = [c for c in table.columns if c.name != column]
+            tables[table.name] = [tuple(r) for r in conn.execute(select(*columns).order_by(*table.primary_key.columns))]
+    return tables
