@@ -81,21 +81,6 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _source_tuples(frame: pd.DataFrame, keys: list[str]) -> list[tuple]:
-    """Per group of ``keys`` (in sorted key order): the sorted distinct source ids behind it."""
-    if frame.empty:
-        return []
-    codes = frame.groupby(keys, sort=True).ngroup().to_numpy()
-    groups = int(codes.max()) + 1
-    if "source_id" not in frame:
-        return [()] * groups
-    ids = frame["source_id"].to_numpy(dtype=float)
-    pairs = np.unique(np.column_stack([codes, ids])[~np.isnan(ids)], axis=0)  # sorted by group, then id
-    bounds = np.searchsorted(pairs[:, 0], np.arange(groups + 1)) if len(pairs) else np.zeros(groups + 1, int)
-    values = pairs[:, 1].astype(np.int64).tolist() if len(pairs) else []
-    return [tuple(values[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 # ---------------------------------------------------------------------------- roll-ups
 def _member_tuples(frame: pd.DataFrame, keys: list[str], successors: dict[str, str]) -> list[tuple]:
     """Per group of ``keys`` (sorted key order): the member codes reporting, each under its current code."""
@@ -138,42 +123,63 @@ def rollup(
     successors = successors or {}
     members = tuple(dict.fromkeys(members))
     expected = len(members)
+    if metric.rollup == "none" and expected != 1:
+        return _empty(ROLLUP_COLUMNS)
     rows = obs
     if "metric_id" in rows:
-        rows = rows[rows["metric_id"] == metric.id]
-    rows = rows[rows["org_code"].isin(members)]
-    keys = ["period_start", "period_type"]
+        rows = rows[rows["metric_id"].to_numpy(dtype=object) == metric.id]
+    codes = rows["org_code"].to_numpy(dtype=object)
+    mask = np.isin(codes, np.array(members, dtype=object))
+    num, den, val = (rows[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "value"))
     single = expected == 1 and metric.rollup in ("none", "ratio_of_sums")
-    if rows.empty or (metric.rollup == "none" and expected != 1):
-        return _empty(ROLLUP_COLUMNS)
-    if single:
-        rows = rows[rows["value"].notna()]
-        out = rows[keys + ["numerator", "denominator", "value"]].copy()
-        out["members_reporting"] = 1
-        out["members"] = [(successors.get(c, c),) for c in rows["org_code"]]
-        out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in rows.get("source_id", [np.nan] * len(rows))]
+    if metric.rollup == "ratio_of_sums" and not single:
+        # Only members giving both parts count: a member with a percentage but no counts
+        # cannot be weighted, and leaving out half a pair would bias the ratio.
+        mask &= ~np.isnan(num) & ~np.isnan(den)
     else:
-        if metric.rollup == "ratio_of_sums":
-            # Only members giving both parts count: a member with a percentage but no counts
-            # cannot be weighted, and leaving out half a pair would bias the ratio.
-            rows = rows[rows["numerator"].notna() & rows["denominator"].notna()]
-        else:
-            rows = rows[rows["value"].notna()]
-        if rows.empty:
-            return _empty(ROLLUP_COLUMNS)
-        grouped = rows.groupby(keys, sort=True)
-        out = grouped[["numerator", "denominator"]].sum(min_count=1)
-        out["value"] = grouped["value"].sum()
-        out["members_reporting"] = grouped["org_code"].nunique()
-        if metric.rollup == "ratio_of_sums":
-            den = out["denominator"].where(out["denominator"] > 0)
-            out["value"] = metric.scale * out["numerator"] / den
-        out["source_ids"] = _source_tuples(rows, keys)
-        out["members"] = _member_tuples(rows, keys, successors)
-        out = out.reset_index()
-    out["members_reporting"] = out["members_reporting"].astype("int64")
-    out["members_expected"] = expected
-    return out[ROLLUP_COLUMNS].sort_values(keys, ignore_index=True)
+        mask &= ~np.isnan(val)
+    if not mask.any():
+        return _empty(ROLLUP_COLUMNS)
+    codes, num, den, val = codes[mask], num[mask], den[mask], val[mask]
+    starts = rows["period_start"].to_numpy(dtype="datetime64[ns]")[mask]
+    types = rows["period_type"].to_numpy(dtype=object)[mask]
+    sources = rows["source_id"].to_numpy(dtype=float)[mask] if "source_id" in rows else np.full(len(codes), np.nan)
+    type_names = sorted(set(types))
+    key = starts.view("int64") * 4 + np.array([type_names.index(t) for t in types])
+    groups, inverse = np.unique(key, return_inverse=True)
+    n = len(groups)
+
+    def group_sum(x: np.ndarray) -> np.ndarray:
+        known = ~np.isnan(x)
+        total = np.bincount(inverse, weights=np.where(known, x, 0.0), minlength=n)
+        return np.where(np.bincount(inverse, weights=known, minlength=n) > 0, total, np.nan)
+
+    numerator, denominator, value = group_sum(num), group_sum(den), group_sum(val)
+    if metric.rollup == "ratio_of_sums" and not single:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = metric.scale * numerator / np.where(denominator > 0, denominator, np.nan)
+    member_sets = [set() for _ in range(n)]
+    raw_codes = [set() for _ in range(n)]
+    source_sets = [set() for _ in range(n)]
+    for g, code, src in zip(inverse.tolist(), codes.tolist(), sources.tolist(), strict=True):
+        raw_codes[g].add(code)
+        member_sets[g].add(successors.get(code, code))
+        if src == src:  # not NaN
+            source_sets[g].add(int(src))
+    return pd.DataFrame(
+        {
+            "period_start": (groups // 4).astype("datetime64[ns]"),
+            "period_type": pd.array([type_names[i] for i in (groups % 4)], dtype=object),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
+            "members_reporting": np.array([len(c) for c in raw_codes], dtype="int64"),
+            "members_expected": np.full(n, expected, dtype="int64"),
+            "members": pd.array([tuple(sorted(m)) for m in member_sets], dtype=object),
+            "source_ids": pd.array([tuple(sorted(x)) for x in source_sets], dtype=object),
+        },
+        columns=ROLLUP_COLUMNS,
+    )
 
 
 def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id: str) -> pd.DataFrame:
@@ -190,20 +196,18 @@ def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id
     """
     metric = catalogue.metric(metric_id)
     area = catalogue.area_by_id[area_id]
-    rows = obs[obs["metric_id"] == metric_id] if "metric_id" in obs else obs
+    rows = obs[obs["metric_id"].to_numpy(dtype=object) == metric_id] if "metric_id" in obs else obs
     members = catalogue.members(metric_id, area_id)
     rolled = rollup(rows, metric, members, catalogue.successor_map) if members else _empty(ROLLUP_COLUMNS)
-    rolled = rolled.assign(basis="rollup")
+    rolled.insert(5, "basis", pd.array(["rollup"] * len(rolled), dtype=object))
     direct = org_series(rows, metric_id, area.org_code)
-    if not rolled.empty and not direct.empty:
-        taken = pd.MultiIndex.from_frame(rolled[["period_start", "period_type"]])
-        direct = direct[~pd.MultiIndex.from_frame(direct[["period_start", "period_type"]]).isin(taken)]
-    parts = [p for p in (rolled, direct) if not p.empty]
-    if not parts:
-        return _empty(SERIES_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)[SERIES_COLUMNS]
-    out["members_reporting"] = out["members_reporting"].astype("int64")
-    out["members_expected"] = out["members_expected"].astype("int64")
+    if rolled.empty:
+        return direct
+    if direct.empty:
+        return rolled[SERIES_COLUMNS]
+    taken = set(zip(rolled["period_start"].tolist(), rolled["period_type"].tolist(), strict=True))
+    keep = [k not in taken for k in zip(direct["period_start"].tolist(), direct["period_type"].tolist(), strict=True)]
+    out = pd.concat([rolled[SERIES_COLUMNS], direct[keep]], ignore_index=True)
     return out.sort_values(["period_start", "period_type"], ignore_index=True)
 
 
@@ -212,20 +216,30 @@ def org_series(obs: pd.DataFrame, metric_id: str, org_code: str) -> pd.DataFrame
 
     Lets any organisation (a trust, a council, England) be shown and briefed like an area.
     """
-    rows = obs
-    if "metric_id" in rows:
-        rows = rows[rows["metric_id"] == metric_id]
-    rows = rows[(rows["org_code"] == org_code) & rows["value"].notna()]
-    if rows.empty:
+    mask = obs["org_code"].to_numpy(dtype=object) == org_code
+    if "metric_id" in obs:
+        mask &= obs["metric_id"].to_numpy(dtype=object) == metric_id
+    mask &= ~np.isnan(obs["value"].to_numpy(dtype=float))
+    if not mask.any():
         return _empty(SERIES_COLUMNS)
-    out = rows[["period_start", "period_type", "numerator", "denominator", "value"]].copy()
-    out["basis"] = "direct"
-    out["members_reporting"] = 0
-    out["members_expected"] = 0
-    out["members"] = [()] * len(out)
-    ids = rows["source_id"] if "source_id" in rows else pd.Series(np.nan, index=rows.index)
-    out["source_ids"] = [(int(s),) if pd.notna(s) else () for s in ids]
-    return out[SERIES_COLUMNS].sort_values(["period_start", "period_type"], ignore_index=True)
+    rows = obs[mask]
+    ids = rows["source_id"].to_numpy(dtype=float) if "source_id" in rows else np.full(len(rows), np.nan)
+    out = pd.DataFrame(
+        {
+            "period_start": rows["period_start"].to_numpy(dtype="datetime64[ns]"),
+            "period_type": pd.array(rows["period_type"].to_numpy(dtype=object), dtype=object),
+            "numerator": rows["numerator"].to_numpy(dtype=float),
+            "denominator": rows["denominator"].to_numpy(dtype=float),
+            "value": rows["value"].to_numpy(dtype=float),
+            "basis": pd.array(["direct"] * len(rows), dtype=object),
+            "members_reporting": np.zeros(len(rows), dtype="int64"),
+            "members_expected": np.zeros(len(rows), dtype="int64"),
+            "members": pd.array([()] * len(rows), dtype=object),
+            "source_ids": pd.array([(int(s),) if s == s else () for s in ids.tolist()], dtype=object),
+        },
+        columns=SERIES_COLUMNS,
+    )
+    return out.sort_values(["period_start", "period_type"], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------- rates

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,7 +135,7 @@ def indicator(
     """
     metric = catalogue.metric(metric_id)
     area = catalogue.area_by_id[area_id]
-    rows = obs[obs["metric_id"] == metric_id] if "metric_id" in obs else obs
+    rows = obs[obs["metric_id"].to_numpy(dtype=object) == metric_id] if "metric_id" in obs else obs
     series = area_series(rows, catalogue, metric_id, area_id)
     # One period type per series, the metric's own: a stray yearly total beside a monthly
     # series would break the run of points.
@@ -157,16 +158,20 @@ def indicator(
         settings=settings,
         frequency=metric.frequency,
     )
-    frame = series.copy()
-    frame["period_label"] = [period_label(p.date(), metric.frequency) for p in frame["period_start"]]
-    frame["target"] = target_values
-    frame["target_kind"] = targets["kind"].to_numpy()
-    frame["target_source"] = targets["source_text"].to_numpy()
-    frame["standard"] = targets["standard"].to_numpy()
-    points = result.points.set_index("date")
-    for col in [*SPC_COLUMNS, "follows_gap", "excluded"]:
-        frame[col] = points[col].reindex(frame["period_start"]).to_numpy()
-    frame["note"] = [incomplete.get(p, "") for p in frame["period_start"]]
+    # xmr returns its points in date order, one per period of the (sorted, unique) series.
+    points = result.points
+    starts = series["period_start"]
+    columns = {c: series[c].to_numpy() for c in SERIES_COLUMNS}
+    columns.update(
+        period_label=pd.array([_label(p, metric.frequency) for p in starts.tolist()], dtype=object),
+        target=target_values,
+        target_kind=targets["kind"].to_numpy(),
+        target_source=targets["source_text"].to_numpy(),
+        standard=targets["standard"].to_numpy(),
+        **{c: points[c].to_numpy() for c in [*SPC_COLUMNS, "follows_gap", "excluded"]},
+        note=pd.array([incomplete.get(p, "") for p in starts], dtype=object),
+    )
+    frame = pd.DataFrame(columns, columns=INDICATOR_COLUMNS)
     return Indicator(
         metric,
         area_id,
@@ -177,6 +182,11 @@ def indicator(
         _components(rows, catalogue, metric, area_id),
         data_currency(frame, metric, today),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(start: pd.Timestamp, frequency: str) -> str:
+    return period_label(start.date(), frequency)
 
 
 def _empty_indicator_frame() -> pd.DataFrame:

@@ -368,7 +368,10 @@ def _number(v, what: str, i: int | None) -> float:
 
 def _validate(values, dates, improvement_direction, target, settings) -> pd.DataFrame:
     """Check the inputs and return a frame of date, value, target in date order, NaNs dropped."""
-    values, dates = list(values), list(dates)
+    fast_values = isinstance(values, np.ndarray) and values.dtype.kind == "f"
+    fast_dates = isinstance(dates, np.ndarray) and dates.dtype.kind == "M"
+    values = values if fast_values else list(values)
+    dates = dates if fast_dates else list(dates)
     if len(values) != len(dates):
         raise ValueError(f"values and dates must be the same length: got {len(values)} values and {len(dates)} dates")
     if improvement_direction not in IMPROVEMENT_DIRECTIONS:
@@ -385,15 +388,21 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
         raise ValueError("fix_after_n_points must be at least 2 (or None)")
     if settings.rebase_reasons and len(settings.rebase_reasons) != len(settings.rebase_dates):
         raise ValueError("rebase_reasons must give one reason per rebase date")
-    numbers = [_number(v, "values", i) for i, v in enumerate(values)]
-    raw = pd.Series(dates, dtype=object)
-    stamps = pd.to_datetime(raw, format="mixed", errors="coerce").astype("datetime64[ns]")
+    # The read layer passes float and datetime64 arrays: nothing to convert item by item.
+    numbers = values if fast_values else [_number(v, "values", i) for i, v in enumerate(values)]
+    raw = pd.Series(dates, dtype=object) if not fast_dates else pd.Series(dates.astype("datetime64[ns]"))
+    if fast_dates:
+        stamps = raw
+    else:
+        stamps = pd.to_datetime(raw, format="mixed", errors="coerce").astype("datetime64[ns]")
     for i in np.flatnonzero(stamps.isna()):
         what = "is missing" if pd.isna(raw[i]) else "is not a date"
         raise ValueError(f"dates must all be dates: {raw[i]!r} at position {i} {what}")
     if stamps.duplicated().any():
         raise ValueError(f"dates must be unique: {stamps[stamps.duplicated()].iloc[0].date()} appears more than once")
-    if target is not None and not pd.api.types.is_scalar(target):
+    if isinstance(target, np.ndarray) and target.dtype.kind == "f" and len(target) == len(values):
+        pass
+    elif target is not None and not pd.api.types.is_scalar(target):
         target = list(target)
         if len(target) != len(values):
             raise ValueError(
@@ -402,7 +411,7 @@ def _validate(values, dates, improvement_direction, target, settings) -> pd.Data
         target = [_number(t, "target", i) for i, t in enumerate(target)]
     elif target is not None:
         target = _number(target, "target", None)
-    frame = pd.DataFrame({"date": stamps, "value": numbers, "target": target})
+    frame = pd.DataFrame({"date": stamps.to_numpy(), "value": numbers, "target": target})
     return frame.dropna(subset=["value"]).sort_values("date", ignore_index=True)
 
 
@@ -506,16 +515,22 @@ def xmr(
     gaps = follows_gap(frame["date"], frequency)
     segment, starts = _segments(frame["date"], settings)
     n = len(frame)
-    points = frame.drop(columns="target").assign(excluded=excluded, segment=segment, follows_gap=gaps)
-    for col in COLUMNS[2:9]:
-        points[col] = np.nan
-    points["rules"], points["special_cause"], points["direction"] = "", "", ""
+    lines = {col: np.full(n, np.nan) for col in COLUMNS[2:9]}
+
+    def assemble(rules_text, causes, sides) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"date": frame["date"].to_numpy(), "value": frame["value"].to_numpy(), **lines, "excluded": excluded,
+             "segment": segment, "rules": pd.array(rules_text, dtype=object),
+             "special_cause": pd.array(causes, dtype=object), "direction": pd.array(sides, dtype=object),
+             "follows_gap": gaps},
+            columns=COLUMNS,
+        )  # fmt: skip
 
     keep_all = np.flatnonzero(~excluded)
     if len(keep_all) == 0:
         need = settings.minimum_points
         reason = f"Only 0 points: at least {need} are needed for process limits; shown as a run chart."
-        return SPCResult(points[COLUMNS], None, None, False, reason)
+        return SPCResult(assemble([""] * n, [""] * n, [""] * n), None, None, False, reason)
     values_all = frame["value"].to_numpy()
     rules = {name: np.zeros((n, 2), dtype=bool) for name in ("outside_limits", "shift", "trend", "two_of_three")}
     limited = np.zeros(n, dtype=bool)
@@ -529,7 +544,7 @@ def xmr(
         seg_gaps[0] = False
         lim = limits(values_all[base], seg_gaps, settings.screen_moving_ranges)
         for col in COLUMNS[2:9]:
-            points.loc[rows, col] = getattr(lim, col)
+            lines[col][rows] = getattr(lim, col)
         limited[rows] = True
         v = values_all[keep]
         rules["outside_limits"][keep] = np.column_stack(outside_flags(v, lim.upl, lim.lpl))
@@ -546,18 +561,19 @@ def xmr(
 
     high = np.any([f[:, 0] for f in rules.values()], axis=0)
     low = np.any([f[:, 1] for f in rules.values()], axis=0)
-    points["rules"] = [",".join(name for name, f in rules.items() if f[i].any()) for i in range(n)]
+    flags = {name: f.any(axis=1).tolist() for name, f in rules.items()}
+    rules_text = [",".join(name for name in rules if flags[name][i]) for i in range(n)]
     classified = [
-        classify_point(h, lo, improvement_direction, settings.conflict_rule) for h, lo in zip(high, low, strict=True)
+        classify_point(h, lo, improvement_direction, settings.conflict_rule)
+        for h, lo in zip(high.tolist(), low.tolist(), strict=True)
     ]
-    points["special_cause"] = [c for c, _ in classified]
-    points["direction"] = [d for _, d in classified]
+    points = assemble(rules_text, [c for c, _ in classified], [d for _, d in classified])
 
     # NHS England SPC SQL v2.6: both icons use the last point that is not excluded (ghosted).
     last = keep_all[-1]
     reason = _short_segment_reason(points, excluded, last, starts, settings)
     if not limited[last]:
-        return SPCResult(points[COLUMNS], None, None, bool(limited.any()), reason)
+        return SPCResult(points, None, None, bool(limited.any()), reason)
     variation = variation_icon(*classified[last])
     target_last = frame["target"].iloc[last]
     assurance = assurance_icon(
@@ -566,7 +582,7 @@ def xmr(
         points["upl"].iloc[last],
         improvement_direction,
     )
-    return SPCResult(points[COLUMNS], variation, assurance, True, reason)
+    return SPCResult(points, variation, assurance, True, reason)
 
 
 def _short_segment_reason(points, excluded, last, starts, settings: SPCSettings) -> str:

@@ -53,44 +53,47 @@ def targets_for_periods(metric: Metric, org_code: str | None, periods: Iterable)
         ``source_text`` (None when none) and ``standard``: the standard in force when the
         target shown is something else (e.g. 95 beside an interim 78), otherwise NaN.
     """
-    starts = pd.to_datetime(pd.Series(list(periods), dtype=object)).astype("datetime64[ns]").reset_index(drop=True)
-    n = len(starts)
-    out = pd.DataFrame(
+    if isinstance(periods, (pd.Series, pd.Index, np.ndarray)) and np.asarray(periods).dtype.kind == "M":
+        day = np.asarray(periods, dtype="datetime64[ns]")
+    else:
+        day = pd.to_datetime(pd.Series(list(periods), dtype=object)).to_numpy(dtype="datetime64[ns]")
+    n = len(day)
+    target = np.full(n, np.nan)
+    kind = np.full(n, None, dtype=object)
+    source_text = np.full(n, None, dtype=object)
+    standard = np.full(n, np.nan)
+    applicable = [t for t in metric.targets if t.org_code is None or t.org_code == org_code]
+    if n and applicable:
+        rank = np.full(n, -1, dtype=int)
+        chosen = np.full(n, -1, dtype=int)
+        std_rank = np.full(n, -1, dtype=int)
+        std_value = np.full(n, np.nan)
+        # Sorting by rank once means a later target in the loop always wins a tie on rank.
+        order = sorted(range(len(applicable)), key=lambda i: _rank(applicable[i]))
+        for position, i in enumerate(order):
+            t = applicable[i]
+            valid = day >= np.datetime64(t.valid_from, "ns")
+            if t.valid_to is not None:
+                valid &= day <= np.datetime64(t.valid_to, "ns")
+            take = valid & (position > rank)
+            rank[take], chosen[take] = position, i
+            if t.kind == "standard":
+                std = valid & (position > std_rank)
+                std_rank[std], std_value[std] = position, t.value
+        has = chosen >= 0
+        target[has] = [applicable[i].value for i in chosen[has]]
+        kind[has] = [applicable[i].kind for i in chosen[has]]
+        source_text[has] = [applicable[i].source_text for i in chosen[has]]
+        standard = np.where(has & (kind != "standard"), std_value, np.nan)
+    return pd.DataFrame(
         {
-            "period_start": starts,
-            "target": np.full(n, np.nan),
-            "kind": pd.Series([None] * n, dtype=object),
-            "source_text": pd.Series([None] * n, dtype=object),
-            "standard": np.full(n, np.nan),
+            "period_start": day,
+            "target": target,
+            "kind": pd.array(kind, dtype=object),
+            "source_text": pd.array(source_text, dtype=object),
+            "standard": standard,
         }
     )
-    if n == 0 or not metric.targets:
-        return out
-    day = starts.to_numpy()
-    applicable = [t for t in metric.targets if t.org_code is None or t.org_code == org_code]
-    rank = np.full(n, -1, dtype=int)
-    chosen = np.full(n, -1, dtype=int)
-    std_rank = np.full(n, -1, dtype=int)
-    std_value = np.full(n, np.nan)
-    # Sorting by rank once means a later target in the loop always wins a tie on rank.
-    order = sorted(range(len(applicable)), key=lambda i: _rank(applicable[i]))
-    for position, i in enumerate(order):
-        t = applicable[i]
-        valid = day >= np.datetime64(t.valid_from, "ns")
-        if t.valid_to is not None:
-            valid &= day <= np.datetime64(t.valid_to, "ns")
-        take = valid & (position > rank)
-        rank[take], chosen[take] = position, i
-        if t.kind == "standard":
-            std = valid & (position > std_rank)
-            std_rank[std], std_value[std] = position, t.value
-    has = chosen >= 0
-    out.loc[has, "target"] = [applicable[i].value for i in chosen[has]]
-    out.loc[has, "kind"] = [applicable[i].kind for i in chosen[has]]
-    out.loc[has, "source_text"] = [applicable[i].source_text for i in chosen[has]]
-    is_standard = out["kind"].eq("standard").to_numpy()
-    out["standard"] = np.where(has & ~is_standard, std_value, np.nan)
-    return out
 
 
 # ---------------------------------------------------------------------------- status
