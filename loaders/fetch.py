@@ -134,8 +134,13 @@ class Http:
                 if not isinstance(exc.reason, TimeoutError):
                     raise FetchError(f"{url}: cannot connect ({exc.reason})") from None
                 problem = f"no answer within {self.options.timeout:g} s"
-            except (http.client.IncompleteRead, ConnectionError) as exc:
-                raise FetchError(f"{url}: the download was cut short ({exc.__class__.__name__}); discarded") from None
+            except http.client.IncompleteRead as exc:
+                got = len(exc.partial)
+                raise FetchError(
+                    f"{url}: the download was cut short ({got} of {got + (exc.expected or 0)} bytes); discarded"
+                ) from None
+            except ConnectionError as exc:
+                raise FetchError(f"{url}: the connection broke off ({exc.__class__.__name__}); discarded") from None
             if attempt + 1 < self.options.attempts:
                 self.options.sleep(wait)
         raise FetchError(f"{url}: {problem} (tried {self.options.attempts} times)")
@@ -342,7 +347,7 @@ class FetchReport:
         """What a user reads after a run: each new, revised or failed file, then the totals."""
         out = []
         for r in self.results:
-            when = f" (published {r.published:%d %B %Y})" if r.published else ""
+            when = f" (published {r.published.day} {r.published:%B %Y})" if r.published else ""
             if r.status in ("new", "revised", "would-download", "error"):
                 label = "ERROR" if r.status == "error" else r.status
                 detail = f": {r.message}" if r.message else ""
@@ -362,10 +367,10 @@ def fetch_publications(engine: Engine, catalogue: Catalogue, options: FetchOptio
 
     A dry run reads the pages and lists what it would download; it downloads and writes nothing.
     """
-    unknown = [p for p in options.publications if p not in catalogue.publication_by_id]
+    unknown = [p for p in (*options.publications, *options.index_urls) if p not in catalogue.publication_by_id]
     if unknown:
         known = ", ".join(catalogue.publication_by_id)
-        raise ValueError(f"unknown publication(s) {', '.join(unknown)}; the catalogue has: {known}")
+        raise ValueError(f"unknown publication(s) {', '.join(sorted(set(unknown)))}; the catalogue has: {known}")
     if not options.dry_run:
         store.init_db(engine, catalogue)
     http = Http(options)
@@ -425,7 +430,9 @@ def _fetch_one(
         _record(engine, options, page_rows)
         return
     by_url = {row["url"]: row for row in log.to_dict("records") if row["kind"] == "file"}
-    held_periods = {row["period"].date(): row["url"] for row in by_url.values() if _present(row["period"])}
+    held_periods = {
+        row["period"].date(): row["url"] for row in by_url.values() if _present(row["period"]) and row["sha256"]
+    }
     seen: set[str] = set()
     rows = list(page_rows)
     for page, link in candidates:
@@ -553,4 +560,3 @@ def _save(folder: Path, name: str, body: bytes, digest: str) -> Path:
     tmp.write_bytes(body)
     tmp.replace(path)
     return path
-

@@ -640,9 +640,7 @@ def read_fetch_log(engine: Engine, publication_id: str | None = None) -> pd.Data
     query = select(*[fetch_log.c[name] for name in FETCH_LOG_COLUMNS]).order_by(fetch_log.c.id)
     if publication_id is not None:
         query = query.where(fetch_log.c.publication_id == publication_id)
-    return _frame(
-        engine, query, date_columns=["published", "period"], datetime_columns=["checked_at", "arrived_at"]
-    )
+    return _frame(engine, query, date_columns=["published", "period"], datetime_columns=["checked_at", "arrived_at"])
 
 
 def record_fetch(engine: Engine, rows: list[dict]) -> None:
