@@ -660,3 +660,12 @@ def record_fetch(engine: Engine, rows: list[dict]) -> None:
                 conn.execute(insert(fetch_log).values(**values))
             else:
                 conn.execute(update(fetch_log).where(fetch_log.c.id == found).values(**values))
+
+
+def fetch_log_version(engine: Engine) -> str:
+    """A short token that changes whenever the fetcher records a check: the key for its cached read."""
+    if not inspect(engine).has_table("fetch_log"):
+        return "never"
+    with engine.connect() as conn:
+        count, last = conn.execute(select(func.count(), func.max(fetch_log.c.checked_at))).one()
+    return f"{count}-{last}"
