@@ -43,6 +43,7 @@ USER_AGENT = (
 #: Overrides a landing page, e.g. ``LLR_FETCH_INDEX_URL_AE_MONTHLY=http://mirror/ae/`` (tests, mirrors).
 INDEX_URL_ENV = "LLR_FETCH_INDEX_URL_"
 RAW_DIR = PROJECT_ROOT / "data" / "raw"
+MAX_PAGE_BYTES = 5 * 1048576  # a statistics page is a few hundred kilobytes
 MAX_RETRY_AFTER = 60.0  # never sleep longer than this on a server's Retry-After
 MONTHS = {
     name: number
@@ -387,7 +388,7 @@ def _now() -> dt.datetime:
 
 
 def _get_page(http: Http, url: str) -> Page:
-    response = http.get(url)
+    response = http.get(url, max_bytes=MAX_PAGE_BYTES)
     charset = response.headers.get_content_charset() or "utf-8"
     return parse_page(response.body.decode(charset, errors="replace"), response.url)
 
@@ -403,23 +404,35 @@ def _fetch_one(
     landing = index_url(publication, options)
     log = store.read_fetch_log(engine, publication.id)
     checked = _now()
-    page_rows = []
     try:
-        pages = [_get_page(http, landing)]
+        landing_page = _get_page(http, landing)
+        year_links = []
         if publication.year_pages is not None:
-            year_links = matching_links(pages[0], publication.year_pages)
+            year_links = matching_links(landing_page, publication.year_pages)
             if not year_links:
                 raise FetchError(
                     f"{landing}: the 'year_pages' rule of publication '{publication.id}' "
                     f"({describe_rule(publication.year_pages)}) found no link; the page structure may have "
                     "changed (see page_structure in config.yaml)"
                 )
-            pages = [_get_page(http, link.url) for link in year_links[: publication.year_pages_followed]]
     except FetchError as exc:
         report.problems.append(f"{publication.id}: {exc}")
         _record(engine, options, [_page_row(publication, landing, "error", checked)])
         return
-    page_rows = [_page_row(publication, landing, "ok", checked)]
+    pages = [landing_page]
+    all_read = True
+    if year_links:
+        pages = []
+        for link in year_links[: publication.year_pages_followed]:
+            try:
+                pages.append(_get_page(http, link.url))
+            except FetchError as exc:  # one year page missing must not hide the others
+                report.problems.append(f"{publication.id}: {exc}")
+                all_read = False
+        if not pages:
+            _record(engine, options, [_page_row(publication, landing, "error", checked)])
+            return
+    page_rows = [_page_row(publication, landing, "ok" if all_read else "error", checked)]
     candidates = [(page, link) for page in pages for link in matching_links(page, publication.files)]
     if not candidates:
         where = ", ".join(p.url for p in pages)

@@ -292,6 +292,17 @@ def test_a_page_whose_structure_changed_is_named_with_its_rule(site, options, sq
     assert sources(sqlite_engine).empty
 
 
+def test_a_year_page_that_fails_does_not_hide_the_others(site, options, sqlite_engine, catalogue):
+    site.serve(LAST_YEAR, {"status": 500, "body": b"busy"})
+
+    report = fetch_publications(sqlite_engine, catalogue, options)
+
+    assert [r.status for r in report.results] == ["new"]
+    assert report.problems == [f"ae_monthly: {site.url}{LAST_YEAR}: HTTP 500 Internal Server Error (tried 3 times)"]
+    log = store.read_fetch_log(sqlite_engine, "ae_monthly")
+    assert log.loc[log["kind"] == "page", "status"].tolist() == ["error"]  # the Data page says the check failed
+
+
 def test_year_pages_without_the_wanted_file_are_named(site, options, sqlite_engine, catalogue):
     site.serve(YEAR, {"body": year_page()})
 
