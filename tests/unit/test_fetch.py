@@ -468,3 +468,59 @@ def test_links_periods_and_publication_dates_are_read_from_the_page():
 )
 def test_file_types_are_recognised_from_their_content(body, kind):
     assert sniff_format(body) == kind
+
+
+# ---------------------------------------------------------------------------- every publication's rules
+RULE_SITES = {
+    "kh03_overnight": (
+        "/kh03/",
+        {"/kh03/": "kh03_landing.html", "/beds/bed-data-overnight/": "kh03_overnight.html"},
+        [
+            "Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx (published 19 February 2026)",
+            "Beds-Open-Overnight-Web_File-Q2-2025-26-Final-3HDWE.xlsx (published 20 November 2025)",
+        ],
+    ),
+    "discharge_acute": (
+        "/discharge/",
+        {"/discharge/": "discharge_acute.html"},
+        [
+            "Daily-discharge-sitrep-monthly-data-webfile-February2026.xlsx",
+            "Daily-discharge-sitrep-monthly-data-webfile-January2026-v2.xlsx",
+        ],
+    ),
+    "ucr_2hr": (
+        "/ucr/",
+        {"/ucr/": "ucr.html"},
+        [
+            "2-hour-Urgent-Community-Response-Performance-Metrics_2025-26_January.xlsx",
+            "2-hour-Urgent-Community-Response-Performance-Metrics_2024-25.xlsx",
+        ],
+    ),
+    "ascof": (
+        "/ascof/",
+        {"/ascof/": "ascof_series.html", "/ascof/2022-23": "ascof_publication.html"},
+        ["meas-from-asc-of-eng-2223-open-data-csv.csv (published 14 December 2023)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("publication_id", sorted(RULE_SITES))
+def test_each_publication_rule_finds_its_file_on_a_page_in_the_real_structure(server, tmp_path, catalogue,
+                                                                               publication_id):  # fmt: skip
+    landing, pages, expected = RULE_SITES[publication_id]
+    for path, fixture in pages.items():
+        server.serve(path, {"body": (PAGES / fixture).read_bytes()})
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'rules.sqlite'}")
+    options = FetchOptions(
+        publications=(publication_id,), dry_run=True, index_urls={publication_id: server.url + landing},
+        raw_dir=tmp_path / "raw", sleep=lambda s: None,
+    )  # fmt: skip
+
+    report = fetch_publications(engine, catalogue, options)
+
+    prefix = f"{publication_id}: would-download: "
+    assert all(line.startswith(prefix) for line in lines(report)[:-1])
+    # In a dry run file dates come from the page only (no Last-Modified is read).
+    assert [line.removeprefix(prefix) for line in lines(report)[:-1]] == expected
+    assert not report.problems
+    engine.dispose()
