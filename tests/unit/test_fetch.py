@@ -524,3 +524,29 @@ def test_each_publication_rule_finds_its_file_on_a_page_in_the_real_structure(se
     assert [line.removeprefix(prefix) for line in lines(report)[:-1]] == expected
     assert not report.problems
     engine.dispose()
+
+
+def test_a_kh03_workbook_is_fetched_and_loaded(server, tmp_path, sqlite_engine, catalogue):
+    from tests.fixtures.make_ae_kh03 import write_kh03
+
+    made = tmp_path / "made-kh03"
+    made.mkdir()
+    workbook, _ = write_kh03(made, "Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
+                             period="October to December 2025", year="2025-26", period_end="December")  # fmt: skip
+    server.serve("/kh03/", {"body": (PAGES / "kh03_landing.html").read_bytes()})
+    server.serve("/beds/bed-data-overnight/", {"body": (PAGES / "kh03_overnight.html").read_bytes()})
+    server.serve("/uploads/2026/02/Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
+                 {"body": workbook.read_bytes(), "type": "application/vnd.ms-excel"})  # fmt: skip
+    options = FetchOptions(publications=("kh03_overnight",), index_urls={"kh03_overnight": server.url + "/kh03/"},
+                           raw_dir=tmp_path / "raw", sleep=lambda s: None)  # fmt: skip
+
+    report = fetch_publications(sqlite_engine, catalogue, options)
+
+    assert [(r.name, r.status) for r in report.results] == [
+        ("Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx", "new"),
+        ("Beds-Open-Overnight-Web_File-Q2-2025-26-Final-3HDWE.xlsx", "error"),  # not served: 404
+    ]
+    beds = store.read_observations(sqlite_engine, metric_ids=["beds_ga_available"], org_codes=["RWE"])
+    assert beds["period_start"].dt.date.tolist() == [dt.date(2025, 10, 1)]
+    log = store.read_fetch_log(sqlite_engine, "kh03_overnight")
+    assert log.loc[log["status"] == "new", "published"].dt.date.tolist() == [dt.date(2026, 2, 19)]
