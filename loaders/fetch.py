@@ -55,7 +55,11 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_PERIOD = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")[\s_-]*(\d{4})\b", re.I)
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_PERIOD = re.compile(r"(?<![a-z])(" + _MONTH_NAMES + r")[\s_-]*(\d{4})(?!\d)", re.I)
+# Financial years: "Q3-2025-26", "Quarter 3, 2025-26" (KH03); "_2025-26_January" (UCR).
+_QUARTER = re.compile(r"\b(?:Q|Quarter\s*)([1-4])[\s,_-]*(\d{4})[-/]\d{2}(?!\d)", re.I)
+_FY_MONTH = re.compile(r"(?<!\d)(\d{4})-\d{2}[\s_-]+(" + _MONTH_NAMES + r")(?![a-z])", re.I)
 
 
 class FetchError(Exception):
@@ -73,6 +77,7 @@ class FetchOptions:
     raw_dir: Path = RAW_DIR
     timeout: float = 30.0
     max_requests: int = 60
+    recheck_known: int = 3  # files already held re-checked per publication, newest (first on the page) first
     attempts: int = 3
     backoff: float = 5.0  # seconds before the first retry, doubled each time
     sleep: Callable[[float], None] = time.sleep
@@ -279,11 +284,20 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def period_of(link: Link) -> dt.date | None:
-    """The month a file covers, from its link text, else its file name (first day of the month)."""
+    """The first day of the period a file covers, from its link text, else its file name.
+
+    "February 2026" and "January2024" are months; "Q3 2025-26" is the quarter starting October
+    2025 (financial-year quarters start in April); "2025-26_January" is January 2026.
+    """
     for text in (link.text, unquote(Path(urlsplit(link.url).path).name)):
-        match = _PERIOD.search(text)
-        if match:
+        if match := _PERIOD.search(text):
             return dt.date(int(match.group(2)), MONTHS[match.group(1).lower()], 1)
+        if match := _QUARTER.search(text):
+            quarter, start = int(match.group(1)), int(match.group(2))
+            return dt.date(start + (quarter == 4), (4, 7, 10, 1)[quarter - 1], 1)
+        if match := _FY_MONTH.search(text):
+            month = MONTHS[match.group(2).lower()]
+            return dt.date(int(match.group(1)) + (month < 4), month, 1)
     return None
 
 
@@ -349,7 +363,8 @@ class FetchReport:
         out = []
         for r in self.results:
             when = f" (published {r.published.day} {r.published:%B %Y})" if r.published else ""
-            if r.status in ("new", "revised", "would-download", "error"):
+            budget = r.status == "skipped" and r.message.startswith("left for the next run")
+            if r.status in ("new", "revised", "would-download", "error") or budget:
                 label = "ERROR" if r.status == "error" else r.status
                 detail = f": {r.message}" if r.message else ""
                 out.append(f"{r.publication_id}: {label}: {r.name}{when}{detail}")
@@ -448,11 +463,26 @@ def _fetch_one(
     }
     seen: set[str] = set()
     rows = list(page_rows)
+    rechecked = 0
     for page, link in candidates:
         if link.url in seen:
             continue
         seen.add(link.url)
-        result, row = _fetch_file(publication, page, link, by_url.get(link.url), held_periods, engine, catalogue,
+        known = by_url.get(link.url)
+        held = known is not None and bool(known.get("sha256"))
+        if held and rechecked >= options.recheck_known:
+            # Older files are not asked for again every run: revisions reappear under new names,
+            # and the newest few held files are still re-checked for a same-name revision.
+            report.results.append(FileResult(publication.id, link.url, "unchanged", "held; not re-checked"))
+            continue
+        if not options.dry_run and http.requests >= options.max_requests:
+            report.results.append(
+                FileResult(publication.id, link.url, "skipped",
+                           f"left for the next run: the limit of {options.max_requests} requests per run is reached")
+            )  # fmt: skip
+            continue
+        rechecked += held
+        result, row = _fetch_file(publication, page, link, known, held_periods, engine, catalogue,
                                   options, http, checked)  # fmt: skip
         report.results.append(result)
         if row is not None:
@@ -492,7 +522,7 @@ def _fetch_file(
         result.status, result.message = "skipped", f"covers {period:%B %Y}, before --since"
         return result, None
     if options.dry_run:
-        if known is None:
+        if known is None or not known.get("sha256"):
             result.status = "would-download"
         return result, None
     row = {

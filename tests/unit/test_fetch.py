@@ -421,9 +421,34 @@ def test_the_request_budget_is_never_exceeded(site, options, sqlite_engine, cata
     report = fetch_publications(sqlite_engine, catalogue, dataclasses.replace(options, max_requests=3))
 
     assert len(site.log) == 3
-    assert report.results[0].message == (
-        f"{site.url}{FEB_CSV}: not requested, the limit of 3 requests per run is used up"
-    )
+    assert lines(report) == [
+        "ae_monthly: skipped: Monthly-AE-February-2026-q7Hd2.csv: left for the next run: "
+        "the limit of 3 requests per run is reached",
+        "0 new, 0 revised, 0 unchanged, 1 skipped, 0 error; 3 request(s)",
+    ]
+    assert not report.failed  # the next run carries on
+
+
+def test_only_the_newest_held_files_are_asked_for_again(site, options, sqlite_engine, catalogue, tmp_path):
+    months = [("February", "FEBRUARY", "12 March"), ("January", "JANUARY", "12 February"),
+              ("December", "DECEMBER", "8 January")]  # fmt: skip
+    sections = []
+    for i, (month, upper, published) in enumerate(months):
+        year = 2025 if month == "December" else 2026
+        path = f"/uploads/m{i}/Monthly-AE-{month}-{year}.csv"
+        body = csv_bytes(tmp_path, f"MSitAE-{upper}-{year}", name=f"{month}.csv")
+        site.serve(path, {"body": body, "type": "text/csv", "etag": f'"{i}"'})
+        sections.append(month_section(f"{month} {year}", f"{published} {year + (month == 'December')}",
+                                      [(path, f"Monthly A&amp;E {month} {year} (CSV)")]))  # fmt: skip
+    site.serve(YEAR, {"body": year_page(*sections)})
+    assert fetch_publications(sqlite_engine, catalogue, options).count("new") == 3
+
+    report = fetch_publications(sqlite_engine, catalogue, dataclasses.replace(options, recheck_known=2))
+
+    assert report.count("unchanged") == 3
+    assert [r.message for r in report.results] == ["", "", "held; not re-checked"]
+    assert [len(site.requests_for(f"/uploads/m{i}/Monthly-AE-{m}-{2025 if m == 'December' else 2026}.csv"))
+            for i, (m, _, _) in enumerate(months)] == [2, 2, 1]  # fmt: skip
 
 
 def test_the_landing_page_can_be_overridden_from_the_environment(site, options, sqlite_engine, catalogue, monkeypatch):
@@ -452,7 +477,12 @@ def test_links_periods_and_publication_dates_are_read_from_the_page():
     assert publication_date(page, feb, r"published:?\s*(\d{1,2}\s+[A-Za-z]+\s+\d{4})") == dt.date(2026, 3, 12)
     assert publication_date(page, jan, r"published:?\s*(\d{1,2}\s+[A-Za-z]+\s+\d{4})") == dt.date(2026, 2, 12)
     assert period_of(feb) == dt.date(2026, 2, 1)
-    assert period_of(Link("https://x/uploads/Beds-Open-Overnight-Web_File-Q2-2024-25.xlsx", "KH03", 0)) is None
+    kh03 = "https://x/uploads/Beds-Open-Overnight-Web_File-Q4-2024-25-Final-3HDWE.xlsx"
+    assert period_of(Link(kh03, "NHS organisations in England, Quarter 4, 2024-25 (XLSX)", 0)) == dt.date(2025, 1, 1)
+    assert period_of(Link(kh03, "Beds web file", 0)) == dt.date(2025, 1, 1)
+    ucr = "https://x/2-hour-Urgent-Community-Response-Performance-Metrics_2025-26_January.xlsx"
+    assert period_of(Link(ucr, "UCR metrics", 0)) == dt.date(2026, 1, 1)
+    assert period_of(Link("https://x/uploads/ascof-open-data.csv", "ASCOF open data", 0)) is None
     assert period_of(Link("https://x/uploads/august2023.xlsx", "Webfile", 0)) == dt.date(2023, 8, 1)
 
 
