@@ -402,10 +402,45 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def _get_page(http: Http, url: str) -> Page:
-    response = http.get(url, max_bytes=MAX_PAGE_BYTES)
-    charset = response.headers.get_content_charset() or "utf-8"
-    return parse_page(response.body.decode(charset, errors="replace"), response.url)
+class _PageReader:
+    """Reads a publication's statistics pages, conditionally when a copy from an earlier run is kept.
+
+    A page that sent ``ETag`` or ``Last-Modified`` is kept under ``<raw_dir>/<publication>/pages/``;
+    the next run asks with ``If-None-Match`` / ``If-Modified-Since`` and reads the kept copy on a 304.
+    """
+
+    def __init__(self, http: Http, publication: Publication, log, options: FetchOptions) -> None:
+        self.http = http
+        self.known = {row["url"]: row for row in log.to_dict("records") if row["kind"] == "page"}
+        self.folder = options.raw_dir / publication.id / "pages"
+        self.dry_run = options.dry_run
+        self.validators: dict[str, dict] = {}  # per page read: the validators to store (none on a 304)
+
+    def read(self, url: str) -> Page:
+        copy = self.folder / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.html"
+        known = self.known.get(url)
+        conditional = {}
+        if known is not None and copy.exists():
+            conditional = {"etag": known.get("etag") or None, "last_modified": known.get("last_modified") or None}
+        response = self.http.get(url, max_bytes=MAX_PAGE_BYTES, **conditional)
+        if response.status == 304:
+            self.validators[url] = {}
+            return parse_page(copy.read_text(encoding="utf-8"), url)
+        text = response.body.decode(response.headers.get_content_charset() or "utf-8", errors="replace")
+        found = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
+        self.validators[url] = found
+        if not self.dry_run and (found["etag"] or found["last_modified"]):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            copy.write_text(text, encoding="utf-8")
+        return parse_page(text, response.url)
+
+    def rows(self, publication: Publication, landing: str, status: str, checked: dt.datetime) -> list[dict]:
+        """Fetch-log rows: the landing page with the run's outcome, each year page read as ok."""
+        rows = [{**_page_row(publication, landing, status, checked), **self.validators.get(landing, {})}]
+        for url, found in self.validators.items():
+            if url != landing:
+                rows.append({**_page_row(publication, url, "ok", checked), **found})
+        return rows
 
 
 def _fetch_one(
@@ -419,8 +454,9 @@ def _fetch_one(
     landing = index_url(publication, options)
     log = store.read_fetch_log(engine, publication.id)
     checked = _now()
+    reader = _PageReader(http, publication, log, options)
     try:
-        landing_page = _get_page(http, landing)
+        landing_page = reader.read(landing)
         year_links = []
         if publication.year_pages is not None:
             year_links = matching_links(landing_page, publication.year_pages)
@@ -432,7 +468,7 @@ def _fetch_one(
                 )
     except FetchError as exc:
         report.problems.append(f"{publication.id}: {exc}")
-        _record(engine, options, [_page_row(publication, landing, "error", checked)])
+        _record(engine, options, reader.rows(publication, landing, "error", checked))
         return
     pages = [landing_page]
     all_read = True
@@ -440,14 +476,14 @@ def _fetch_one(
         pages = []
         for link in year_links[: publication.year_pages_followed]:
             try:
-                pages.append(_get_page(http, link.url))
+                pages.append(reader.read(link.url))
             except FetchError as exc:  # one year page missing must not hide the others
                 report.problems.append(f"{publication.id}: {exc}")
                 all_read = False
         if not pages:
-            _record(engine, options, [_page_row(publication, landing, "error", checked)])
+            _record(engine, options, reader.rows(publication, landing, "error", checked))
             return
-    page_rows = [_page_row(publication, landing, "ok" if all_read else "error", checked)]
+    page_rows = reader.rows(publication, landing, "ok" if all_read else "error", checked)
     candidates = [(page, link) for page in pages for link in matching_links(page, publication.files)]
     if not candidates:
         where = ", ".join(p.url for p in pages)

@@ -196,7 +196,7 @@ def test_a_new_file_is_found_downloaded_and_ingested(site, options, sqlite_engin
     assert files["period"].date() == dt.date(2026, 2, 1)
     assert files["etag"] == '"feb-1"'
     assert files["source_id"] == loaded["id"].iloc[0]
-    assert log.loc[log["kind"] == "page", "url"].tolist() == [site.url + "/ae/"]
+    assert log.loc[log["kind"] == "page", "url"].tolist() == [site.url + p for p in ("/ae/", YEAR, LAST_YEAR)]
     # Polite: it says who it is; it read this year's and last year's pages only, not 2023-24.
     assert all(r["headers"]["User-Agent"] == USER_AGENT for r in site.log)
     assert not site.requests_for("/ae/ae-attendances-and-emergency-admissions-2023-24/")
@@ -219,6 +219,18 @@ def test_nothing_new_means_no_download_and_no_write(site, options, sqlite_engine
     assert sources(sqlite_engine).equals(before)
     assert sorted((options.raw_dir / "ae_monthly").iterdir()) == saved
     assert saved[0].stat().st_mtime_ns == stamp
+
+
+def test_pages_that_send_validators_are_asked_for_conditionally(site, options, sqlite_engine, catalogue):
+    for path in ("/ae/", YEAR, LAST_YEAR):
+        site.serve(path, {**site.routes[path][0], "etag": f'"{path}"'})
+    fetch_publications(sqlite_engine, catalogue, options)
+
+    report = fetch_publications(sqlite_engine, catalogue, options)
+
+    assert [r.status for r in report.results] == ["unchanged"]  # the kept copies still list the file
+    assert [r["status"] for r in site.log[-4:]] == [304, 304, 304, 304]
+    assert site.requests_for("/ae/")[1]["headers"]["If-None-Match"] == '"/ae/"'
 
 
 def test_a_second_run_is_a_no_op_through_the_command_line(site, tmp_path, capsys, catalogue):
@@ -300,7 +312,8 @@ def test_a_year_page_that_fails_does_not_hide_the_others(site, options, sqlite_e
     assert [r.status for r in report.results] == ["new"]
     assert report.problems == [f"ae_monthly: {site.url}{LAST_YEAR}: HTTP 500 Internal Server Error (tried 3 times)"]
     log = store.read_fetch_log(sqlite_engine, "ae_monthly")
-    assert log.loc[log["kind"] == "page", "status"].tolist() == ["error"]  # the Data page says the check failed
+    pages = log[log["kind"] == "page"].set_index("url")["status"]
+    assert pages[site.url + "/ae/"] == "error"  # the Data page says the last check failed
 
 
 def test_year_pages_without_the_wanted_file_are_named(site, options, sqlite_engine, catalogue):
