@@ -9,7 +9,7 @@ and go through the normal loaders, so a fetched file is checked exactly like one
 Politeness (the statistics sites are public services): a descriptive user agent, a timeout on
 every request, a bounded number of requests per run, retries with back-off on 429 and 5xx
 (honouring ``Retry-After``), proxy settings from the environment (``https_proxy``, ``no_proxy``),
-and conditional requests (``If-None-Match`` / ``If-Modified-Since``) for files already downloaded.
+and conditional requests (``If-None-Match`` / ``If-Modified-Since``) for pages and files already held.
 """
 
 from __future__ import annotations
