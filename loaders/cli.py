@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import getpass
 import sys
@@ -52,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-config", help="validate a catalogue file")
     p.add_argument("path", nargs="?", default=None)
+
+    p = sub.add_parser("fetch", help="find new files on the statistics pages, download and ingest them")
+    p.add_argument("--publication", action="append", metavar="ID", help="publication id (repeatable; default: all)")
+    p.add_argument("--since", metavar="YYYY-MM", help="skip files for months before this one")
+    p.add_argument("--dry-run", action="store_true", help="read the pages and list what is new; write nothing")
+    p.add_argument(
+        "--index-url", action="append", metavar="ID=URL", help="read this landing page for publication ID (repeatable)"
+    )
+    p.add_argument("--raw-dir", metavar="FOLDER", help="where downloads are kept (default: data/raw)")
+    p.add_argument("--db")
 
     sub.add_parser("generate-demo", help="regenerate the demo input files in data/demo/ (seeded)")
 
@@ -179,6 +190,37 @@ def cmd_demo(args, catalogue) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_fetch(args, catalogue) -> int:
+    from loaders.fetch import FetchOptions, fetch_publications
+
+    since = None
+    if args.since:
+        try:
+            since = dt.datetime.strptime(args.since, "%Y-%m").date()
+        except ValueError:
+            print(f"ERROR: --since '{args.since}' is not a month written YYYY-MM", file=sys.stderr)
+            return 1
+    index_urls = {}
+    for item in args.index_url or []:
+        key, sep, url = item.partition("=")
+        if not sep or not key or not url:
+            print(f"ERROR: --index-url '{item}' is not written ID=URL", file=sys.stderr)
+            return 1
+        index_urls[key] = url
+    options = FetchOptions(
+        publications=tuple(args.publication or ()), since=since, dry_run=args.dry_run, index_urls=index_urls
+    )
+    if args.raw_dir:
+        options = dataclasses.replace(options, raw_dir=Path(args.raw_dir))
+    try:
+        report = fetch_publications(_engine(args, catalogue), catalogue, options)
+    except ValueError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 1 if report.failed else 0
+
+
 def cmd_generate_demo(args, catalogue) -> int:
     from loaders.demo import write_demo_files
 
@@ -238,5 +280,6 @@ def main(argv: list[str] | None = None) -> int:
         "status": cmd_status,
         "demo": cmd_demo,
         "generate-demo": cmd_generate_demo,
+        "fetch": cmd_fetch,
     }
     return handlers[args.command](args, catalogue)

@@ -9,6 +9,7 @@ field, so a typo in the catalogue can never silently drop a target or a filter.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -198,6 +199,77 @@ class Metric(_Strict):
         return TOPICS[self.topic]
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday"]
+FileFormat = Literal["csv", "xls", "xlsx"]
+
+
+class LinkRule(_Strict):
+    """How to recognise a link on a statistics page: by its text and/or the file name it points to.
+
+    Both are regular expressions, matched case-insensitively with ``re.search``; a link must match
+    every one given. URLs are never built: NHS England file names carry random suffixes and revised
+    files reappear under new names, so only what the page itself links to is fetched.
+    """
+
+    link_text: str | None = None
+    file_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _usable(self) -> LinkRule:
+        if self.link_text is None and self.file_pattern is None:
+            raise ValueError("give link_text, file_pattern or both")
+        for name in ("link_text", "file_pattern"):
+            pattern = getattr(self, name)
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{name} is not a valid regular expression: {exc}") from None
+        return self
+
+
+class ReleaseSchedule(_Strict):
+    """A publication's usual release day: the ``nth`` ``weekday`` of each month listed in ``months``."""
+
+    weekday: Weekday
+    nth: int = Field(ge=1, le=4)
+    months: tuple[int, ...] = Field(min_length=1)
+    description: str
+
+    @model_validator(mode="after")
+    def _months_valid(self) -> ReleaseSchedule:
+        bad = [m for m in self.months if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months must be 1 to 12 (got {bad})")
+        return self
+
+
+class Publication(_Strict):
+    """A publication the dashboard fetches itself (``python -m loaders fetch``)."""
+
+    id: str
+    name: str
+    source: str
+    landing_page: str
+    page_structure: str
+    year_pages: LinkRule | None = None
+    year_pages_followed: int = Field(default=1, ge=1, le=6)
+    files: LinkRule
+    formats: tuple[FileFormat, ...] = Field(min_length=1)
+    published_pattern: str = r"published:?\s*(?:on\s*)?(\d{1,2}\s+[A-Za-z]+\s+\d{4})"
+    schedule: ReleaseSchedule
+
+    @model_validator(mode="after")
+    def _checked(self) -> Publication:
+        if not self.landing_page.startswith(("https://", "http://")):
+            raise ValueError(f"landing_page must be an http(s) address (got {self.landing_page!r})")
+        try:
+            re.compile(self.published_pattern)
+        except re.error as exc:
+            raise ValueError(f"published_pattern is not a valid regular expression: {exc}") from None
+        return self
+
+
 class Catalogue(_Strict):
     settings: Settings
     spc: SPCRules
@@ -208,6 +280,7 @@ class Catalogue(_Strict):
     sources: dict[str, Source]
     metrics: tuple[Metric, ...]
     annotations: tuple[Annotation, ...] = ()
+    publications: tuple[Publication, ...] = ()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
@@ -215,6 +288,10 @@ class Catalogue(_Strict):
         _unique(problems, "organisation", [o.code for o in self.organisations])
         _unique(problems, "metric", [m.id for m in self.metrics])
         _unique(problems, "area", [a.id for a in self.areas])
+        _unique(problems, "publication", [p.id for p in self.publications])
+        for p in self.publications:
+            if p.source not in self.sources:
+                problems.append(f"publication '{p.id}': field 'source': '{p.source}' is not in sources")
         codes = {o.code for o in self.organisations}
         area_ids = {a.id for a in self.areas}
         for area in self.areas:
@@ -302,6 +379,10 @@ class Catalogue(_Strict):
             for alias in o.aliases:
                 mapping[alias.upper()] = o.code
         return mapping
+
+    @cached_property
+    def publication_by_id(self) -> dict[str, Publication]:
+        return {p.id: p for p in self.publications}
 
     def metric(self, metric_id: str) -> Metric:
         try:
@@ -395,7 +476,12 @@ def _duplicate_location(text: str, line: int) -> str:
         return ""
     if not isinstance(root, yaml.MappingNode):
         return ""
-    item_names = {"metrics": ("metric", "id"), "organisations": ("organisation", "code"), "areas": ("area", "id")}
+    item_names = {
+        "metrics": ("metric", "id"),
+        "organisations": ("organisation", "code"),
+        "areas": ("area", "id"),
+        "publications": ("publication", "id"),
+    }
     for key_node, value_node in root.value:
         if not value_node.start_mark.line <= line <= value_node.end_mark.line:
             continue
@@ -436,7 +522,12 @@ def _location(raw: dict, loc: tuple) -> str:
     if not loc:
         return "catalogue"
     head, *rest = loc
-    item_names = {"metrics": ("metric", "id"), "organisations": ("organisation", "code"), "areas": ("area", "id")}
+    item_names = {
+        "metrics": ("metric", "id"),
+        "organisations": ("organisation", "code"),
+        "areas": ("area", "id"),
+        "publications": ("publication", "id"),
+    }
     if head in item_names and rest and isinstance(rest[0], int):
         label, key = item_names[head]
         index = rest[0]

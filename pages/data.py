@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
-from ui import components, data, tables
+from ui import components, data, filters, tables
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -24,6 +24,15 @@ components.downloads(
 )
 st.header("Latest period for each indicator")
 st.dataframe(tables.coverage_table(data.coverage(), cat), hide_index=True)
+
+st.header("New publications")
+st.write(
+    "`python -m loaders fetch` checks the NHS England and NHS Digital statistics pages for new and revised files "
+    "and loads them (the README says how to run it on release days). For each publication: when the pages were "
+    "last checked, the newest period held, when the next release is usually due, and what arrived since the "
+    "last meeting."
+)
+st.dataframe(tables.fetch_status_table(data.fetch_status(filters.selected_meeting())), hide_index=True)
 
 st.header("Figures reported to committee, beside the published series")
 st.write("Where a committee paper quoted a figure for a period the published statistics also cover, both are shown.")

@@ -18,6 +18,7 @@ from loaders.ingest import prepare_upload
 from metrics import brief as brief_module
 from metrics import calc, query, store
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.fetch_status import publication_status
 
 
 @st.cache_resource(show_spinner=False)
@@ -171,3 +172,13 @@ def _prepared_upload(token: str, digest: str, file_name: str, _content: bytes):
 def prepared_upload(file_name: str, content: bytes):
     """The validation of an uploaded file, kept across reruns until the data changes."""
     return _prepared_upload(version(), hashlib.sha256(content).hexdigest(), file_name, content)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _fetch_status(token: str, fetch_token: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
+    return publication_status(catalogue(), store.read_fetch_log(engine()), coverage(), meeting, today)
+
+
+def fetch_status(meeting: dt.date) -> pd.DataFrame:
+    """Per fetched publication: last checked, newest period held, next release, arrivals since ``meeting``."""
+    return _fetch_status(version(), store.fetch_log_version(engine()), meeting, dt.date.today())

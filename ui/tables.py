@@ -73,3 +73,32 @@ def validation_table(prepared: PreparedFile) -> pd.DataFrame:
     if o.error:
         rows.append(("Problem", o.error))
     return pd.DataFrame(rows, columns=["Check", "Result"])
+
+
+def fetch_status_table(status: pd.DataFrame) -> pd.DataFrame:
+    """``metrics.fetch_status.publication_status`` in words for the Data page."""
+    columns = [
+        "Publication",
+        "Last checked",
+        "Newest period held",
+        "Next expected release",
+        "Arrived since last meeting",
+    ]
+    rows = []
+    for r in status.itertuples():
+        if pd.isna(r.last_checked):
+            checked = "Never"
+        else:
+            checked = f"{r.last_checked:%d %b %Y %H:%M} UTC" + (
+                "" if r.last_check_ok else " (failed: run python -m loaders fetch to see why)"
+            )
+        rows.append(
+            {
+                "Publication": r.publication,
+                "Last checked": checked,
+                "Newest period held": r.newest_period_label or "None loaded",
+                "Next expected release": f"{r.next_release.day} {r.next_release:%B %Y} ({r.schedule})",
+                "Arrived since last meeting": r.arrived_since_meeting or "Nothing",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
