@@ -13,8 +13,10 @@ Loaders raise ``LoadError`` for input they cannot use, naming the file, sheet, r
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -58,6 +60,42 @@ class LoadError(ValueError):
         if self.file:
             return self
         return LoadError(self.detail, file=file, sheet=self.sheet, row=self.row, column=self.column)
+
+
+class Problems:
+    """Problems found across a file, each reported once, up to ``limit``; raised together.
+
+    A file with several bad cells gets one message listing them all (an analyst fixes them in one
+    pass) rather than one at a time.
+    """
+
+    def __init__(self, limit: int = 20) -> None:
+        self.limit = limit
+        self.items: list[LoadError] = []
+        self._seen: set[str] = set()
+        self.total = 0
+
+    def add(self, error: LoadError | str) -> None:
+        error = error if isinstance(error, LoadError) else LoadError(error)
+        text = str(error)
+        if text in self._seen:
+            return
+        self._seen.add(text)
+        self.total += 1
+        if len(self.items) < self.limit:
+            self.items.append(error)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self, file: str | None = None) -> None:
+        """Raise the one problem as it is, or a LoadError listing them all (naming ``file``)."""
+        if not self.items:
+            return
+        if self.total == 1:
+            raise self.items[0].with_file(file) if file else self.items[0]
+        more = f" (the first {len(self.items)} shown)" if self.total > len(self.items) else ""
+        raise LoadError(f"{self.total} problems{more}: " + "; ".join(str(e) for e in self.items), file=file)
 
 
 @dataclass
@@ -140,6 +178,25 @@ class Peek:
         return self.text.lstrip("\ufeff").splitlines()[0] if self.text.strip() else ""
 
     @cached_property
+    def header_cells(self) -> list[str]:
+        """The first line's cells as a CSV reader sees them (quotes removed: ``"metric_id"``)."""
+        try:
+            return [c.strip() for c in next(csv.reader([self.first_line]), [])]
+        except csv.Error:
+            return self.first_line.split(",")
+
+    @property
+    def is_utf16(self) -> bool:
+        """A UTF-16 text file (Excel's "Unicode text"): a byte-order mark, or NULs between ASCII letters."""
+        head = self.head
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return True
+        sample = head[:200]
+        return len(sample) >= 8 and (
+            sample[1::2].count(0) > len(sample) // 3 or sample[0::2].count(0) > len(sample) // 3
+        )
+
+    @cached_property
     def sheet_names(self) -> list[str]:
         if self.kind not in ("xlsx", "xls"):
             return []
@@ -149,6 +206,12 @@ class Peek:
             return list(CalamineWorkbook.from_path(str(self.path)).sheet_names)
         except Exception:  # noqa: BLE001 - a corrupt workbook is reported by the loader that reads it
             return []
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A cell quoted for a message: shortened, with control characters made visible."""
+    text = "".join(ch if unicodedata.category(ch) != "Cc" else repr(ch)[1:-1] for ch in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def decode_text(data: bytes) -> str:

@@ -1,0 +1,207 @@
+"""The catalogue's rules every loader's tidy output must pass before anything is written.
+
+One place for the rules, applied by ``loaders.ingest`` to every loader: a loader turns a publication
+into tidy rows; this module decides whether those rows are believable figures for the catalogue's
+metrics. Every problem in a file is reported (up to ``Limits.max_errors_reported``), each once,
+naming where it is: the spreadsheet row and column when the loader kept them (the optional
+provenance columns below), otherwise the metric, organisation and period of the row.
+
+Provenance columns a loader may add to its tidy frame (dropped before writing):
+``source_row`` (1-based spreadsheet row), ``source_column`` (the column holding the value),
+``source_sheet``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from loaders.base import LoadError, LoadResult, Problems, shown
+from loaders.limits import Limits
+from metrics import store
+from metrics.catalogue import Catalogue, Metric
+from metrics.periods import period_label
+
+PROVENANCE_COLUMNS = ("source_row", "source_column", "source_sheet")
+
+#: The earliest period the dashboard accepts: the oldest series it shows (A&E, KH03) start later,
+#: so an earlier date is a typo or a damaged cell.
+EARLIEST_PERIOD = dt.date(1990, 1, 1)
+
+#: ODS codes (RWE, NNJ07, 04C, QK1) and ONS codes (E06000016) are letters and digits, at most
+#: 9 characters; 12 leaves room for local codes. Anything else (a formula, a sentence) is refused.
+ORG_CODE = re.compile(r"^[A-Za-z0-9]{1,12}$")
+
+#: Units whose figures cannot be below zero (a percentage only when it is a proportion).
+NON_NEGATIVE_UNITS = frozenset({"count", "rate_per_100k", "days", "beds"})
+
+MAX_NAME_LENGTH = 200
+MAX_PUBLICATION_LENGTH = 300
+
+
+def is_proportion(metric: Metric) -> bool:
+    """A percentage of a whole (0-100, numerator at most the denominator), not a percentage change.
+
+    The catalogue's convention: a proportion's definition names its ``Numerator:`` and
+    ``Denominator:``; a change (``emergency_admissions_change``) is defined in words and may be
+    negative or above 100.
+    """
+    return metric.unit == "percent" and "numerator:" in metric.definition.lower()
+
+
+def latest_allowed_period(today: dt.date | None = None) -> dt.date:
+    """The first day of next month: a publication cannot describe a later period."""
+    today = today or dt.date.today()
+    return dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+
+
+def text_problem(text: str, max_length: int) -> str | None:
+    """Why ``text`` cannot be stored as a name (too long, or holding control characters), or None."""
+    if len(text) > max_length:
+        return f"is {len(text):,} characters long (at most {max_length})"
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return "contains a control character (such as a NUL byte or a line break)"
+    return None
+
+
+def _place(row: pd.Series, column: str) -> str:
+    """Where a tidy row came from: the spreadsheet cell when known, else what the row describes."""
+    parts = []
+    sheet = row.get("source_sheet")
+    if isinstance(sheet, str) and sheet:
+        parts.append(f"sheet '{sheet}'")
+    line = row.get("source_row")
+    if line is not None and not (isinstance(line, float) and math.isnan(line)):
+        parts.append(f"row {int(line)}")
+        source_column = row.get("source_column")
+        named = source_column if isinstance(source_column, str) and source_column and column == "value" else column
+        parts.append(f"column '{named}'")
+    described = f"{row['metric_id']} for {shown(row['org_code'])}"
+    try:
+        described += f", {period_label(pd.Timestamp(row['period_start']).date(), row['period_type'])}"
+    except (ValueError, TypeError, KeyError, OverflowError):
+        pass
+    return (", ".join(parts) + f" ({described})") if parts else described
+
+
+def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: Limits | None = None) -> None:
+    """Check a loader's output against the catalogue; drop the provenance columns when it passes.
+
+    Parameters
+    ----------
+    result : LoadResult
+        A loader's output; ``result.tidy`` loses its provenance columns on success.
+    catalogue : Catalogue
+    file : str
+        The file name, for messages.
+    limits : Limits, optional
+        ``max_errors_reported`` caps how many problems one message lists.
+
+    Raises
+    ------
+    LoadError
+        Listing every problem found (up to the limit), each with its place.
+    """
+    limits = limits or Limits.from_environment()
+    tidy = result.tidy
+    missing = [c for c in store.TIDY_COLUMNS if c not in tidy.columns]
+    if missing:
+        raise LoadError(f"loader output lacks column(s) {missing}", file=file)
+    unknown = sorted(set(tidy["metric_id"]) - set(catalogue.metric_by_id))
+    if unknown:
+        raise LoadError(f"metric(s) {unknown} are not in the catalogue", file=file)
+    problems = Problems(limits.max_errors_reported)
+    expected = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].frequency)
+    for _, r in tidy[expected != tidy["period_type"]].iterrows():
+        problems.add(
+            f"metric '{r.metric_id}' is reported by {catalogue.metric_by_id[r.metric_id].frequency}, "
+            f"not by {r.period_type}"
+        )
+    problems.raise_if_any(file)
+
+    codes = tidy["org_code"].astype(object)
+    blank = codes.isna() | (codes.astype(str).str.strip() == "")
+    for _, r in tidy[blank].iterrows():
+        problems.add(f"{_place(r.assign(org_code=''), 'org_code')}: a row has no organisation code")
+    known = set(catalogue.organisation_by_code)
+    code_text = codes.astype(str)
+    bad_code = ~blank & ~code_text.isin(known) & ~code_text.map(lambda c: bool(ORG_CODE.match(c))).astype(bool)
+    for _, r in tidy[bad_code].iterrows():
+        problems.add(
+            f"{_place(r, 'org_code')}: '{shown(r.org_code)}' is not an organisation code "
+            "(expected an ODS or ONS code: letters and digits, at most 12 characters)"
+        )
+
+    starts = pd.to_datetime(tidy["period_start"], errors="coerce")
+    latest = latest_allowed_period()
+    out_of_range = starts.isna() | (starts < pd.Timestamp(EARLIEST_PERIOD)) | (starts > pd.Timestamp(latest))
+    for _, r in tidy[out_of_range].iterrows():
+        problems.add(
+            f"{_place(r, 'period')}: the period {shown(r.period_start)} is outside "
+            f"{EARLIEST_PERIOD.year} to {period_label(latest, 'month')}"
+        )
+
+    for column in ("value", "numerator", "denominator"):
+        numbers = pd.to_numeric(tidy[column], errors="coerce").astype("float64").to_numpy()
+        given = tidy[column].notna().to_numpy()
+        required = column == "value"
+        bad = ~np.isfinite(numbers) & (given | required)
+        for i in np.flatnonzero(bad):
+            r = tidy.iloc[i]
+            problems.add(f"{_place(r, column)}: '{shown(r[column])}' is not a finite number")
+        if column != "value":
+            for i in np.flatnonzero(np.isfinite(numbers) & (numbers < 0)):
+                r = tidy.iloc[i]
+                problems.add(f"{_place(r, column)}: the {column} {r[column]:g} is a count and cannot be negative")
+
+    value = pd.to_numeric(tidy["value"], errors="coerce").astype("float64").to_numpy()
+    numerator = pd.to_numeric(tidy["numerator"], errors="coerce").astype("float64").to_numpy()
+    denominator = pd.to_numeric(tidy["denominator"], errors="coerce").astype("float64").to_numpy()
+    units = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].unit).to_numpy()
+    proportion = tidy["metric_id"].map(lambda m: is_proportion(catalogue.metric_by_id[m])).to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        negative = (np.isin(units, list(NON_NEGATIVE_UNITS)) | proportion) & (value < 0)
+        over_100 = proportion & (value > 100)
+        over_denominator = proportion & (numerator > denominator)
+    for i in np.flatnonzero(negative):
+        r = tidy.iloc[i]
+        what = "percentage" if proportion[i] else units[i].replace("_", " ")
+        problems.add(f"{_place(r, 'value')}: {value[i]:g} is a {what} and cannot be negative")
+    for i in np.flatnonzero(over_100):
+        problems.add(f"{_place(tidy.iloc[i], 'value')}: {value[i]:g} is a percentage and cannot be above 100")
+    for i in np.flatnonzero(over_denominator):
+        problems.add(
+            f"{_place(tidy.iloc[i], 'numerator')}: the numerator {numerator[i]:g} is above the denominator "
+            f"{denominator[i]:g} (a proportion cannot exceed 100%)"
+        )
+
+    key = ["metric_id", "org_code", "period_start", "period_type"]
+    for _, r in tidy[tidy.duplicated(key, keep="first")].iterrows():
+        problems.add(f"{_place(r, 'period')}: the file gives two values for the same metric, organisation and period")
+
+    _check_organisations(result, known, problems)
+    if result.publication is not None and (why := text_problem(result.publication, MAX_PUBLICATION_LENGTH)):
+        problems.add(f"the source document name {why}")
+    problems.raise_if_any(file)
+    result.tidy = tidy.drop(columns=[c for c in PROVENANCE_COLUMNS if c in tidy.columns])
+
+
+def _check_organisations(result: LoadResult, known: set[str], problems: Problems) -> None:
+    orgs = result.organisations
+    if orgs is None or orgs.empty:
+        return
+    for record in orgs.to_dict("records"):
+        code = str(record.get("code", ""))
+        if code not in known and not ORG_CODE.match(code):
+            problems.add(
+                f"organisation code '{shown(code)}' is not an ODS or ONS code "
+                "(letters and digits, at most 12 characters)"
+            )
+        name = record.get("name")
+        if isinstance(name, str) and (why := text_problem(name, MAX_NAME_LENGTH)):
+            problems.add(f"the name of organisation '{shown(code)}' ('{shown(name)}') {why}")
