@@ -59,7 +59,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, decode_text, empty_tidy, read_sheet, shown
+from loaders.base import (
+    MISSING_MARKERS,
+    LoadError,
+    LoadResult,
+    Peek,
+    csv_error,
+    decode_text,
+    empty_tidy,
+    read_sheet,
+    shown,
+)
 from metrics.catalogue import Catalogue
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
@@ -184,7 +194,7 @@ def read(path: Path) -> pd.DataFrame:
         try:
             raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=object, keep_default_na=False)
         except pd.errors.ParserError as exc:
-            raise LoadError(f"not a readable CSV ({exc})", file=name) from None
+            raise csv_error(exc, name) from None
         layout_kind = "csv"
     elif kind in ("xlsx", "xls"):
         sheet = next(
@@ -453,6 +463,8 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
 
     numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
     tidy = _tidy(numbers, org, period, describe_row=describe_row)
+    tidy["source_row"] = tidy["org_code"].map(dict(zip(org, rows, strict=True)))  # named in messages
+    tidy["source_org_column"] = "Org Code"
     ncols = len([c for c in raw.columns if _canon_header(c) in _ID_COLUMNS or _canon_header(c) in CSV_COLUMNS])
     spelling = (
         ", older 'Number of ...' headings" if any(str(c).lower().startswith("number of") for c in raw.columns) else ""

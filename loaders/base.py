@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +55,10 @@ class LoadError(ValueError):
             parts.append(f"column '{column}'")
         where = ", ".join(parts)
         super().__init__(f"{where}: {message}" if where else message)
+
+    def without_file(self) -> LoadError:
+        """The same error without the file name (for a list of problems in one file)."""
+        return LoadError(self.detail, sheet=self.sheet, row=self.row, column=self.column)
 
     def with_file(self, file: str) -> LoadError:
         """The same error, naming ``file`` if it did not already."""
@@ -95,7 +100,8 @@ class Problems:
         if self.total == 1:
             raise self.items[0].with_file(file) if file else self.items[0]
         more = f" (the first {len(self.items)} shown)" if self.total > len(self.items) else ""
-        raise LoadError(f"{self.total} problems{more}: " + "; ".join(str(e) for e in self.items), file=file)
+        listed = "; ".join(str(e.without_file()) for e in self.items)
+        raise LoadError(f"{self.total} problems{more}: {listed}", file=file or self.items[0].file)
 
 
 @dataclass
@@ -239,7 +245,23 @@ def read_csv_text(path: Path, **kwargs) -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)
     except pd.errors.ParserError as exc:
-        raise LoadError(f"not a readable CSV ({exc})", file=Path(path).name) from None
+        raise csv_error(exc, Path(path).name) from None
+
+
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def csv_error(exc: Exception, file: str) -> LoadError:
+    """A pandas CSV parser error as a message an analyst can act on."""
+    if m := _OPEN_QUOTE.search(str(exc)):
+        # pandas counts lines from 0 (the header); a spreadsheet shows the header as row 1.
+        return LoadError(
+            "a quotation mark opens in this row and is never closed, so the rest of the file runs "
+            "into one cell (check the quotes)",
+            file=file,
+            row=int(m[1]) + 1,
+        )
+    return LoadError(f"not a readable CSV ({shown(exc, 160)})", file=file)
 
 
 def read_sheet(path: Path, sheet_name: str | int = 0, header: int | None = None, **kwargs) -> pd.DataFrame:

@@ -83,7 +83,10 @@ def parse_file(
         return ParsedFile("error", loader, error=str(exc.with_file(name)))
     except MemoryError:
         return ParsedFile("error", loader, error=f"'{name}': reading the file ran out of memory; it was refused")
-    except Exception as exc:  # noqa: BLE001 - hostile input must never take the ingest down
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - hostile input must never take the ingest down
+        # BaseException: a panic in a native reader (pyo3's PanicException) is not an Exception.
         return ParsedFile(
             "error",
             loader,

@@ -8,7 +8,7 @@ provenance columns below), otherwise the metric, organisation and period of the 
 
 Provenance columns a loader may add to its tidy frame (dropped before writing):
 ``source_row`` (1-based spreadsheet row), ``source_column`` (the column holding the value),
-``source_sheet``.
+``source_org_column`` (the column holding the organisation code), ``source_sheet``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from metrics import store
 from metrics.catalogue import Catalogue, Metric
 from metrics.periods import period_label
 
-PROVENANCE_COLUMNS = ("source_row", "source_column", "source_sheet")
+PROVENANCE_COLUMNS = ("source_row", "source_column", "source_org_column", "source_sheet")
 
 #: The earliest period the dashboard accepts: the oldest series it shows (A&E, KH03) start later,
 #: so an earlier date is a typo or a damaged cell.
@@ -78,9 +78,8 @@ def _place(row: pd.Series, column: str) -> str:
     line = row.get("source_row")
     if line is not None and not (isinstance(line, float) and math.isnan(line)):
         parts.append(f"row {int(line)}")
-        source_column = row.get("source_column")
-        named = source_column if isinstance(source_column, str) and source_column and column == "value" else column
-        parts.append(f"column '{named}'")
+        own = {"value": row.get("source_column"), "org_code": row.get("source_org_column")}.get(column)
+        parts.append(f"column '{own if isinstance(own, str) and own else column}'")
     described = f"{row['metric_id']} for {shown(row['org_code'])}"
     try:
         described += f", {period_label(pd.Timestamp(row['period_start']).date(), row['period_type'])}"
@@ -131,7 +130,7 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     known = set(catalogue.organisation_by_code)
     code_text = codes.astype(str)
     bad_code = ~blank & ~code_text.isin(known) & ~code_text.map(lambda c: bool(ORG_CODE.match(c))).astype(bool)
-    for _, r in tidy[bad_code].iterrows():
+    for _, r in tidy[bad_code].drop_duplicates("org_code").iterrows():
         problems.add(
             f"{_place(r, 'org_code')}: '{shown(r.org_code)}' is not an organisation code "
             "(expected an ODS or ONS code: letters and digits, at most 12 characters)"
@@ -140,7 +139,7 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     starts = pd.to_datetime(tidy["period_start"], errors="coerce")
     latest = latest_allowed_period()
     out_of_range = starts.isna() | (starts < pd.Timestamp(EARLIEST_PERIOD)) | (starts > pd.Timestamp(latest))
-    for _, r in tidy[out_of_range].iterrows():
+    for _, r in tidy[out_of_range].drop_duplicates("period_start").iterrows():
         problems.add(
             f"{_place(r, 'period')}: the period {shown(r.period_start)} is outside "
             f"{EARLIEST_PERIOD.year} to {period_label(latest, 'month')}"
@@ -184,7 +183,7 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     for _, r in tidy[tidy.duplicated(key, keep="first")].iterrows():
         problems.add(f"{_place(r, 'period')}: the file gives two values for the same metric, organisation and period")
 
-    _check_organisations(result, known, problems)
+    _check_organisations(result, known | set(code_text[bad_code]), problems)
     if result.publication is not None and (why := text_problem(result.publication, MAX_PUBLICATION_LENGTH)):
         problems.add(f"the source document name {why}")
     problems.raise_if_any(file)
