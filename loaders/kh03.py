@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, empty_tidy, read_sheet, shown
+from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, read_sheet, shown
 from metrics.catalogue import Catalogue
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
@@ -313,10 +313,12 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
                 "numerator": num,
                 "denominator": den,
                 "value": value,
+                "source_row": rows,  # provenance, named in validation messages
             }
         )
         parts.append(part[part["value"].notna()])
-    tidy = pd.concat(parts, ignore_index=True).loc[:, TIDY_COLUMNS] if parts else empty_tidy()
+    tidy = pd.concat(parts, ignore_index=True).loc[:, [*TIDY_COLUMNS, "source_row"]]
+    tidy = tidy.assign(source_sheet=sheet, source_org_column="Org Code")
     dupes = pd.Series(org).duplicated()
     if dupes.any():
         i = int(dupes.to_numpy().nonzero()[0][0])

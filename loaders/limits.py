@@ -41,11 +41,11 @@ class Limits:
     """The caps on one input file (see the module docstring for the environment overrides)."""
 
     max_zip_entries: int = 1000
-    max_uncompressed_mb: float = 200
-    max_compression_ratio: float = 200
+    max_uncompressed_mb: float = 200.0
+    max_compression_ratio: float = 200.0
     max_sheet_cells: int = 5_000_000
-    parse_memory_mb: float = 2048
-    parse_seconds: float = 120
+    parse_memory_mb: float = 2048.0
+    parse_seconds: float = 120.0
     max_errors_reported: int = 20
 
     @classmethod

@@ -175,6 +175,13 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
             "value": combined["population"].astype(float).to_numpy(),
         }
     )
+    # Provenance for validation messages: the first row that gives each area.
+    first_rows: dict[str, int] = {}
+    for code, line in zip(frame["area_code"].astype(str).str.strip(), excel_row, strict=True):
+        first_rows.setdefault(code, int(line))
+    tidy = tidy.assign(
+        source_row=tidy["org_code"].map(first_rows), source_column="population", source_org_column="area_code"
+    )
     organisations = pd.DataFrame({"code": sorted(set(tidy["org_code"]))})
     organisations["name"] = organisations["code"]
     organisations["kind"] = np.where(organisations["code"] == "E92000001", "country", "local_authority")

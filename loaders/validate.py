@@ -69,23 +69,23 @@ def text_problem(text: str, max_length: int) -> str | None:
     return None
 
 
-def _place(row: pd.Series, column: str) -> str:
-    """Where a tidy row came from: the spreadsheet cell when known, else what the row describes."""
-    parts = []
-    sheet = row.get("source_sheet")
-    if isinstance(sheet, str) and sheet:
-        parts.append(f"sheet '{sheet}'")
-    line = row.get("source_row")
-    if line is not None and not (isinstance(line, float) and math.isnan(line)):
-        parts.append(f"row {int(line)}")
-        own = {"value": row.get("source_column"), "org_code": row.get("source_org_column")}.get(column)
-        parts.append(f"column '{own if isinstance(own, str) and own else column}'")
+def _problem(row: pd.Series, column: str, text: str) -> LoadError:
+    """A problem with one tidy row: at its spreadsheet cell when the loader kept it, and always
+    saying what the row describes (metric, organisation, period)."""
+    sheet, line = row.get("source_sheet"), row.get("source_row")
+    has_line = line is not None and not (isinstance(line, float) and math.isnan(line))
+    own = {"value": row.get("source_column"), "org_code": row.get("source_org_column")}.get(column)
     described = f"{row['metric_id']} for {shown(row['org_code'])}"
     try:
         described += f", {period_label(pd.Timestamp(row['period_start']).date(), row['period_type'])}"
     except (ValueError, TypeError, KeyError, OverflowError):
         pass
-    return (", ".join(parts) + f" ({described})") if parts else described
+    return LoadError(
+        f"{described}: {text}",
+        sheet=sheet if isinstance(sheet, str) and sheet else None,
+        row=int(line) if has_line else None,
+        column=(own if isinstance(own, str) and own else column) if has_line else None,
+    )
 
 
 def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: Limits | None = None) -> None:
@@ -126,14 +126,18 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     codes = tidy["org_code"].astype(object)
     blank = codes.isna() | (codes.astype(str).str.strip() == "")
     for _, r in tidy[blank].iterrows():
-        problems.add(f"{_place(r.assign(org_code=''), 'org_code')}: a row has no organisation code")
+        problems.add(_problem(r.assign(org_code=""), "org_code", "a row has no organisation code"))
     known = set(catalogue.organisation_by_code)
     code_text = codes.astype(str)
     bad_code = ~blank & ~code_text.isin(known) & ~code_text.map(lambda c: bool(ORG_CODE.match(c))).astype(bool)
     for _, r in tidy[bad_code].drop_duplicates("org_code").iterrows():
         problems.add(
-            f"{_place(r, 'org_code')}: '{shown(r.org_code)}' is not an organisation code "
-            "(expected an ODS or ONS code: letters and digits, at most 12 characters)"
+            _problem(
+                r,
+                "org_code",
+                f"'{shown(r.org_code)}' is not an organisation code "
+                "(expected an ODS or ONS code: letters and digits, at most 12 characters)",
+            )
         )
 
     starts = pd.to_datetime(tidy["period_start"], errors="coerce")
@@ -141,8 +145,12 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     out_of_range = starts.isna() | (starts < pd.Timestamp(EARLIEST_PERIOD)) | (starts > pd.Timestamp(latest))
     for _, r in tidy[out_of_range].drop_duplicates("period_start").iterrows():
         problems.add(
-            f"{_place(r, 'period')}: the period {shown(r.period_start)} is outside "
-            f"{EARLIEST_PERIOD.year} to {period_label(latest, 'month')}"
+            _problem(
+                r,
+                "period",
+                f"the period {shown(r.period_start)} is outside "
+                f"{EARLIEST_PERIOD.year} to {period_label(latest, 'month')}",
+            )
         )
 
     for column in ("value", "numerator", "denominator"):
@@ -152,11 +160,11 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
         bad = ~np.isfinite(numbers) & (given | required)
         for i in np.flatnonzero(bad):
             r = tidy.iloc[i]
-            problems.add(f"{_place(r, column)}: '{shown(r[column])}' is not a finite number")
+            problems.add(_problem(r, column, f"'{shown(r[column])}' is not a finite number"))
         if column != "value":
             for i in np.flatnonzero(np.isfinite(numbers) & (numbers < 0)):
                 r = tidy.iloc[i]
-                problems.add(f"{_place(r, column)}: the {column} {r[column]:g} is a count and cannot be negative")
+                problems.add(_problem(r, column, f"the {column} {r[column]:g} is a count and cannot be negative"))
 
     value = pd.to_numeric(tidy["value"], errors="coerce").astype("float64").to_numpy()
     numerator = pd.to_numeric(tidy["numerator"], errors="coerce").astype("float64").to_numpy()
@@ -170,18 +178,22 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     for i in np.flatnonzero(negative):
         r = tidy.iloc[i]
         what = "percentage" if proportion[i] else units[i].replace("_", " ")
-        problems.add(f"{_place(r, 'value')}: {value[i]:g} is a {what} and cannot be negative")
+        problems.add(_problem(r, "value", f"{value[i]:g} is a {what} and cannot be negative"))
     for i in np.flatnonzero(over_100):
-        problems.add(f"{_place(tidy.iloc[i], 'value')}: {value[i]:g} is a percentage and cannot be above 100")
+        problems.add(_problem(tidy.iloc[i], "value", f"{value[i]:g} is a percentage and cannot be above 100"))
     for i in np.flatnonzero(over_denominator):
         problems.add(
-            f"{_place(tidy.iloc[i], 'numerator')}: the numerator {numerator[i]:g} is above the denominator "
-            f"{denominator[i]:g} (a proportion cannot exceed 100%)"
+            _problem(
+                tidy.iloc[i],
+                "numerator",
+                f"the numerator {numerator[i]:g} is above the denominator "
+                f"{denominator[i]:g} (a proportion cannot exceed 100%)",
+            )
         )
 
     key = ["metric_id", "org_code", "period_start", "period_type"]
     for _, r in tidy[tidy.duplicated(key, keep="first")].iterrows():
-        problems.add(f"{_place(r, 'period')}: the file gives two values for the same metric, organisation and period")
+        problems.add(_problem(r, "period", "the file gives two values for the same metric, organisation and period"))
 
     _check_organisations(result, known | set(code_text[bad_code]), problems)
     if result.publication is not None and (why := text_problem(result.publication, MAX_PUBLICATION_LENGTH)):
