@@ -137,6 +137,12 @@ CASES = [
         "file runs into one cell (check the quotes)",
     ),
     (
+        "quote opening a Period cell",
+        hostile.write_ae_csv_quote_in_period,
+        "'quoted_period.csv', row 4, column 'Period': a quotation mark is not closed, so the rest of the file "
+        "runs into one cell (check the quotes in this row)",
+    ),
+    (
         "A&E org code a DDE formula",
         lambda folder: hostile.write_ae_csv_org(folder, "dde.csv", "+cmd|'/C calc'!A0"),
         "'dde.csv', row 2, column 'Org Code': ae_4hr_all for +cmd|'/C calc'!A0, June 2020: "
