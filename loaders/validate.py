@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -40,8 +39,24 @@ ORG_CODE = re.compile(r"^[A-Za-z0-9]{1,12}$")
 #: Units whose figures cannot be below zero (a percentage only when it is a proportion).
 NON_NEGATIVE_UNITS = frozenset({"count", "rate_per_100k", "days", "beds"})
 
+#: Unicode category Cc: C0 controls (NUL, tab, line breaks), DEL and the C1 controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 MAX_NAME_LENGTH = 200
 MAX_PUBLICATION_LENGTH = 300
+
+
+def _period_in_range(value: object, latest: dt.date) -> bool:
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = pd.Timestamp(value).date()
+        except (ValueError, TypeError, OverflowError):
+            return False
+    return EARLIEST_PERIOD <= value <= latest
 
 
 def is_proportion(metric: Metric) -> bool:
@@ -64,7 +79,7 @@ def text_problem(text: str, max_length: int) -> str | None:
     """Why ``text`` cannot be stored as a name (too long, or holding control characters), or None."""
     if len(text) > max_length:
         return f"is {len(text):,} characters long (at most {max_length})"
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         return "contains a control character (such as a NUL byte or a line break)"
     return None
 
@@ -115,8 +130,15 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     if unknown:
         raise LoadError(f"metric(s) {unknown} are not in the catalogue", file=file)
     problems = Problems(limits.max_errors_reported)
-    expected = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].frequency)
-    for _, r in tidy[expected != tidy["period_type"]].iterrows():
+    metrics = catalogue.metric_by_id
+    metric_ids, where = np.unique(tidy["metric_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+
+    def per_metric(attribute) -> np.ndarray:
+        """``attribute(metric)`` for every row, computed once per metric in the file."""
+        return np.array([attribute(metrics[m]) for m in metric_ids], dtype=object)[where]
+
+    expected = per_metric(lambda m: m.frequency)
+    for _, r in tidy[expected != tidy["period_type"].to_numpy(dtype=object)].iterrows():
         problems.add(
             f"metric '{r.metric_id}' is reported by {catalogue.metric_by_id[r.metric_id].frequency}, "
             f"not by {r.period_type}"
@@ -124,13 +146,16 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
     problems.raise_if_any(file)
 
     codes = tidy["org_code"].astype(object)
-    blank = codes.isna() | (codes.astype(str).str.strip() == "")
-    for _, r in tidy[blank].iterrows():
-        problems.add(_problem(r.assign(org_code=""), "org_code", "a row has no organisation code"))
     known = set(catalogue.organisation_by_code)
-    code_text = codes.astype(str)
-    bad_code = ~blank & ~code_text.isin(known) & ~code_text.map(lambda c: bool(ORG_CODE.match(c))).astype(bool)
-    for _, r in tidy[bad_code].drop_duplicates("org_code").iterrows():
+    # Judge each distinct code once (a file repeats a few hundred codes across many rows).
+    distinct = pd.unique(codes.to_numpy())
+    blank_codes = {c for c in distinct if c is None or (isinstance(c, float) and math.isnan(c)) or not str(c).strip()}
+    bad_codes = {c for c in distinct if c not in blank_codes and c not in known and not ORG_CODE.match(str(c))}
+    blank = codes.isin(blank_codes) | codes.isna()
+    for _, r in tidy[blank].iterrows() if blank_codes else ():
+        problems.add(_problem(r.assign(org_code=""), "org_code", "a row has no organisation code"))
+    bad_code = codes.isin(bad_codes) & ~blank
+    for _, r in tidy[bad_code].drop_duplicates("org_code").iterrows() if bad_codes else ():
         problems.add(
             _problem(
                 r,
@@ -140,10 +165,11 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
             )
         )
 
-    starts = pd.to_datetime(tidy["period_start"], errors="coerce")
     latest = latest_allowed_period()
-    out_of_range = starts.isna() | (starts < pd.Timestamp(EARLIEST_PERIOD)) | (starts > pd.Timestamp(latest))
-    for _, r in tidy[out_of_range].drop_duplicates("period_start").iterrows():
+    out_of_range = tidy["period_start"].isin(
+        [p for p in pd.unique(tidy["period_start"].to_numpy()) if not _period_in_range(p, latest)]
+    )
+    for _, r in tidy[out_of_range].drop_duplicates("period_start").iterrows() if out_of_range.any() else ():
         problems.add(
             _problem(
                 r,
@@ -153,8 +179,10 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
             )
         )
 
+    numeric = {}
     for column in ("value", "numerator", "denominator"):
         numbers = pd.to_numeric(tidy[column], errors="coerce").astype("float64").to_numpy()
+        numeric[column] = numbers
         given = tidy[column].notna().to_numpy()
         required = column == "value"
         bad = ~np.isfinite(numbers) & (given | required)
@@ -166,11 +194,9 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
                 r = tidy.iloc[i]
                 problems.add(_problem(r, column, f"the {column} {r[column]:g} is a count and cannot be negative"))
 
-    value = pd.to_numeric(tidy["value"], errors="coerce").astype("float64").to_numpy()
-    numerator = pd.to_numeric(tidy["numerator"], errors="coerce").astype("float64").to_numpy()
-    denominator = pd.to_numeric(tidy["denominator"], errors="coerce").astype("float64").to_numpy()
-    units = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].unit).to_numpy()
-    proportion = tidy["metric_id"].map(lambda m: is_proportion(catalogue.metric_by_id[m])).to_numpy(dtype=bool)
+    value, numerator, denominator = (numeric[c] for c in ("value", "numerator", "denominator"))
+    units = per_metric(lambda m: m.unit)
+    proportion = per_metric(is_proportion).astype(bool)
     with np.errstate(invalid="ignore"):
         negative = (np.isin(units, list(NON_NEGATIVE_UNITS)) | proportion) & (value < 0)
         over_100 = proportion & (value > 100)
@@ -192,10 +218,11 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
         )
 
     key = ["metric_id", "org_code", "period_start", "period_type"]
-    for _, r in tidy[tidy.duplicated(key, keep="first")].iterrows():
+    repeated = tidy.duplicated(key, keep="first")
+    for _, r in tidy[repeated].iterrows() if repeated.any() else ():
         problems.add(_problem(r, "period", "the file gives two values for the same metric, organisation and period"))
 
-    _check_organisations(result, known | set(code_text[bad_code]), problems)
+    _check_organisations(result, known | {str(c) for c in bad_codes}, problems)
     if result.publication is not None and (why := text_problem(result.publication, MAX_PUBLICATION_LENGTH)):
         problems.add(f"the source document name {why}")
     problems.raise_if_any(file)
@@ -206,7 +233,11 @@ def _check_organisations(result: LoadResult, known: set[str], problems: Problems
     orgs = result.organisations
     if orgs is None or orgs.empty:
         return
-    for record in orgs.to_dict("records"):
+    names = orgs["name"].astype(str) if "name" in orgs.columns else pd.Series("", index=orgs.index)
+    codes = orgs["code"].astype(str)
+    suspect = ~codes.isin(known) & ~codes.str.fullmatch(ORG_CODE.pattern.strip("^$"))
+    suspect |= (names.str.len() > MAX_NAME_LENGTH) | names.str.contains(_CONTROL.pattern, regex=True)
+    for record in orgs[suspect.to_numpy(dtype=bool)].to_dict("records"):
         code = str(record.get("code", ""))
         if code not in known and not ORG_CODE.match(code):
             problems.add(
