@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,9 +198,19 @@ def prepare_upload(
     to write, so nothing is left on disk.
     """
     with tempfile.TemporaryDirectory(prefix="llr-upload-") as folder:
-        path = Path(folder) / (Path(file_name).name or "upload")
+        path = Path(folder) / _safe_name(file_name)
         path.write_bytes(content)
         return prepare_file(path, engine, catalogue, max_bytes=max_bytes, isolate=True)
+
+
+def _safe_name(file_name: str) -> str:
+    """The upload's base name, without control characters and at most 120 characters (it is
+    stored in the source table and shown on every page that cites the file)."""
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", Path(str(file_name).replace("\\", "/")).name).strip()
+    if len(name) > 120:
+        stem, dot, suffix = name.rpartition(".")
+        name = (stem[:110] + dot + suffix[:9]) if dot and len(suffix) < 10 else name[:120]
+    return name or "upload"
 
 
 def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:

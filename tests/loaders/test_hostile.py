@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select
 
 from loaders.ingest import ingest_file, ingest_paths, prepare_file, prepare_upload
 from metrics import store
-from tests.conftest import public_file
+from tests.conftest import POSTGRES_URL, _postgres_engine, public_file
 from tests.fixtures import make_hostile as hostile
 from tests.fixtures.make_ae_kh03 import write_ae_csv, write_kh03
 
@@ -41,17 +41,36 @@ def dump(engine) -> dict[str, list[tuple]]:
     return out
 
 
-@pytest.fixture
-def populated(engine, tmp_path, catalogue):
-    """The store on each backend holding an A&E month, a KH03 quarter and a generic figure."""
-    good = tmp_path / "good"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def populated(request, tmp_path_factory, catalogue):
+    """The store on each backend holding an A&E month, a KH03 quarter and a generic figure.
+
+    One store per backend for the whole module: every test here leaves it as it was (that is
+    what they check), and loading it once keeps the suite quick.
+    """
+    folder = tmp_path_factory.mktemp("populated")
+    schema = None
+    if request.param == "sqlite":
+        engine = store.make_engine(f"sqlite:///{folder / 'store.sqlite'}")
+        store.init_db(engine, catalogue)
+    else:
+        engine, schema = _postgres_engine(catalogue)
+    good = folder / "good"
     good.mkdir()
     write_ae_csv(good, "June-2020.csv")
     write_kh03(good)
     hostile.write_generic(good, [("ae_attendances", "RWE", "2024-01", 100, "", "")], name="committee.csv")
     summary = ingest_paths([good], engine, catalogue)
     assert [o.status for o in summary.outcomes] == ["loaded"] * 3, summary.lines()
-    return engine
+    yield engine
+    engine.dispose()
+    if schema:
+        from sqlalchemy import text
+
+        admin = store.make_engine(POSTGRES_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def refused(path: Path, engine, catalogue) -> str:
@@ -175,6 +194,11 @@ CASES = [
         lambda folder: hostile.write_population(folder, "=1+1"),
         "'population.csv', row 2, column 'area_code': population_18plus for =1+1, 2020/21: '=1+1' is not an "
         f"organisation code {ORG_CODE_RULE}",
+    ),
+    (
+        "population year 0000",
+        lambda folder: hostile.write_population(folder, "E06000016", year="0000"),
+        "'population.csv', row 2, column 'year': '0000' is not a year (expected e.g. 2019 for mid-2019)",
     ),
     (
         "negative attendances",
@@ -301,22 +325,28 @@ def test_every_problem_is_listed_once_up_to_the_limit(populated, tmp_path, catal
     assert message.count("cannot be negative") == 3
 
 
-def test_a_quoted_header_is_read(populated, tmp_path, catalogue):
+def test_a_quoted_header_is_read(sqlite_engine, tmp_path, catalogue):
     path = hostile.write_generic(
         tmp_path,
         [("ae_attendances", "RWE", "2024-02", 7, "", "")],
         header='"metric_id","org_code","period","value","numerator","denominator"',
     )
-    assert ingest_file(path, populated, catalogue).status == "loaded"
+    assert ingest_file(path, sqlite_engine, catalogue).status == "loaded"
 
 
-def test_a_bad_file_does_not_stop_a_folder(populated, tmp_path, catalogue):
+def test_a_bad_file_does_not_stop_a_folder(sqlite_engine, tmp_path, catalogue):
     folder = tmp_path / "mixed"
     folder.mkdir()
     hostile.write_generic(folder, [("ae_attendances", "RWE", "0000-01", 5, "", "")], name="a_bad.csv")
     hostile.write_generic(folder, [("ae_attendances", "RWE", "2024-04", 5, "", "")], name="b_good.csv")
-    summary = ingest_paths([folder], populated, catalogue)
+    summary = ingest_paths([folder], sqlite_engine, catalogue)
     assert [o.status for o in summary.outcomes] == ["error", "loaded"]
+
+
+def test_an_upload_name_is_stored_without_control_characters_or_excess(sqlite_engine, catalogue):
+    content = b"metric_id,org_code,period,value\nae_attendances,RWE,2024-05,10\n"
+    prepared = prepare_upload("a\x00b\nc" + "x" * 300 + ".csv", content, sqlite_engine, catalogue)
+    assert prepared.record.file_name == "abc" + "x" * 107 + ".csv"
 
 
 # ---------------------------------------------------------------------------- the upload child process
