@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders import registry
+from loaders import discharge_sitrep, dtoc, home_first, kh03, registry
 from loaders.base import LoadError, LoadResult, Peek, shown
 from loaders.limits import Limits, inspect_file
 from loaders.validate import validate_tidy
@@ -30,11 +30,11 @@ UNRECOGNISED = "no loader recognises this file's layout (see the README for the 
 
 #: Sheets that identify the supported workbooks, named when a workbook is not recognised.
 KNOWN_SHEETS = (
-    ("NHS Trust by Sector", "KH03 beds"),
+    (kh03.SHEET, "KH03 beds"),
     ("Provider Level Data", "A&E attendances"),
-    ("LA - by type of care", "delayed transfers of care"),
-    ("Cover Sheet", "discharge sitrep"),
-    ("Table 1", "2-hour urgent community response"),
+    (dtoc.SHEETS["type_of_care"], "delayed transfers of care"),
+    (discharge_sitrep.COVER, "discharge sitrep"),
+    (home_first.UCR_SHEETS[0], "2-hour urgent community response"),
 )
 
 
