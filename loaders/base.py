@@ -90,9 +90,6 @@ class Problems:
         if len(self.items) < self.limit:
             self.items.append(error)
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
     def raise_if_any(self, file: str | None = None) -> None:
         """Raise the one problem as it is, or a LoadError listing them all (naming ``file``)."""
         if not self.items:
