@@ -57,7 +57,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, decode_text, empty_tidy, read_sheet
+from loaders.base import (
+    MISSING_MARKERS,
+    LoadError,
+    LoadResult,
+    Peek,
+    csv_error,
+    decode_text,
+    empty_tidy,
+    read_sheet,
+    shown,
+)
 from metrics.catalogue import Catalogue
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
@@ -182,7 +192,7 @@ def read(path: Path) -> pd.DataFrame:
         try:
             raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=object, keep_default_na=False)
         except pd.errors.ParserError as exc:
-            raise LoadError(f"not a readable CSV ({exc})", file=name) from None
+            raise csv_error(exc, name) from None
         layout_kind = "csv"
     elif kind in ("xlsx", "xls"):
         sheet = next(
@@ -228,7 +238,12 @@ def _parse_csv_period(text: str, *, file: str, row: int, org: str):
             row=row,
             column="Period",
         )
-    return _month(int(m[2]), _MONTHS[m[1].upper()])
+    try:
+        return _month(int(m[2]), _MONTHS[m[1].upper()])
+    except ValueError:
+        raise LoadError(
+            f"'Period' is '{text}': the year is out of range", file=file, row=row, column="Period"
+        ) from None
 
 
 class _CellError(LoadError):
@@ -412,8 +427,17 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
     mixed = provider & (period_text != period_text[first])
     if mixed.any():
         i = int(mixed.nonzero()[0][0])
+        if "\n" in period_text[i] or "\n" in period_text[first]:
+            raise LoadError(
+                "a quotation mark is not closed, so the rest of the file runs into one cell "
+                "(check the quotes in this row)",
+                file=file,
+                row=int(rows[first if "\n" in period_text[first] else i]),
+                column="Period",
+            )
         raise LoadError(
-            f"the file mixes months: '{period_text[first]}' and '{period_text[i]}' (one file is one month)",
+            f"the file mixes months: '{shown(period_text[first])}' and '{shown(period_text[i])}' "
+            "(one file is one month)",
             file=file,
             row=int(rows[i]),
             column="Period",
@@ -438,6 +462,8 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
 
     numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
     tidy = _tidy(numbers, org, period, describe_row=describe_row)
+    tidy["source_row"] = tidy["org_code"].map(dict(zip(org, rows, strict=True)))  # named in messages
+    tidy["source_org_column"] = "Org Code"
     ncols = len([c for c in raw.columns if _canon_header(c) in _ID_COLUMNS or _canon_header(c) in CSV_COLUMNS])
     spelling = (
         ", older 'Number of ...' headings" if any(str(c).lower().startswith("number of") for c in raw.columns) else ""

@@ -271,8 +271,9 @@ def _compiled(raw: dict) -> LoadResult:
     rows["metric_id"] = descriptions.map(lookup)
     rows = rows[rows["metric_id"].notna()]
     years = pd.to_numeric(rows["Year"], errors="coerce")
-    if years.isna().any():
-        i = int(np.flatnonzero(years.isna().to_numpy())[0])
+    not_year = years.isna() | ~years.between(1000, 9999)  # "0000" or "99999" is no calendar year
+    if not_year.any():
+        i = int(np.flatnonzero(not_year.to_numpy())[0])
         raise LoadError(
             f"'{rows['Year'].iloc[i]}' is not a year (expected e.g. 2019 for 2018-19)",
             file=file,

@@ -13,9 +13,12 @@ Loaders raise ``LoadError`` for input they cannot use, naming the file, sheet, r
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -54,11 +57,49 @@ class LoadError(ValueError):
         where = ", ".join(parts)
         super().__init__(f"{where}: {message}" if where else message)
 
+    def without_file(self) -> LoadError:
+        """The same error without the file name (for a list of problems in one file)."""
+        return LoadError(self.detail, sheet=self.sheet, row=self.row, column=self.column)
+
     def with_file(self, file: str) -> LoadError:
         """The same error, naming ``file`` if it did not already."""
         if self.file:
             return self
         return LoadError(self.detail, file=file, sheet=self.sheet, row=self.row, column=self.column)
+
+
+class Problems:
+    """Problems found across a file, each reported once, up to ``limit``; raised together.
+
+    A file with several bad cells gets one message listing them all (an analyst fixes them in one
+    pass) rather than one at a time.
+    """
+
+    def __init__(self, limit: int = 20) -> None:
+        self.limit = limit
+        self.items: list[LoadError] = []
+        self._seen: set[str] = set()
+        self.total = 0
+
+    def add(self, error: LoadError | str) -> None:
+        error = error if isinstance(error, LoadError) else LoadError(error)
+        text = str(error)
+        if text in self._seen:
+            return
+        self._seen.add(text)
+        self.total += 1
+        if len(self.items) < self.limit:
+            self.items.append(error)
+
+    def raise_if_any(self, file: str | None = None) -> None:
+        """Raise the one problem as it is, or a LoadError listing them all (naming ``file``)."""
+        if not self.items:
+            return
+        if self.total == 1:
+            raise self.items[0].with_file(file) if file else self.items[0]
+        more = f" (the first {len(self.items)} shown)" if self.total > len(self.items) else ""
+        listed = "; ".join(str(e.without_file()) for e in self.items)
+        raise LoadError(f"{self.total} problems{more}: {listed}", file=file or self.items[0].file)
 
 
 @dataclass
@@ -147,6 +188,25 @@ class Peek:
         return self.text.lstrip("\ufeff").splitlines()[0] if self.text.strip() else ""
 
     @cached_property
+    def header_cells(self) -> list[str]:
+        """The first line's cells as a CSV reader sees them (quotes removed: ``"metric_id"``)."""
+        try:
+            return [c.strip() for c in next(csv.reader([self.first_line]), [])]
+        except csv.Error:
+            return self.first_line.split(",")
+
+    @property
+    def is_utf16(self) -> bool:
+        """A UTF-16 text file (Excel's "Unicode text"): a byte-order mark, or NULs between ASCII letters."""
+        head = self.head
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return True
+        sample = head[:200]
+        return len(sample) >= 8 and (
+            sample[1::2].count(0) > len(sample) // 3 or sample[0::2].count(0) > len(sample) // 3
+        )
+
+    @cached_property
     def sheet_names(self) -> list[str]:
         if self.kind not in ("xlsx", "xls"):
             return []
@@ -156,6 +216,12 @@ class Peek:
             return list(CalamineWorkbook.from_path(str(self.path)).sheet_names)
         except Exception:  # noqa: BLE001 - a corrupt workbook is reported by the loader that reads it
             return []
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A cell quoted for a message: shortened, with control characters made visible."""
+    text = "".join(ch if unicodedata.category(ch) != "Cc" else repr(ch)[1:-1] for ch in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def decode_text(data: bytes) -> str:
@@ -183,7 +249,23 @@ def read_csv_text(path: Path, **kwargs) -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)
     except pd.errors.ParserError as exc:
-        raise LoadError(f"not a readable CSV ({exc})", file=Path(path).name) from None
+        raise csv_error(exc, Path(path).name) from None
+
+
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def csv_error(exc: Exception, file: str) -> LoadError:
+    """A pandas CSV parser error as a message an analyst can act on."""
+    if m := _OPEN_QUOTE.search(str(exc)):
+        # pandas counts lines from 0 (the header); a spreadsheet shows the header as row 1.
+        return LoadError(
+            "a quotation mark opens in this row and is never closed, so the rest of the file runs "
+            "into one cell (check the quotes)",
+            file=file,
+            row=int(m[1]) + 1,
+        )
+    return LoadError(f"not a readable CSV ({shown(exc, 160)})", file=file)
 
 
 def read_sheet(path: Path, sheet_name: str | int = 0, header: int | None = None, **kwargs) -> pd.DataFrame:

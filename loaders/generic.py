@@ -9,11 +9,13 @@ column.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
-from loaders.base import LoadError, LoadResult, Peek, read_csv_text, read_sheet, to_number
+from loaders.base import LoadError, LoadResult, Peek, Problems, read_csv_text, read_sheet, shown, to_number
+from loaders.limits import Limits
 from metrics.catalogue import Catalogue
 from metrics.periods import PeriodError, parse_period
 
@@ -33,7 +35,7 @@ def _header(columns) -> list[str]:
 
 def sniff(peek: Peek) -> bool:
     if peek.kind == "csv":
-        return set(REQUIRED) <= set(_header(peek.first_line.split(",")))
+        return set(REQUIRED) <= set(_header(peek.header_cells))
     if peek.kind == "xlsx":
         try:
             first = read_sheet(peek.path, 0, header=None, nrows=1)
@@ -86,61 +88,19 @@ def normalise(
     records = []
     sources: set[str] = set()
     demo_flags: list[bool] = []
+    problems = Problems(Limits.from_environment().max_errors_reported)
     for index, row in enumerate(raw.to_dict("records")):
         line = index + 2  # the header is row 1 in a spreadsheet
-        metric_id = str(row["metric_id"]).strip()
-        if metric_id not in catalogue.metric_by_id:
-            raise LoadError(f"'{metric_id}' is not a metric in the catalogue", file=file, row=line, column="metric_id")
-        metric = catalogue.metric_by_id[metric_id]
-        org_code = catalogue.resolve_org(row["org_code"])
-        if org_code not in catalogue.organisation_by_code and org_code not in known_orgs:
-            raise LoadError(
-                f"'{org_code}' is not an organisation in the catalogue or the database (a typo?)",
-                file=file,
-                row=line,
-                column="org_code",
-            )
         try:
-            period_start = parse_period(row["period"], metric.frequency)
-        except PeriodError as exc:
-            raise LoadError(str(exc), file=file, row=line, column="period") from None
-        numbers = {}
-        for col in ("value", "numerator", "denominator"):
-            try:
-                numbers[col] = to_number(row.get(col, ""))
-            except ValueError:
-                raise LoadError(f"'{row[col]}' is not a number", file=file, row=line, column=col) from None
-        value, num, den = numbers["value"], numbers["numerator"], numbers["denominator"]
-        if value is None and num is not None and den:
-            value = num / den * (metric.scale or 1.0)
-        if value is None:
-            raise LoadError(
-                "no value (and no numerator and denominator to compute it from)", file=file, row=line, column="value"
-            )
-        if (den is not None and den < 0) or (num is not None and num < 0):
-            raise LoadError(
-                "numerator and denominator are counts and cannot be negative (a negative value is allowed)",
-                file=file,
-                row=line,
-                column="numerator" if num is not None and num < 0 else "denominator",
-            )
-        flag = str(row.get("demo", "")).strip().lower()
-        if flag not in _TRUE | _FALSE:
-            raise LoadError(f"'{row['demo']}' is not yes or no", file=file, row=line, column="demo")
-        demo_flags.append(flag in _TRUE)
-        if str(row.get("source", "")).strip():
-            sources.add(str(row["source"]).strip())
-        records.append(
-            {
-                "metric_id": metric_id,
-                "org_code": org_code,
-                "period_start": period_start,
-                "period_type": metric.frequency,
-                "numerator": num,
-                "denominator": den,
-                "value": value,
-            }
-        )
+            record, flag, source = _row(row, line, file, catalogue, known_orgs)
+        except LoadError as exc:
+            problems.add(exc)
+            continue
+        demo_flags.append(flag)
+        if source:
+            sources.add(source)
+        records.append(record)
+    problems.raise_if_any()
     if len(set(demo_flags)) > 1:
         differs = demo_flags.index(not demo_flags[0])
         first, this = ("marked demo", "not") if demo_flags[0] else ("not marked demo", "marked demo")
@@ -168,3 +128,64 @@ def normalise(
     elif sources:
         publication = "Several documents: " + "; ".join(sorted(sources))
     return LoadResult(tidy=tidy, is_demo=set(demo_flags) == {True}, publication=publication)
+
+
+def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> tuple[dict, bool, str]:
+    """One template row as a tidy record, its demo flag and its source document; LoadError if bad."""
+    metric_id = str(row["metric_id"]).strip()
+    if metric_id not in catalogue.metric_by_id:
+        raise LoadError(
+            f"'{shown(metric_id)}' is not a metric in the catalogue", file=file, row=line, column="metric_id"
+        )
+    metric = catalogue.metric_by_id[metric_id]
+    org_code = catalogue.resolve_org(row["org_code"])
+    if org_code not in catalogue.organisation_by_code and org_code not in known_orgs:
+        raise LoadError(
+            f"'{shown(org_code)}' is not an organisation in the catalogue or the database (a typo?)",
+            file=file,
+            row=line,
+            column="org_code",
+        )
+    try:
+        period_start = parse_period(row["period"], metric.frequency)
+    except PeriodError as exc:
+        raise LoadError(str(exc), file=file, row=line, column="period") from None
+    numbers = {}
+    for col in ("value", "numerator", "denominator"):
+        try:
+            number = to_number(row.get(col, ""))
+        except ValueError:
+            raise LoadError(f"'{shown(row[col])}' is not a number", file=file, row=line, column=col) from None
+        if number is not None and not math.isfinite(number):
+            # "nan" would blank a stored figure and "inf"/"1e400" would read as infinity.
+            raise LoadError(f"'{shown(row[col])}' is not a finite number", file=file, row=line, column=col)
+        numbers[col] = number
+    value, num, den = numbers["value"], numbers["numerator"], numbers["denominator"]
+    if value is None and num is not None and den:
+        value = num / den * (metric.scale or 1.0)
+    if value is None:
+        raise LoadError(
+            "no value (and no numerator and denominator to compute it from)", file=file, row=line, column="value"
+        )
+    if (den is not None and den < 0) or (num is not None and num < 0):
+        raise LoadError(
+            "numerator and denominator are counts and cannot be negative (a negative value is allowed)",
+            file=file,
+            row=line,
+            column="numerator" if num is not None and num < 0 else "denominator",
+        )
+    flag = str(row.get("demo", "")).strip().lower()
+    if flag not in _TRUE | _FALSE:
+        raise LoadError(f"'{shown(row['demo'])}' is not yes or no", file=file, row=line, column="demo")
+    record = {
+        "metric_id": metric_id,
+        "org_code": org_code,
+        "period_start": period_start,
+        "period_type": metric.frequency,
+        "numerator": num,
+        "denominator": den,
+        "value": value,
+        "source_row": line,
+        "source_column": "value",
+    }
+    return record, flag in _TRUE, str(row.get("source", "")).strip()

@@ -145,7 +145,10 @@ def _month_of_header(cell) -> dt.date | None:
         except PeriodError:
             return None
     year = int(m[2]) + (2000 if len(m[2]) == 2 else 0)
-    return dt.date(year, _MONTHS[m[1][:3].lower()], 1)
+    try:
+        return dt.date(year, _MONTHS[m[1][:3].lower()], 1)
+    except ValueError:  # "Jan-0000": no calendar month
+        return None
 
 
 def _ucr_long(frame: pd.DataFrame, value_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:

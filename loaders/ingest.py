@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from loaders import registry
-from loaders.base import LoadError, LoadResult, sha256_of
+from loaders.base import LoadResult, sha256_of
+from loaders.parse import parse_file, parse_isolated
+from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
 from metrics.catalogue import Catalogue
 
@@ -98,36 +101,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str) -> None:
-    """Checks every loader's output must pass before anything is written."""
-    tidy = result.tidy
-    missing = [c for c in store.TIDY_COLUMNS if c not in tidy.columns]
-    if missing:
-        raise LoadError(f"loader output lacks column(s) {missing}", file=file)
-    unknown = sorted(set(tidy["metric_id"]) - set(catalogue.metric_by_id))
-    if unknown:
-        raise LoadError(f"metric(s) {unknown} are not in the catalogue", file=file)
-    expected = tidy["metric_id"].map(lambda m: catalogue.metric_by_id[m].frequency)
-    wrong = tidy[expected != tidy["period_type"]]
-    if len(wrong):
-        r = wrong.iloc[0]
-        raise LoadError(
-            f"metric '{r.metric_id}' is reported by {catalogue.metric_by_id[r.metric_id].frequency}, "
-            f"not by {r.period_type}",
-            file=file,
-        )
-    if tidy["org_code"].isna().any() or (tidy["org_code"].astype(str).str.strip() == "").any():
-        raise LoadError("a row has no organisation code", file=file)
-    key = ["metric_id", "org_code", "period_start", "period_type"]
-    dupes = tidy[tidy.duplicated(key, keep=False)]
-    if len(dupes):
-        r = dupes.iloc[0]
-        raise LoadError(
-            f"the file gives two values for {r.metric_id}, {r.org_code}, {pd.Timestamp(r.period_start).date()}",
-            file=file,
-        )
-
-
 @dataclass
 class PreparedFile:
     """A file read, normalised and validated, ready to write (or the reason it cannot be)."""
@@ -146,11 +119,14 @@ def prepare_file(
     max_bytes: int | None = None,
     force_demo: bool = False,
     published: dt.date | None = None,
+    isolate: bool = False,
 ) -> PreparedFile:
-    """Everything short of writing: size check, detection, dedupe, read, normalise, validate.
+    """Everything short of writing: size check, dedupe, limits, detection, read, normalise, validate.
 
     The upload page shows this validation report before anything is written. Nothing here writes.
-    ``published`` is the publication date to record when the file does not state its own.
+    ``published`` is the publication date to record when the file does not state its own. With
+    ``isolate`` the file is parsed in a child process with capped memory and time
+    (``loaders.parse``), as every uploaded file is.
     """
     path = Path(path)
     limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
@@ -171,32 +147,20 @@ def prepare_file(
         )
     if size == 0:
         return PreparedFile(FileOutcome(path, "error", error=f"'{path.name}': the file is empty"))
-    module = registry.detect(path)
-    if module is None:
-        return PreparedFile(
-            FileOutcome(
-                path,
-                "unrecognised",
-                error=f"'{path.name}': no loader recognises this file's layout "
-                "(see the README for the supported publications)",
-            )
-        )
     digest = sha256_of(path)
     seen = store.find_source(engine, digest)
     if seen is not None:
         note = [] if seen["file_name"] == path.name else [f"same content as '{seen['file_name']}', already loaded"]
         return PreparedFile(
-            FileOutcome(path, "unchanged", loader=module.NAME, rows=seen["rows"], unchanged=seen["rows"], warnings=note)
+            FileOutcome(
+                path, "unchanged", loader=seen["loader"], rows=seen["rows"], unchanged=seen["rows"], warnings=note
+            )
         )
-    try:
-        raw = module.read(path)
-        if getattr(module, "USES_KNOWN_ORGS", False):
-            result = module.normalise(raw, catalogue, known_orgs=store.known_org_codes(engine))
-        else:
-            result = module.normalise(raw, catalogue)
-        validate_tidy(result, catalogue, path.name)
-    except LoadError as exc:
-        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=str(exc.with_file(path.name))))
+    parse = parse_isolated if isolate else parse_file
+    parsed = parse(path, catalogue, store.known_org_codes(engine))
+    if parsed.result is None:
+        return PreparedFile(FileOutcome(path, parsed.status, loader=parsed.loader, error=parsed.error))
+    result, module = parsed.result, registry.module_named(parsed.loader)
     src = catalogue.sources[result.source_key or module.SOURCE_KEY]
     warnings = list(result.warnings)
     if result.published is not None and published is not None and result.published != published:
@@ -244,9 +208,19 @@ def prepare_upload(
     to write, so nothing is left on disk.
     """
     with tempfile.TemporaryDirectory(prefix="llr-upload-") as folder:
-        path = Path(folder) / (Path(file_name).name or "upload")
+        path = Path(folder) / _safe_name(file_name)
         path.write_bytes(content)
-        return prepare_file(path, engine, catalogue, max_bytes=max_bytes)
+        return prepare_file(path, engine, catalogue, max_bytes=max_bytes, isolate=True)
+
+
+def _safe_name(file_name: str) -> str:
+    """The upload's base name, without control characters and at most 120 characters (it is
+    stored in the source table and shown on every page that cites the file)."""
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", Path(str(file_name).replace("\\", "/")).name).strip()
+    if len(name) > 120:
+        stem, dot, suffix = name.rpartition(".")
+        name = (stem[:110] + dot + suffix[:9]) if dot and len(suffix) < 10 else name[:120]
+    return name or "upload"
 
 
 def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, empty_tidy, read_sheet
+from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, read_sheet, shown
 from metrics.catalogue import Catalogue
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
@@ -95,7 +95,10 @@ def quarter_start_from_text(text: str) -> dt.date | None:
     first, last, year = _month(m[1]), _month(m[2]), int(m[3])
     if first is None or last is None or (last - first) % 12 != 2 or first not in (1, 4, 7, 10):
         return None
-    return dt.date(year - 1 if first > last else year, first, 1)
+    try:
+        return dt.date(year - 1 if first > last else year, first, 1)
+    except ValueError:  # year 0000: not a quarter
+        return None
 
 
 def quarter_start_from_end(year_text: str, end_month: str) -> dt.date | None:
@@ -106,7 +109,10 @@ def quarter_start_from_end(year_text: str, end_month: str) -> dt.date | None:
         return None
     start_year = int(m[1])
     first = month - 2
-    return dt.date(start_year + 1 if first < 4 else start_year, first, 1)
+    try:
+        return dt.date(start_year + 1 if first < 4 else start_year, first, 1)
+    except ValueError:  # year 0000 or 9999/00: not a quarter
+        return None
 
 
 def _metadata(raw: pd.DataFrame, header: int) -> dict[str, object]:
@@ -208,6 +214,18 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
     name = _text(body.iloc[:, col["org name"]].tolist())
     has_code = ~np.isin(code_text, ["", "-", "nan"])
     is_england = ~has_code & np.array([n.lower() == "england" for n in name], dtype=bool)
+    # A trust named without a code (a formula cell with no saved value reads as blank) would
+    # otherwise vanish from the load without a word.
+    nameless = ~has_code & ~is_england & ~np.isin(name, ["", "-", "nan"])
+    if nameless.any():
+        i = int(nameless.nonzero()[0][0])
+        raise LoadError(
+            f"the row for '{shown(name[i])}' has no Org Code (is the cell a formula with no saved value?)",
+            file=file,
+            sheet=sheet,
+            row=int(body.index[i]) + 1,
+            column="Org Code",
+        )
     keep = has_code | is_england
     body, code_text, name, is_england = body[keep], code_text[keep], name[keep], is_england[keep]
     if not (~is_england).any():
@@ -295,10 +313,12 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue | None = None) -> LoadResu
                 "numerator": num,
                 "denominator": den,
                 "value": value,
+                "source_row": rows,  # provenance, named in validation messages
             }
         )
         parts.append(part[part["value"].notna()])
-    tidy = pd.concat(parts, ignore_index=True).loc[:, TIDY_COLUMNS] if parts else empty_tidy()
+    tidy = pd.concat(parts, ignore_index=True).loc[:, [*TIDY_COLUMNS, "source_row"]]
+    tidy = tidy.assign(source_sheet=sheet, source_org_column="Org Code")
     dupes = pd.Series(org).duplicated()
     if dupes.any():
         i = int(dupes.to_numpy().nonzero()[0][0])

@@ -100,8 +100,9 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
         frame["age_band"].str.strip().str.replace(" ", "").str.lower().replace({"18andover": "18+", "65andover": "65+"})
     )
     year = pd.to_numeric(frame["year"].str.strip(), errors="coerce")
-    if year.isna().any() or (year % 1 != 0).any():
-        i = int(np.flatnonzero((year.isna() | (year % 1 != 0)).to_numpy())[0])
+    not_year = year.isna() | (year % 1 != 0) | ~year.between(1000, 9999)  # "0000" is no calendar year
+    if not_year.any():
+        i = int(np.flatnonzero(not_year.to_numpy())[0])
         raise LoadError(
             f"'{frame['year'].iloc[i]}' is not a year (expected e.g. 2019 for mid-2019)",
             file=file,
@@ -174,6 +175,13 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
             "denominator": np.nan,
             "value": combined["population"].astype(float).to_numpy(),
         }
+    )
+    # Provenance for validation messages: the first row that gives each area.
+    first_rows: dict[str, int] = {}
+    for code, line in zip(frame["area_code"].astype(str).str.strip(), excel_row, strict=True):
+        first_rows.setdefault(code, int(line))
+    tidy = tidy.assign(
+        source_row=tidy["org_code"].map(first_rows), source_column="population", source_org_column="area_code"
     )
     organisations = pd.DataFrame({"code": sorted(set(tidy["org_code"]))})
     organisations["name"] = organisations["code"]

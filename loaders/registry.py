@@ -40,3 +40,8 @@ def detect(path: Path) -> ModuleType | None:
         if module.sniff(peek):
             return module
     return None
+
+
+def module_named(name: str) -> ModuleType:
+    """The loader module whose ``NAME`` is ``name``."""
+    return next(m for m in loader_modules() if m.NAME == name)

@@ -59,6 +59,16 @@ def parse_period(text: object, frequency: str) -> dt.date:
     """
     if frequency not in PERIOD_TYPES:
         raise PeriodError(f"unknown frequency '{frequency}'")
+    try:
+        return _parse_period(text, frequency)
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError):
+        # dt.date refuses year 0 and years past 9999 ("9999/00 Q4", "MSitAE-JANUARY-0000").
+        raise PeriodError(f"'{str(text).strip()[:40]}' is not a period: its year is out of range") from None
+
+
+def _parse_period(text: object, frequency: str) -> dt.date:
     if isinstance(text, dt.datetime):
         text = text.date()
     if isinstance(text, dt.date):
