@@ -20,6 +20,7 @@ view = sections.load_view(metric, area_id, start_year)
 components.demo_banner(view.series["source_ids"] if "source_ids" in view.series else [])
 st.header(f"{metric.name}: {area.name}")
 st.caption(metric.description)
+components.demo_badge(view.series["source_ids"] if "source_ids" in view.series else [])
 
 if view.series.empty or view.spc is None:
     st.info(f"No figures for {metric.name} are loaded for {area.name}. Choose another area in the sidebar.")
@@ -63,6 +64,7 @@ components.downloads(
         cat, view.series["source_ids"] if "source_ids" in view.series else [], f"{metric.name}, {area.name}"
     ),
     key="indicator",
+    row_source_ids=view.series["source_ids"].tolist() if "source_ids" in view.series else None,
 )
 reported = data.reconciliation(metric.id)
 if not reported.empty:

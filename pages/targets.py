@@ -42,4 +42,5 @@ components.downloads(
     f"targets-{area_id}",
     components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}"),
     key="targets",
+    row_source_ids=brief.loc[table.index, "source_ids"].tolist() if len(table) else [],
 )

@@ -25,6 +25,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         return False
     st.subheader(metric.name)
     st.caption(metric.description)
+    components.demo_badge(view.series["source_ids"] if "source_ids" in view.series else [])
     label, status, words = view.latest_status()
     cols = st.columns(3)
     with cols[0]:

@@ -249,7 +249,7 @@ class TestDemo:
             engine.dispose()
         flags = {name: bool(flag) for name, flag in sources["is_demo"].items()}
         demo_files = sorted(p.name for p in (PROJECT_ROOT / "data" / "demo").glob("demo_*.csv"))
-        reported = sorted(p.name for p in (PROJECT_ROOT / "data" / "demo").glob("reported_*.csv"))
+        reported = sorted(p.name for p in (PROJECT_ROOT / "data" / "reported").glob("reported_*.csv"))
         assert {n for n, f in flags.items() if f} == set(demo_files)
         assert {n for n, f in flags.items() if not f} == set(reported)
 
