@@ -686,7 +686,7 @@ def restore_tables(
             rows.append({**row, "loaded_at": now})
         conn.execute(insert(source), rows)
         query = select(source.c.sha256, source.c.id).where(source.c.sha256.in_(new_sources["sha256"].tolist()))
-        ids = dict(conn.execute(query).tuples().all())
+        ids = {sha: id_ for sha, id_ in conn.execute(query)}
         ref_to_id = {int(r): ids[s] for r, s in zip(new_sources["ref"], new_sources["sha256"], strict=True)}
         counts.sources_added = len(new_sources)
         if store_was_empty:
