@@ -34,10 +34,14 @@ def demo_db_url(tmp_path_factory, catalogue):
     return url
 
 
-def app_runner(monkeypatch, database_url: str):
-    """A factory: ``run(page=None, **query)`` runs the app on ``database_url`` (optionally on a page,
-    with URL parameters) and fails the test on any exception the page shows."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def app_runner(monkeypatch, database_url: str | None):
+    """A factory: ``run(page=None, **query)`` runs the app on ``database_url`` (None: the default
+    database; optionally on a page, with URL parameters) and fails the test on any exception the
+    page shows."""
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
 
     def run(page: str | None = None, **query) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)
