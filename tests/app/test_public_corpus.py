@@ -1,25 +1,22 @@
-"""Every page on a database built from the whole shared public corpus (real NHS England / NHS
-Digital files, Open Government Licence): renders, shows real figures without the demo banner."""
+"""Every page on the published snapshot (``data/published/``: the whole shared public corpus of real
+NHS England / NHS Digital files, Open Government Licence, and the figures reported to committee):
+renders, shows real figures without the demo banner. Runs without ``../shared``."""
 
 from __future__ import annotations
 
 import pytest
 
-from loaders.ingest import ingest_paths
+from loaders.snapshot import PUBLISHED_DIR, restore_snapshot
 from metrics import store
 from tests.app.conftest import PAGES, app_runner
-from tests.conftest import PUBLIC_DATA
 
 
 @pytest.fixture(scope="module")
 def corpus_db_url(tmp_path_factory, catalogue):
-    if not PUBLIC_DATA.exists():
-        pytest.skip(f"public data not available: {PUBLIC_DATA}")
     url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'corpus.sqlite'}"
     engine = store.make_engine(url)
-    summary = ingest_paths([PUBLIC_DATA], engine, catalogue)
+    restore_snapshot(engine, PUBLISHED_DIR, catalogue)
     engine.dispose()
-    assert not summary.failed, [o.error for o in summary.failed]
     return url
 
 
