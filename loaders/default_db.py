@@ -88,7 +88,7 @@ def build_default_database(url: str, catalogue: Catalogue) -> bool:
             return False
         building = path.with_name(f".{path.name}.building-{os.getpid()}")
         _remove(building)
-        engine = store.make_engine(f"sqlite:///{building}")
+        engine = store.make_scratch_sqlite_engine(building)
         try:
             _fill(engine, catalogue, demo=url == store.resolve_database_url(DEMO_DATABASE_URL))
             store.seal_sqlite(engine)

@@ -209,7 +209,7 @@ def read_part_text(folder: str | Path, part: str, manifest: dict | None = None) 
 
 
 def read_snapshot(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """The parts of a snapshot as frames ready for ``store.restore_tables``."""
+    """The parts of a snapshot as frames ready for ``store.restore_tables`` (periods as ISO text)."""
     manifest = read_manifest(folder)
     text = {part: read_part_text(folder, part, manifest) for part in PARTS}
     organisations = pd.read_csv(io.StringIO(text["organisations"]), dtype=str, keep_default_na=False)
@@ -226,13 +226,13 @@ def read_snapshot(folder: str | Path) -> dict[str, pd.DataFrame]:
         sources[col] = pd.to_datetime(sources[col].replace("", None), format="%Y-%m-%d")
     obs = pd.read_csv(
         io.StringIO(text["observations"]),
-        dtype={c: str for c in ("metric_id", "org_code", "period_start", "period_type")}
+        # Python strings (object), not pandas' Arrow strings: the rows go straight to the driver.
+        dtype={c: object for c in ("metric_id", "org_code", "period_start", "period_type")}
         | {c: "float64" for c in _NUMBERS}
         | {"source_ref": "int64"},
         keep_default_na=False,
         na_values={c: [""] for c in _NUMBERS},
     )
-    obs["period_start"] = pd.to_datetime(obs["period_start"], format="%Y-%m-%d").dt.date
     return {"organisations": organisations, "sources": sources, "observations": obs}
 
 
