@@ -105,6 +105,22 @@ def served_app(tmp_path_factory, demo_database):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def published_app(tmp_path_factory):
+    """The dashboard served on the published snapshot, loaded by ``python -m loaders restore``."""
+    folder = tmp_path_factory.mktemp("e2e-published")
+    database = folder / "published.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "restore", "data/published", "--db", f"sqlite:///{database}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    server = _Server(folder, database)
+    server.wait_until_healthy()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
 def fresh_server(tmp_path, demo_database):
     """A server nobody has visited yet (for what the very first request does)."""

@@ -63,9 +63,7 @@ def snapshot_dir(tmp_path_factory, source_db):
 def exported(engine, catalogue) -> dict[str, pd.DataFrame]:
     """What ``python -m loaders export`` gives for every metric (the tidy columns)."""
     obs = store.read_observations(engine)
-    return {
-        m.id: obs[obs["metric_id"] == m.id][store.TIDY_COLUMNS].reset_index(drop=True) for m in catalogue.metrics
-    }
+    return {m.id: obs[obs["metric_id"] == m.id][store.TIDY_COLUMNS].reset_index(drop=True) for m in catalogue.metrics}
 
 
 def sources_of(engine) -> pd.DataFrame:
