@@ -166,7 +166,9 @@ def cmd_snapshot(args, catalogue) -> int:
         if missing:
             print(f"ERROR: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
             return 1
-        summary, written = snapshot_from_files(args.sources, args.out, catalogue)
+        summary, written = snapshot_from_files(
+            args.sources, args.out, catalogue, on_file=lambda o: print(_describe(o), file=sys.stderr)
+        )
         print("\n".join(summary.lines()))
         if written is None:
             print(f"ERROR: nothing was written to {args.out}: a file could not be loaded", file=sys.stderr)

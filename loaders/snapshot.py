@@ -25,18 +25,19 @@ import hashlib
 import io
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from loaders.ingest import IngestSummary, expand_paths, ingest_paths
+from loaders.ingest import FileOutcome, IngestSummary, expand_paths, ingest_paths
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT, Catalogue
 
 FORMAT = "llr-dashboard-snapshot/1"
-#: The snapshot committed with the project, and the committee figures it includes.
+#: The snapshot committed with the project (the app's default database is built from it).
 PUBLISHED_DIR = PROJECT_ROOT / "data" / "published"
 
 ORGANISATION_COLUMNS = ["code", "name", "kind", "parent_code", "place"]
@@ -154,14 +155,17 @@ def write_snapshot(engine: Engine, folder: str | Path, inputs: dict[str, str] | 
 
 
 def snapshot_from_files(
-    paths: list[str | Path], folder: str | Path, catalogue: Catalogue
+    paths: list[str | Path],
+    folder: str | Path,
+    catalogue: Catalogue,
+    on_file: Callable[[FileOutcome], None] | None = None,
 ) -> tuple[IngestSummary, SnapshotSummary | None]:
     """Ingest ``paths`` into a temporary SQLite database and snapshot it (nothing is written to
     ``folder`` when a file fails)."""
     with tempfile.TemporaryDirectory(prefix="llr-snapshot-") as tmp:
         engine = store.make_engine(f"sqlite:///{Path(tmp) / 'snapshot.sqlite'}")
         try:
-            summary = ingest_paths(paths, engine, catalogue)
+            summary = ingest_paths(paths, engine, catalogue, on_file=on_file)
             if summary.failed:
                 return summary, None
             inputs = {}

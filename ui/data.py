@@ -15,6 +15,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from loaders import default_db
 from loaders.ingest import prepare_upload
@@ -55,8 +56,6 @@ def has_data() -> bool:
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    from sqlalchemy.engine import make_url
-
     return make_url(default_db.app_database_url(catalogue())).render_as_string(hide_password=True)
 
 
