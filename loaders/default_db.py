@@ -90,7 +90,7 @@ def build_default_database(url: str, catalogue: Catalogue) -> bool:
         _remove(building)
         engine = store.make_scratch_sqlite_engine(building)
         try:
-            _fill(engine, catalogue, demo=url == store.resolve_database_url(DEMO_DATABASE_URL))
+            _fill(engine, catalogue, demo=demo_requested())
             store.seal_sqlite(engine)
         except Exception:
             engine.dispose()

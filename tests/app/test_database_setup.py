@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 
 from loaders import default_db
 from metrics import store
+from metrics.catalogue import PROJECT_ROOT
 from tests.app.conftest import PAGES, app_runner
 from tests.conftest import IN_CI, POSTGRES_URL
 from ui import components
@@ -62,6 +63,25 @@ class TestFreshMachine:
             assert len(store.read_sources(engine)) > 200
         finally:
             engine.dispose()
+
+    def test_dashboard_demo_builds_the_demo_database_in_its_own_file(self, tmp_path, monkeypatch, catalogue):
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        monkeypatch.setenv(default_db.DEMO_ENV, "1")
+        assert default_db.app_database_url(catalogue).endswith("/data/demo.sqlite")
+        url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+        assert default_db.build_default_database(url, catalogue) is True
+        engine = store.make_engine(url)
+        try:
+            sources = store.read_sources(engine)
+        finally:
+            engine.dispose()
+        demo = sources[sources["is_demo"].astype(bool)]
+        assert sorted(demo["file_name"]) == sorted(p.name for p in (PROJECT_ROOT / "data" / "demo").glob("demo_*.csv"))
+        assert set(sources.loc[~sources["is_demo"].astype(bool), "file_name"]) == {
+            "reported_llr_hosc_2020-03-18.csv",
+            "reported_llr_jhsc_2019-01-21.csv",
+            "reported_rutland_hwb_2017-01-31.csv",
+        }
 
     def test_a_database_named_by_database_url_is_never_built(self, tmp_path, monkeypatch, catalogue):
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'mine.sqlite'}")
