@@ -128,7 +128,7 @@ def with_demo_column(frame: pd.DataFrame, about: dict[str, str], row_source_ids=
     ``row_source_ids`` gives each row's source ids (aligned with ``frame``); without it every row
     of an export that holds demo figures is marked demo, since its rows cannot be told apart.
     """
-    if "Demonstration data" not in about:
+    if "Demonstration data" not in about or "demo" in frame.columns:
         return frame
     out = frame.copy()
     if row_source_ids is not None and len(row_source_ids) == len(frame):

@@ -144,4 +144,5 @@ class TestDemoLabelling:
         about = {"Title": "x", "Demonstration data": components.DEMO_ABOUT}
         out = components.with_demo_column(frame, about, [(7, 8), (9,)])
         assert out["demo"].tolist() == ["yes", "no"]
+        assert components.with_demo_column(out, about)["demo"].tolist() == ["yes", "no"]  # kept, not re-marked
         assert components.with_demo_column(frame, {"Title": "x"}, [(9,), (9,)]).columns.tolist() == ["Indicator"]
