@@ -1,12 +1,13 @@
 """LLR health-system performance dashboard: the router.
 
-Run with ``streamlit run app.py``. On first run the embedded SQLite database is built from the
-demonstration data in data/demo/; set DATABASE_URL to use another database.
+Run with ``streamlit run app.py``. On a fresh machine the embedded SQLite database is built from
+the published snapshot in data/published/ (DASHBOARD_DEMO=1: the demonstration database); set
+DATABASE_URL to use another database, which the app only reads.
 """
 
 import streamlit as st
 
-from ui import data, filters
+from ui import components, data, filters
 
 st.set_page_config(
     page_title="LLR health-system performance",
@@ -46,6 +47,9 @@ pages = {
     ],
 }
 page = st.navigation(pages)
+if not data.has_data():
+    components.no_data_message(data.database_label())
+    st.stop()
 
 st.sidebar.title("LLR health system")
 filters.area(cat)

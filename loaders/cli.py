@@ -1,4 +1,5 @@
-"""``python -m loaders``: ingest files, export tidy rows, show status, build the demo database."""
+"""``python -m loaders``: ingest files, export tidy rows, show status, snapshot and restore the store,
+build the demo database."""
 
 from __future__ import annotations
 
@@ -48,7 +49,26 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="sources loaded and the latest period per metric")
     p.add_argument("--db")
 
-    p = sub.add_parser("demo", help="(re)build the database from the demo data in data/demo/")
+    p = sub.add_parser(
+        "demo",
+        help="(re)build the demo database from data/demo/ and data/reported/ "
+        "(default: data/demo.sqlite, which the app opens with DASHBOARD_DEMO=1)",
+    )
+    p.add_argument("--db")
+
+    p = sub.add_parser("snapshot", help="write the store (or the files given with --from) as a published snapshot")
+    p.add_argument("--out", required=True, help="folder for the snapshot (e.g. data/published)")
+    p.add_argument("--db", help="database to snapshot (default: DATABASE_URL, else the SQLite file under data/)")
+    p.add_argument(
+        "--from",
+        dest="sources",
+        nargs="+",
+        metavar="PATH",
+        help="snapshot these files or folders instead: they are ingested into a temporary database first",
+    )
+
+    p = sub.add_parser("restore", help="load a snapshot folder into the database in one transaction")
+    p.add_argument("folder", help="snapshot folder (e.g. data/published)")
     p.add_argument("--db")
 
     p = sub.add_parser("check-config", help="validate a catalogue file")
@@ -182,11 +202,17 @@ def cmd_status(args, catalogue) -> int:
 
 
 def cmd_demo(args, catalogue) -> int:
+    import os
+
+    from loaders.default_db import DEMO_DATABASE_URL
     from loaders.demo import build_demo_database
 
-    engine = _engine(args, catalogue)
+    url = store.resolve_database_url(args.db or os.environ.get("DATABASE_URL") or DEMO_DATABASE_URL, catalogue)
+    engine = store.make_engine(url)
     summary = build_demo_database(engine, catalogue)
     print("\n".join(summary.lines()))
+    if not args.db and not os.environ.get("DATABASE_URL"):
+        print("open it with: DASHBOARD_DEMO=1 streamlit run app.py")
     return 1 if summary.failed else 0
 
 
@@ -219,6 +245,46 @@ def cmd_fetch(args, catalogue) -> int:
         return 1
     print("\n".join(report.lines()))
     return 1 if report.failed else 0
+def cmd_snapshot(args, catalogue) -> int:
+    from loaders.snapshot import snapshot_from_files, write_snapshot
+
+    if args.sources:
+        missing = [p for p in map(Path, args.sources) if not p.exists()]
+        if missing:
+            print(f"ERROR: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+            return 1
+        summary, written = snapshot_from_files(
+            args.sources, args.out, catalogue, on_file=lambda o: print(_describe(o), file=sys.stderr)
+        )
+        print("\n".join(summary.lines()))
+        if written is None:
+            print(f"ERROR: nothing was written to {args.out}: a file could not be loaded", file=sys.stderr)
+            return 1
+    else:
+        engine = _engine(args, catalogue)
+        if not store.database_exists(engine):
+            print(f"ERROR: {store.resolve_database_url(args.db, catalogue)} has no data to snapshot", file=sys.stderr)
+            return 1
+        written = write_snapshot(engine, args.out)
+    print("\n".join(written.lines()))
+    return 0
+
+
+def cmd_restore(args, catalogue) -> int:
+    from loaders.snapshot import SnapshotError, restore_snapshot
+
+    engine = _engine(args, catalogue)
+    try:
+        counts = restore_snapshot(engine, args.folder, catalogue)
+    except SnapshotError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{counts.sources_added} source(s) added, {counts.sources_already_loaded} already loaded; "
+        f"rows: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
+        + (f", {counts.kept_newer} kept (a later publication is already loaded)" if counts.kept_newer else "")
+    )
+    return 0
 
 
 def cmd_generate_demo(args, catalogue) -> int:
@@ -279,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "status": cmd_status,
         "demo": cmd_demo,
+        "snapshot": cmd_snapshot,
+        "restore": cmd_restore,
         "generate-demo": cmd_generate_demo,
         "fetch": cmd_fetch,
     }

@@ -2,6 +2,9 @@
 
 Columns ``metric_id, org_code, period, value`` and optionally ``numerator, denominator, note``,
 ``source`` (the document the figure comes from) and ``demo`` (``yes`` marks demonstration data).
+The ``source`` row records what was loaded (see :func:`source_key`): the document named in the
+``source`` column as the publication, with the publisher and licence of the demo source, the
+committee papers, the metrics' catalogue source, or a local return.
 CSV or XLSX. Every row is validated against the catalogue; one bad row rejects the whole file
 and the message names the row (as the analyst sees it in a spreadsheet: header = row 1) and
 column.
@@ -10,6 +13,7 @@ column.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +24,13 @@ from metrics.catalogue import Catalogue
 from metrics.periods import PeriodError, parse_period
 
 NAME = "generic_template"
-SOURCE_KEY = "committee"
+#: A file that names no source and whose metrics share no catalogue source is a local return.
+SOURCE_KEY = "local_return"
+DEMO_SOURCE_KEY = "demo"
+COMMITTEE_SOURCE_KEY = "committee"
+#: A ``source`` naming one of these is a committee or board paper (e.g. "Rutland Health and
+#: Wellbeing Board pack 31 Jan 2017"): its figures are "reported to committee".
+_COMMITTEE_WORDS = re.compile(r"\b(committee|board pack|board papers?|board meeting)\b", re.IGNORECASE)
 USES_KNOWN_ORGS = True
 
 REQUIRED = ("metric_id", "org_code", "period", "value")
@@ -122,13 +132,18 @@ def normalise(
             row=index + 2,
             column="period",
         )
+    is_demo = set(demo_flags) == {True}
     publication = None
     if len(sources) == 1:
-        publication = sources.pop()
+        publication = next(iter(sources))
     elif sources:
         publication = "Several documents: " + "; ".join(sorted(sources))
-    return LoadResult(tidy=tidy, is_demo=set(demo_flags) == {True}, publication=publication)
-
+    return LoadResult(
+        tidy=tidy,
+        is_demo=is_demo,
+        publication=publication,
+        source_key=source_key(catalogue, set(tidy["metric_id"]), sources, is_demo),
+    )
 
 def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> tuple[dict, bool, str]:
     """One template row as a tidy record, its demo flag and its source document; LoadError if bad."""
@@ -189,3 +204,22 @@ def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> t
         "source_column": "value",
     }
     return record, flag in _TRUE, str(row.get("source", "")).strip()
+
+
+
+def source_key(catalogue: Catalogue, metric_ids: set[str], documents: set[str], is_demo: bool) -> str:
+    """Which catalogue source a generic-template file's provenance comes from.
+
+    Demonstration rows are the demo source; a file whose ``source`` column names only committee
+    or board papers holds figures reported to committee; otherwise the catalogue's source of
+    the file's metrics when they share one (e.g. BCF plans), else a local return. The
+    committee-papers source is never used for a file that does not cite committee papers.
+    """
+    if is_demo:
+        return DEMO_SOURCE_KEY
+    if documents and all(_COMMITTEE_WORDS.search(d) for d in documents):
+        return COMMITTEE_SOURCE_KEY
+    keys = {catalogue.metric_by_id[m].source for m in metric_ids}
+    if len(keys) == 1 and keys != {COMMITTEE_SOURCE_KEY}:
+        return keys.pop()
+    return SOURCE_KEY

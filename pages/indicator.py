@@ -22,6 +22,7 @@ ind = data.indicator(metric_id, area_id)
 components.demo_banner([ind.source_ids])
 st.header(f"{metric.name}: {area.name}")
 st.caption(metric.description)
+components.demo_badge([ind.source_ids])
 
 if ind.empty:
     st.info(f"No figures for {metric.name} are loaded for {area.name}. Choose another area in the sidebar.")
@@ -74,6 +75,7 @@ components.downloads(
     f"{metric.id}-{area_id}",
     components.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}"),
     key="indicator",
+    row_source_ids=ind.window(start_year)["source_ids"].tolist(),
 )
 reported = data.reconciliation(metric.id)
 if not reported.empty:

@@ -51,4 +51,5 @@ components.downloads(
     f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
     components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
     key="brief",
+    row_source_ids=brief["source_ids"].tolist(),
 )

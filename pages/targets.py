@@ -35,11 +35,9 @@ topics = right.multiselect(
     "Topics", list(TOPICS), default=[t for t in TOPICS if t != "population"], format_func=TOPICS.get, key="topics"
 )
 table = components.targets_table(brief, statuses, topics)
+about = components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
+# Each row says whether it is demonstration data when any is (the same column as the download).
+table = components.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
 st.dataframe(table, hide_index=True)
 st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
-components.downloads(
-    table,
-    f"targets-{area_id}",
-    components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}"),
-    key="targets",
-)
+components.downloads(table, f"targets-{area_id}", about, key="targets")

@@ -51,6 +51,25 @@ def demo_banner(source_ids) -> None:
         st.warning(DEMO_TEXT, icon=":material/science:")
 
 
+def demo_badge(source_ids) -> None:
+    """A label on one figure that is (partly) demonstration data, so a page mixing demo and real
+    figures says which is which on each figure, not only in the banner."""
+    if data.shows_demo(source_ids):
+        st.badge("Demonstration data", icon=":material/science:", color="violet")
+
+
+def no_data_message(database: str) -> None:
+    """What to do when the database the app reads holds no data (the app never fills it itself)."""
+    st.title("No data loaded yet")
+    st.info(
+        f"The database `{database}` has no figures loaded. Load the published snapshot that ships "
+        f"with the dashboard, or published NHS files, with one of:\n\n"
+        f"```\npython -m loaders restore data/published --db URL\npython -m loaders ingest PATH --db URL\n```\n\n"
+        "(`URL` is the same address as `DATABASE_URL`), then reload this page.",
+        icon=":material/database:",
+    )
+
+
 def status_badge(status: str, text: str | None = None) -> None:
     label, icon, colour = STATUS_BADGES.get(status, STATUS_BADGES["no_target"])
     st.badge(label, icon=icon, color=colour, help=text or None)
@@ -97,8 +116,32 @@ def status_words(status: str) -> str:
     return STATUS_BADGES.get(status, STATUS_BADGES["no_target"])[0]
 
 
-def downloads(frame: pd.DataFrame, name: str, about: dict[str, str], key: str) -> None:
-    """CSV and XLSX downloads of what is on screen, formulas neutralised, sources attached."""
+DEMO_ABOUT = (
+    "Some figures in this export are generated demonstration data, not real statistics: "
+    "the 'demo' column says which rows."
+)
+
+
+def with_demo_column(frame: pd.DataFrame, about: dict[str, str], row_source_ids=None) -> pd.DataFrame:
+    """``frame`` with a ``demo`` column (yes/no per row) when the export holds any demo figure.
+
+    ``row_source_ids`` gives each row's source ids (aligned with ``frame``); without it every row
+    of an export that holds demo figures is marked demo, since its rows cannot be told apart.
+    """
+    if "Demonstration data" not in about or "demo" in frame.columns:
+        return frame
+    out = frame.copy()
+    if row_source_ids is not None and len(row_source_ids) == len(frame):
+        out["demo"] = ["yes" if data.shows_demo([ids]) else "no" for ids in row_source_ids]
+    else:
+        out["demo"] = "yes"
+    return out
+
+
+def downloads(frame: pd.DataFrame, name: str, about: dict[str, str], key: str, row_source_ids=None) -> None:
+    """CSV and XLSX downloads of what is on screen, formulas neutralised, sources attached; a ``demo``
+    column and an About line when any figure is demonstration data."""
+    frame = with_demo_column(frame, about, row_source_ids)
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
@@ -225,6 +268,7 @@ def brief_card(row) -> None:
             st.caption(row.numbers_text)
         if row.components_text:
             st.caption(f"Made up of: {row.components_text}.")
+        demo_badge([row.source_ids])
     with right:
         badges = st.columns(3)
         with badges[0]:
@@ -294,6 +338,8 @@ def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:
         demo = " (DEMONSTRATION DATA)" if r.is_demo else ""
         about[f"Source {i}"] = f"{r.publisher}: {r.publication}{demo}. Licence: {r.licence}."
     about["Files"] = "; ".join(sorted(used["file_name"].unique()))
+    if used["is_demo"].astype(bool).any():
+        about["Demonstration data"] = DEMO_ABOUT
     return about
 
 

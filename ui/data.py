@@ -1,4 +1,7 @@
-"""Cached reads for the pages: the catalogue, the engine (demo database on first run), observations.
+"""Cached reads for the pages: the catalogue, the engine, observations.
+
+Reading never writes: the only database the app builds is the default SQLite file on a fresh
+machine, from the published snapshot (``loaders.default_db``).
 
 Every cached read takes the store's ``data_version`` token, so a newly loaded file is seen on the
 next rerun without stale caches.
@@ -12,8 +15,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
-from loaders.demo import ensure_database
+from loaders import default_db
 from loaders.ingest import prepare_upload
 from metrics import brief as brief_module
 from metrics import calc, query, store
@@ -26,16 +30,34 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
-@st.cache_resource(show_spinner="Preparing the database (first run: building the demo data)...")
+BUILD_MESSAGE = {
+    False: "First start: building the database from the published figures in data/published/ (a few seconds)...",
+    True: "First start: building the demonstration database (DASHBOARD_DEMO=1)...",
+}
+
+
+@st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    engine = store.make_engine(url)
-    ensure_database(engine, catalogue())
-    return engine
+    return store.make_engine(url)
 
 
 def engine() -> Engine:
-    """The store named by ``DATABASE_URL`` (or the embedded SQLite default), built on first run."""
-    return _engine_for(store.resolve_database_url(None, catalogue()))
+    """The store named by ``DATABASE_URL``, else the default SQLite file (built on a fresh machine)."""
+    url = default_db.app_database_url(catalogue())
+    if default_db.needs_build(url):
+        with st.spinner(BUILD_MESSAGE[default_db.demo_requested()]):
+            default_db.build_default_database(url, catalogue())
+    return _engine_for(url)
+
+
+def has_data() -> bool:
+    """True when the database has the schema and at least one loaded file (read only)."""
+    return store.database_exists(engine())
+
+
+def database_label() -> str:
+    """The database the app reads, for messages (password hidden)."""
+    return make_url(default_db.app_database_url(catalogue())).render_as_string(hide_password=True)
 
 
 def version() -> str:

@@ -30,6 +30,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         return False
     st.subheader(metric.name)
     st.caption(metric.description)
+    components.demo_badge([ind.source_ids])
     label, status, words = latest_status(ind)
     cols = st.columns(3)
     with cols[0]:

@@ -6,10 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders.demo import build_demo_database
-from loaders.ingest import ingest_paths
+from loaders.snapshot import PUBLISHED_DIR, restore_snapshot
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT
-from tests.conftest import PUBLIC_DATA
 
 APP = str(PROJECT_ROOT / "app.py")
 PAGES = [
@@ -38,21 +37,23 @@ def demo_db_url(tmp_path_factory, catalogue):
 
 @pytest.fixture(scope="session")
 def corpus_db_url(tmp_path_factory, catalogue):
-    """A database of the whole shared public corpus, built once for the session (skipped without it)."""
-    if not PUBLIC_DATA.exists():
-        pytest.skip(f"public data not available: {PUBLIC_DATA}")
+    """A database of the whole public corpus: the published snapshot (data/published, made from the
+    shared public files by ``python -m loaders snapshot``), restored once for the session."""
     url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'corpus.sqlite'}"
     engine = store.make_engine(url)
-    summary = ingest_paths([PUBLIC_DATA], engine, catalogue)
+    restore_snapshot(engine, PUBLISHED_DIR, catalogue)
     engine.dispose()
-    assert not summary.failed, [o.error for o in summary.failed]
     return url
 
 
-def app_runner(monkeypatch, database_url: str):
-    """A factory: ``run(page=None, **query)`` runs the app on ``database_url`` (optionally on a page,
-    with URL parameters) and fails the test on any exception the page shows."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def app_runner(monkeypatch, database_url: str | None):
+    """A factory: ``run(page=None, **query)`` runs the app on ``database_url`` (None: the default
+    database; optionally on a page, with URL parameters) and fails the test on any exception the
+    page shows."""
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
 
     def run(page: str | None = None, **query) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)

@@ -1,5 +1,6 @@
-"""Every page on a database built from the whole shared public corpus (real NHS England / NHS
-Digital files, Open Government Licence): renders, shows real figures without the demo banner."""
+"""Every page on the published snapshot (``data/published/``: the whole shared public corpus of real
+NHS England / NHS Digital files, Open Government Licence, and the figures reported to committee):
+renders, shows real figures without the demo banner. Runs without ``../shared``."""
 
 from __future__ import annotations
 

@@ -46,12 +46,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class _Server:
-    """``streamlit run app.py`` on a free localhost port, against its own SQLite file."""
+def _demo_database(folder: Path) -> Path:
+    """The demo database, built by the explicit command (the app never builds a DATABASE_URL database):
+    the browser tests exercise the demo-only features (Home First 2-day, BCF plans) and their labels."""
+    path = folder / "demo.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "demo", "--db", f"sqlite:///{path}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return path
 
-    def __init__(self, folder: Path) -> None:
+
+class _Server:
+    """``streamlit run app.py`` on a free localhost port, against its own copy of the demo database."""
+
+    def __init__(self, folder: Path, database: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        shutil.copyfile(database, folder / "dashboard.sqlite")
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite'}",
@@ -87,18 +100,39 @@ class _Server:
 
 
 @pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
-    """The dashboard served on localhost, starting from no database (so the first-run build is tested)."""
-    server = _Server(tmp_path_factory.mktemp("e2e"))
+def demo_database(tmp_path_factory) -> Path:
+    return _demo_database(tmp_path_factory.mktemp("e2e-db"))
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory, demo_database):
+    """The dashboard served on localhost on the demo database."""
+    server = _Server(tmp_path_factory.mktemp("e2e"), demo_database)
+    server.wait_until_healthy()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def published_app(tmp_path_factory):
+    """The dashboard served on the published snapshot, loaded by ``python -m loaders restore``."""
+    folder = tmp_path_factory.mktemp("e2e-published")
+    database = folder / "published.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "restore", "data/published", "--db", f"sqlite:///{database}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    server = _Server(folder, database)
     server.wait_until_healthy()
     yield server.url
     server.stop()
 
 
 @pytest.fixture
-def fresh_server(tmp_path):
+def fresh_server(tmp_path, demo_database):
     """A server nobody has visited yet (for what the very first request does)."""
-    server = _Server(tmp_path)
+    server = _Server(tmp_path, demo_database)
     server.wait_until_healthy()
     yield server.url
     server.stop()

@@ -49,6 +49,14 @@ def test_page_loads_with_heading_chart_and_no_error(served_app, page, artifacts,
     page.screenshot(path=str(artifacts / f"{path or 'meeting-brief'}.png"), full_page=False)
 
 
+def test_published_default_shows_real_figures_without_the_demo_banner(published_app, page, artifacts):
+    _open(page, f"{published_app}/?meeting=2025-12-01")
+    expect(page.get_by_text("A&E 4-hour performance (all types) (March 2026)").first).to_be_visible(timeout=60_000)
+    assert page.get_by_text("Demonstration data").count() == 0
+    assert page.locator(ERROR_SELECTORS).count() == 0, "the page shows an error"
+    page.screenshot(path=str(artifacts / "meeting-brief-published.png"), full_page=False)
+
+
 def test_csv_download_gives_the_figures(served_app, page):
     _open(page, f"{served_app}/indicator?metric=ae_4hr_all")
     with page.expect_download(timeout=30_000) as download_info:

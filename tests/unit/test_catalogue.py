@@ -87,7 +87,7 @@ class TestShippedCatalogue:
     def test_every_seed_figure_loads_from_the_reported_files(self, catalogue, sqlite_engine):
         if not SEED_FIGURES.exists():
             pytest.skip(f"reference figures not available: {SEED_FIGURES}")
-        reported = sorted((PROJECT_ROOT / "data" / "demo").glob("reported_*.csv"))
+        reported = sorted((PROJECT_ROOT / "data" / "reported").glob("reported_*.csv"))
         assert len(reported) == 3
         summary = ingest_paths(reported, sqlite_engine, catalogue)
         assert [o.status for o in summary.outcomes] == ["loaded"] * 3, summary.lines()

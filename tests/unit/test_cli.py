@@ -251,7 +251,7 @@ class TestDemo:
             engine.dispose()
         flags = {name: bool(flag) for name, flag in sources["is_demo"].items()}
         demo_files = sorted(p.name for p in (PROJECT_ROOT / "data" / "demo").glob("demo_*.csv"))
-        reported = sorted(p.name for p in (PROJECT_ROOT / "data" / "demo").glob("reported_*.csv"))
+        reported = sorted(p.name for p in (PROJECT_ROOT / "data" / "reported").glob("reported_*.csv"))
         assert {n for n, f in flags.items() if f} == set(demo_files)
         assert {n for n, f in flags.items() if not f} == set(reported)
 
@@ -388,3 +388,43 @@ class TestPublishedDate:
         with pytest.raises(SystemExit):
             main(["ingest", str(write_csv(tmp_path, "f.csv", ROWS)), "--db", db, "--published", "14/03/2024"])
         assert "'14/03/2024' is not a date like 2026-01-08" in capsys.readouterr().err
+class TestSnapshotAndRestore:
+    def test_snapshot_from_files_then_restore_gives_the_same_export(self, tmp_path, capsys):
+        path = write_csv(tmp_path / "in", "figures.csv", ROWS)
+        out = tmp_path / "snap"
+        assert main(["snapshot", "--from", str(path.parent), "--out", str(out)]) == 0
+        last = capsys.readouterr().out.splitlines()[-1]
+        assert last.startswith(f"snapshot written to {out}: ") and last.endswith(
+            " organisations, 1 sources, 5 observations"
+        )
+        db = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+        assert main(["restore", str(out), "--db", db]) == 0
+        assert capsys.readouterr().out.strip() == (
+            "1 source(s) added, 0 already loaded; rows: 5 added, 0 updated, 0 unchanged"
+        )
+        assert main(["restore", str(out), "--db", db]) == 0
+        assert capsys.readouterr().out.strip() == (
+            "0 source(s) added, 1 already loaded; rows: 0 added, 0 updated, 0 unchanged"
+        )
+        restored = export(db, capsys, "ae_4hr_all")
+        source_db = f"sqlite:///{tmp_path / 'source.sqlite'}"
+        assert main(["ingest", str(path), "--db", source_db]) == 0
+        capsys.readouterr()
+        pd.testing.assert_frame_equal(restored, export(source_db, capsys, "ae_4hr_all"))
+
+    def test_snapshot_of_a_database_with_no_data_is_refused(self, db, tmp_path, capsys):
+        assert main(["snapshot", "--db", db, "--out", str(tmp_path / "snap")]) == 1
+        assert capsys.readouterr().err.strip() == f"ERROR: {db} has no data to snapshot"
+        assert not (tmp_path / "snap").exists()
+
+    def test_restore_of_a_folder_that_is_not_a_snapshot_names_it(self, db, tmp_path, capsys):
+        assert main(["restore", str(tmp_path), "--db", db]) == 1
+        assert (
+            capsys.readouterr().err.strip() == f"ERROR: '{tmp_path}' is not a snapshot folder: it has no manifest.json"
+        )
+
+    def test_a_bad_input_file_writes_no_snapshot(self, tmp_path, capsys):
+        path = write_csv(tmp_path / "in", "typo.csv", ["ae_4hr_all,XXX99,2024-01-01,70,,,,"])
+        assert main(["snapshot", "--from", str(path), "--out", str(tmp_path / "snap")]) == 1
+        assert "nothing was written to" in capsys.readouterr().err
+        assert not (tmp_path / "snap" / "manifest.json").exists()
