@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the stored tidy rows of one metric as CSV on stdout")
     p.add_argument("--metric", required=True)
     p.add_argument("--org", action="append", help="organisation code (repeatable)")
+    p.add_argument(
+        "--area",
+        help="an area id (llr, leicester, ...): write what a reader sees for it instead (the figures table)",
+    )
     p.add_argument("--db")
     p.add_argument(
         "--raw",
@@ -154,11 +158,17 @@ def cmd_export(args, catalogue) -> int:
     if args.metric not in catalogue.metric_by_id:
         print(f"ERROR: '{args.metric}' is not a metric in the catalogue", file=sys.stderr)
         return 1
+    if args.area is not None and args.area not in catalogue.area_by_id:
+        known = ", ".join(a.id for a in catalogue.areas)
+        print(f"ERROR: '{args.area}' is not an area (one of: {known})", file=sys.stderr)
+        return 1
     url = store.resolve_database_url(args.db, catalogue)
     if store.database_file_missing(url):
         print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
         return 1
     engine = store.make_engine(url)
+    if args.area is not None:
+        return _export_area(engine, catalogue, args)
     orgs = [catalogue.resolve_org(o) for o in args.org] if args.org else None
     if store.database_exists(engine):
         frame = store.read_observations(engine, metric_ids=[args.metric], org_codes=orgs)
@@ -167,6 +177,19 @@ def cmd_export(args, catalogue) -> int:
     else:
         frame = pd.DataFrame(columns=EXPORT_COLUMNS)
     # Organisation codes come from loaded files: neutralised like every other export unless --raw.
+    (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _export_area(engine, catalogue, args) -> int:
+    """The read layer's figures for a metric and an area: the same table as Indicator detail."""
+    from metrics import calc, query, tables
+
+    obs = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
+    if store.database_exists(engine):
+        wanted = calc.inputs_for([args.metric], catalogue)
+        obs = calc.add_derived_rates(store.read_observations(engine, metric_ids=wanted), catalogue)
+    frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area))
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 

@@ -428,3 +428,21 @@ class TestSnapshotAndRestore:
         assert main(["snapshot", "--from", str(path), "--out", str(tmp_path / "snap")]) == 1
         assert "nothing was written to" in capsys.readouterr().err
         assert not (tmp_path / "snap" / "manifest.json").exists()
+
+
+class TestExportArea:
+    def test_area_export_is_what_a_reader_sees(self, tmp_path, db, capsys):
+        assert main(["ingest", str(write_csv(tmp_path, "figures.csv", ROWS)), "--db", db]) == 0
+        capsys.readouterr()
+        assert main(["export", "--metric", "ae_4hr_all", "--area", "llr", "--db", db]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith("Period,Figure (%),Numerator,Denominator,Target")
+        # January 2024: UHL and Loughborough together, a ratio of sums (16,500 of 22,600)
+        assert lines[1].startswith("January 2024,73.0,16500.0,22600.0,76.0")  # the 2023/24 interim target
+        assert lines[2].startswith("February 2024,75.0,13500.0,18000.0,76.0")
+
+    def test_unknown_area_is_named(self, db, capsys):
+        assert main(["export", "--metric", "ae_4hr_all", "--area", "leics", "--db", db]) == 1
+        assert "'leics' is not an area (one of: llr, leicester, leicestershire, rutland, england)" in (
+            capsys.readouterr().err
+        )
