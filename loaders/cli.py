@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
-from metrics import access, export, store
+from metrics import access, calc, export, query, store, tables
 from metrics.catalogue import CatalogueError, load_catalogue
 
 EXPORT_COLUMNS = ["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
@@ -183,8 +183,6 @@ def cmd_export(args, catalogue) -> int:
 
 def _export_area(engine, catalogue, args) -> int:
     """The read layer's figures for a metric and an area: the same table as Indicator detail."""
-    from metrics import calc, query, tables
-
     obs = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
     if store.database_exists(engine):
         wanted = calc.inputs_for([args.metric], catalogue)
