@@ -38,11 +38,11 @@ from urllib.parse import urlparse
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from benchmarks.served import AppPage, percentile, select_pages, start_servers, stop_all  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -116,7 +116,9 @@ class PageResult:
     skipped: str = ""
 
 
-def bench_page(urls: list[str], page: AppPage, counts: list[int], repeat: int, timeout: float, deadline: float) -> PageResult:
+def bench_page(
+    urls: list[str], page: AppPage, counts: list[int], repeat: int, timeout: float, deadline: float
+) -> PageResult:
     result = PageResult(page, concurrent={})
     warmups = [asyncio.run(open_session(u, page, timeout=timeout)) for u in urls]
     failed = [w for w in warmups if w.error]
@@ -136,7 +138,10 @@ def bench_page(urls: list[str], page: AppPage, counts: list[int], repeat: int, t
 
 
 def print_tables(results: list[PageResult], counts: list[int], processes: int) -> None:
-    head = f"{'page':<28} {'processes':>9} {'sessions':>8} {'median s':>9} {'p95 s':>7} {'max s':>7} {'errors':>6} {'elements':>8}"
+    head = (
+        f"{'page':<28} {'processes':>9} {'sessions':>8} {'median s':>9} {'p95 s':>7} {'max s':>7} {'errors':>6} "
+        f"{'elements':>8}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
@@ -163,7 +168,9 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
             f" {percentile([x.seconds for x in r.concurrent[n]], 95):>8.2f}" if n in r.concurrent else f" {'-':>8}"
             for n in counts
         )
-        print(f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f}{p95s}")
+        print(
+            f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f}{p95s}"
+        )
         if r.skipped:
             print(f"    {r.skipped}")
 
@@ -212,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     print_tables(results, counts, len(urls))
     where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
     print(f"served by {where}")
-    print("time = websocket opened -> script_finished; p95 = nearest rank; elements / blocks / charts = "
-          "new elements, layout blocks and Plotly charts the page sends in one run")
+    print(
+        "time = websocket opened -> script_finished; p95 = nearest rank; elements / blocks / charts = "
+        "new elements, layout blocks and Plotly charts the page sends in one run"
+    )
     print(machine())
     return 0
 
