@@ -25,10 +25,11 @@ APP = PROJECT_ROOT / "app.py"
 
 @dataclass(frozen=True)
 class AppPage:
-    """One page of the router: its title and its URL path ("" for the default page)."""
+    """One page of the router: its title, its URL path ("" for the default page) and its script."""
 
     title: str
     url_path: str
+    script: str
 
 
 def app_pages(app: Path = APP) -> list[AppPage]:
@@ -44,7 +45,7 @@ def app_pages(app: Path = APP) -> list[AppPage]:
         kwargs = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
         script = node.args[0].value
         url_path = "" if kwargs.get("default") else kwargs.get("url_path", Path(script).stem)
-        pages.append((node.lineno, node.col_offset, AppPage(kwargs.get("title", Path(script).stem), url_path)))
+        pages.append((node.lineno, node.col_offset, AppPage(kwargs.get("title", Path(script).stem), url_path, script)))
     return [p for _, _, p in sorted(pages)]
 
 
