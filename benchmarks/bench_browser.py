@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.served import AppPage, AppServer, app_pages, select_pages  # noqa: E402
+from benchmarks.served import AppPage, AppServer, app_pages, machine, select_pages  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium tries to reach Google's services at start-up.
@@ -200,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         f"cold = fresh server and browser context, goto -> fully drawn; warm = median of {args.repeat} reloads; "
         f"elements = element containers on the page; database: {args.db}"
     )
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
+    print(machine())
     return 0
 
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import statistics
 import sys
 import time
@@ -42,7 +40,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
-from benchmarks.served import AppPage, percentile, select_pages, start_servers, stop_all  # noqa: E402
+from benchmarks.served import AppPage, machine, percentile, select_pages, start_servers, stop_all  # noqa: E402
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -173,10 +171,6 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
         )
         if r.skipped:
             print(f"    {r.skipped}")
-
-
-def machine() -> str:
-    return f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -138,3 +138,14 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, -(-len(ordered) * q // 100))
     return ordered[int(rank) - 1]
+
+
+def machine() -> str:
+    """The machine line every benchmark prints, with the load at the end (other work skews timings)."""
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}; "
+        f"load average at the end {load}"
+    )
