@@ -71,7 +71,11 @@ async def open_session(base_url: str, page: AppPage, query: str = "", timeout: f
     run = Run(0.0)
     try:
         async with asyncio.timeout(timeout):
-            async with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression=None) as ws:
+            # No keepalive pings, like a browser: a busy server answers pings late and the client would
+            # then close a session that is only waiting for its turn.
+            async with connect(
+                ws_url, subprotocols=["streamlit"], max_size=None, compression=None, ping_interval=None
+            ) as ws:
                 await ws.send(msg.SerializeToString())
                 async for frame in ws:
                     fwd = ForwardMsg()
@@ -84,6 +88,7 @@ async def open_session(base_url: str, page: AppPage, query: str = "", timeout: f
                         if element == "exception":
                             run.error = run.error or f"exception: {fwd.delta.new_element.exception.message[:120]}"
                     elif kind == "delta" and fwd.delta.WhichOneof("type") == "add_block":
+                        run.elements += 1
                         run.blocks += 1
                     elif kind == "page_not_found":
                         run.error = f"page not found: {page.url_path!r}"
