@@ -115,20 +115,28 @@ async def many_sessions(urls: list[str], page: AppPage, count: int, timeout: flo
 class PageResult:
     page: AppPage
     warm: Run | None = None
+    warm_cpu: float | None = None  # server CPU seconds per warm run (when this benchmark started the servers)
     concurrent: dict[int, list[Run]] | None = None
+    concurrent_cpu: dict[int, float] | None = None  # server CPU seconds per session
     skipped: str = ""
 
 
-def bench_page(
-    urls: list[str], page: AppPage, counts: list[int], repeat: int, timeout: float, deadline: float
-) -> PageResult:
-    result = PageResult(page, concurrent={})
+def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int], repeat: int, timeout: float,
+               deadline: float) -> PageResult:  # fmt: skip
+    result = PageResult(page, concurrent={}, concurrent_cpu={})
+
+    def cpu() -> float | None:
+        return sum(s.cpu_seconds() for s in servers) if servers else None
+
     warmups = [asyncio.run(open_session(u, page, timeout=timeout)) for u in urls]
     failed = [w for w in warmups if w.error]
     if failed:
         result.warm = failed[0]
         return result
+    before = cpu()
     runs = [asyncio.run(open_session(urls[0], page, timeout=timeout)) for _ in range(repeat)]
+    if before is not None:
+        result.warm_cpu = (cpu() - before) / repeat
     last = runs[-1]
     result.warm = Run(statistics.median(r.seconds for r in runs), last.elements, last.blocks, last.charts,
                       next((r.error for r in runs if r.error), ""))  # fmt: skip
@@ -136,14 +144,17 @@ def bench_page(
         if time.monotonic() > deadline:
             result.skipped = f"sessions {n}+ skipped: time budget spent"
             break
+        before = cpu()
         result.concurrent[n] = asyncio.run(many_sessions(urls, page, n, timeout))
+        if before is not None:
+            result.concurrent_cpu[n] = (cpu() - before) / n
     return result
 
 
 def print_tables(results: list[PageResult], counts: list[int], processes: int) -> None:
     head = (
         f"{'page':<28} {'processes':>9} {'sessions':>8} {'median s':>9} {'p95 s':>7} {'max s':>7} {'errors':>6} "
-        f"{'elements':>8}"
+        f"{'elements':>8} {'CPU s/session':>13}"
     )
     print(head)
     print("-" * len(head))
@@ -151,15 +162,17 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
         for n, runs in (r.concurrent or {}).items():
             times = [x.seconds for x in runs]
             errors = [x for x in runs if x.error]
+            cpu = r.concurrent_cpu.get(n)
             print(
                 f"{r.page.title[:28]:<28} {processes:>9} {n:>8} {statistics.median(times):>9.2f} "
-                f"{percentile(times, 95):>7.2f} {max(times):>7.2f} {len(errors):>6} {r.warm.elements:>8}"
+                f"{percentile(times, 95):>7.2f} {max(times):>7.2f} {len(errors):>6} {r.warm.elements:>8} "
+                f"{cpu if cpu is not None else float('nan'):>13.3f}"
             )
             for e in {x.error for x in errors}:
                 print(f"    error: {e}")
     print()
     cols = "".join(f" {'p95 @' + str(n):>8}" for n in counts)
-    head = f"{'page':<28} {'elements':>8} {'blocks':>6} {'charts':>6} {'one warm run s':>14}{cols}"
+    head = f"{'page':<28} {'elements':>8} {'blocks':>6} {'charts':>6} {'one warm run s':>14} {'CPU s':>6}{cols}"
     print(head)
     print("-" * len(head))
     for r in results:
@@ -172,7 +185,8 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
             for n in counts
         )
         print(
-            f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f}{p95s}"
+            f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f} "
+            f"{r.warm_cpu if r.warm_cpu is not None else float('nan'):>6.3f}{p95s}"
         )
         if r.skipped:
             print(f"    {r.skipped}")
@@ -212,15 +226,16 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline:
                 results.append(PageResult(page, skipped="skipped: time budget spent"))
                 continue
-            results.append(bench_page(urls, page, counts, args.repeat, args.timeout, deadline))
+            results.append(bench_page(urls, servers, page, counts, args.repeat, args.timeout, deadline))
     finally:
         stop_all(servers)
     print_tables(results, counts, len(urls))
     where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
     print(f"served by {where}")
     print(
-        "time = websocket opened -> script_finished; p95 = nearest rank; elements / blocks / charts = "
-        "new elements, layout blocks and Plotly charts the page sends in one run"
+        "time = websocket opened -> script_finished; p95 = nearest rank; elements = the deltas a page sends in one "
+        "run (new elements and layout blocks), of which blocks and Plotly charts; CPU s = the server processes' CPU "
+        "time per run (user + system, from /proc), steadier than wall time on a busy machine"
     )
     print(machine())
     return 0
