@@ -162,7 +162,7 @@ def whole_corpus(folders: list[Path], db_url: str | None) -> dict:
 def machine() -> str:
     return (
         f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}, "
-        f"pandas {pd.__version__}"
+        f"pandas {pd.__version__}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
 
