@@ -7,7 +7,8 @@ For every page it runs the app once to fill the caches, then profiles ``--repeat
 script thread (pyinstrument samples the thread that runs the page, where the time is spent). It
 prints, per page, the warm run time, the elements it sends, and the functions with the largest
 *total* time (time inside the function and everything it calls), summed over the runs and divided
-by their number. ``--out`` also writes each page's full call tree (text). AppTest does not serialise
+by their number (read from ``<module> app.py`` down: the lines above it are the script thread's own
+frames). ``--out`` also writes each page's full call tree (text). AppTest does not serialise
 the messages for a websocket, so the served time (``bench_sessions``) is a little higher. Timings are
 informative only; no test asserts them.
 """
