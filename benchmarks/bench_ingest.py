@@ -11,7 +11,12 @@ with ``--data DIR`` (default: the shared public data folder beside the repositor
 (c) *loaders*: the recognised files' ``read`` + ``normalise`` alone (no database), to show how
     the ingest time splits between the loaders and the store.
 
-It prints a table (folder, files, rows, parse s, ingest s, ratio) and the machine it ran on.
+It prints a table (folder, files, rows, parse s, ingest s, ratio) and the machine it ran on, then
+the *whole corpus* line: every file of the chosen folders parsed in one child process and ingested
+in one ``ingest_paths`` call (as ``python -m loaders ingest`` does) in another, with the ratio and
+each child's peak memory (its maximum resident set size). ``--db URL`` ingests the whole corpus into
+that database instead of a fresh SQLite file: it must be a throwaway database (its tables are
+dropped first). ``--whole-only`` skips the per-folder table.
 Files no loader recognises yet are counted and reported as "no loader yet". Timings are
 informative only; no test asserts them.
 """
@@ -19,8 +24,11 @@ informative only; no test asserts them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,27 +122,79 @@ def bench_folder(folder: Path, catalogue) -> dict:
     }
 
 
+def _child(task: str, files: list[Path], db_url: str | None) -> dict:
+    """Run in a child process: parse or ingest ``files``; seconds, counts and this process's peak memory."""
+    if task == "parse":
+        start = time.perf_counter()
+        result = {"rows": sum(parse_only(f) for f in files)}
+        result["seconds"] = time.perf_counter() - start
+    else:
+        catalogue = load_catalogue()
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = store.make_engine(db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+            if db_url:
+                store.reset(engine)
+            store.init_db(engine, catalogue)  # as per folder: schema creation is not part of the cost
+            start = time.perf_counter()
+            summary = ingest_paths(files, engine, catalogue)
+            result = {"seconds": time.perf_counter() - start, "rows": summary.total("rows")}
+            result["errors"] = sum(o.status == "error" for o in summary.outcomes)
+            result["unrecognised"] = sum(o.status == "unrecognised" for o in summary.outcomes)
+            engine.dispose()
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    return result
+
+
+def whole_corpus(folders: list[Path], db_url: str | None) -> dict:
+    """Parse and ingest every file of ``folders`` in two fresh child processes (for their peak memory)."""
+    files = expand_paths(folders)
+    results = {"files": len(files)}
+    for task in ("parse", "ingest"):
+        command = [sys.executable, "-m", "benchmarks.bench_ingest", "--child", task, "--data", str(folders[0].parent),
+                   "--folders", ",".join(f.name for f in folders)] + (["--db", db_url] if db_url else [])  # fmt: skip
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1800, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"the {task} child failed:\n{done.stderr[-2000:]}")
+        results[task] = json.loads(done.stdout.strip().splitlines()[-1])
+    return results
+
+
 def machine() -> str:
     return (
         f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}, "
-        f"pandas {pd.__version__}"
+        f"pandas {pd.__version__}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
+
+
+def _describe(db_url: str | None) -> str:
+    if not db_url:
+        return "a fresh SQLite file"
+    from sqlalchemy.engine import make_url
+
+    return f"{make_url(db_url).get_backend_name()} (--db)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder holding the public data folders")
     parser.add_argument("--folders", default=",".join(FOLDERS), help="comma-separated folder names")
+    parser.add_argument("--db", help="a throwaway database for the whole-corpus ingest (its tables are dropped)")
+    parser.add_argument("--whole-only", action="store_true", help="only the whole-corpus line")
+    parser.add_argument("--child", choices=("parse", "ingest"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data = Path(args.data)
-    catalogue = load_catalogue()
-    results = []
+    folders = []
     for name in args.folders.split(","):
         folder = data / name.strip()
         if not folder.is_dir():
             print(f"{name}: not found under {data}; skipped", file=sys.stderr)
             continue
-        results.append(bench_folder(folder, catalogue))
+        folders.append(folder)
+    if args.child:
+        print(json.dumps(_child(args.child, expand_paths(folders), args.db)))
+        return 0
+    catalogue = load_catalogue()
+    results = [] if args.whole_only else [bench_folder(folder, catalogue) for folder in folders]
     head = (
         f"{'folder':<36} {'files':>5} {'rows':>9} {'tidy rows':>9} {'parse s':>8} {'ingest s':>9} {'ratio':>6} "
         f"{'loaders s':>9}  note"
@@ -148,7 +208,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         for e in r["errors"]:
             print(f"    error: {e}")
-    print("ratio = ingest s / parse s; loaders s = read + normalise only (the rest of ingest is the database)")
+    if results:
+        print("ratio = ingest s / parse s; loaders s = read + normalise only (the rest of ingest is the database)")
+    if folders:
+        w = whole_corpus(folders, args.db)
+        parse, ingest = w["parse"], w["ingest"]
+        print()
+        print(
+            f"whole corpus: {w['files']} files, {parse['rows']:,} rows parsed in {parse['seconds']:.2f} s "
+            f"(peak {parse['peak_mb']:.0f} MB); {ingest['rows']:,} tidy rows ingested in {ingest['seconds']:.2f} s "
+            f"(peak {ingest['peak_mb']:.0f} MB) into {_describe(args.db)}; "
+            f"ratio {ingest['seconds'] / parse['seconds']:.2f}"
+        )
+        if ingest["errors"] or ingest["unrecognised"]:
+            print(f"    {ingest['errors']} file(s) with errors, {ingest['unrecognised']} file(s) with no loader yet")
     print(machine())
     return 0
 

@@ -1,0 +1,258 @@
+"""Concurrent readers at the protocol level: many Streamlit sessions against a served app, per page.
+
+    python -m benchmarks.bench_sessions --db sqlite:////tmp/corpus.sqlite [--sessions 1,10,20]
+        [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--budget 600]
+
+It starts ``--processes`` servers (``streamlit run app.py`` on free loopback ports, ``DATABASE_URL``
+= ``--db``), or attaches to one already running (``--url``, loopback only). Each session does what a
+browser tab does when it opens a link: it opens the websocket ``/_stcore/stream`` and sends one
+``BackMsg.rerun_script`` carrying the page's URL path (``page_name``) and query string; the server runs
+the script and streams ``ForwardMsg`` deltas back. A session's time runs from opening the websocket
+to the ``script_finished`` message (finished successfully); it counts as an error if the page shows an
+exception, the page is not found, the connection fails, or it has not finished within ``--timeout``.
+
+For every page it first runs one warm-up session per server (fills the caches), then:
+
+* *one warm run*: one session alone, the median of ``--repeat`` runs (the server time of a warm page);
+* for each ``--sessions`` count N: N sessions opened at the same moment, spread round-robin over the
+  servers; median, p95 (nearest rank: with 10 sessions the slowest, with 20 the 19th) and max.
+
+The client runs in this process on the same machine, so it takes a little of the CPU it measures.
+``--budget`` bounds the whole run: cases not started within it are reported as skipped. Timings are
+informative only; no test asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+
+from benchmarks.served import AppPage, machine, percentile, select_pages, start_servers, stop_all  # noqa: E402
+
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+
+
+@dataclass
+class Run:
+    """One session: seconds to ``script_finished``, what it drew, and its error if any."""
+
+    seconds: float
+    elements: int = 0
+    blocks: int = 0
+    charts: int = 0
+    error: str = ""
+
+
+async def open_session(base_url: str, page: AppPage, query: str = "", timeout: float = 120) -> Run:
+    """Open one session on ``page`` and read until its script has finished."""
+    ws_url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+    msg = BackMsg()
+    state = msg.rerun_script
+    state.query_string = query
+    state.page_script_hash = ""
+    state.page_name = page.url_path
+    state.context_info.timezone = "Europe/London"
+    state.context_info.locale = "en-GB"
+    state.context_info.url = f"{base_url.rstrip('/')}/{page.url_path}" + (f"?{query}" if query else "")
+    start = time.perf_counter()
+    run = Run(0.0)
+    try:
+        async with asyncio.timeout(timeout):
+            # No keepalive pings, like a browser: a busy server answers pings late and the client would
+            # then close a session that is only waiting for its turn.
+            async with connect(
+                ws_url, subprotocols=["streamlit"], max_size=None, compression=None, ping_interval=None
+            ) as ws:
+                await ws.send(msg.SerializeToString())
+                async for frame in ws:
+                    fwd = ForwardMsg()
+                    fwd.ParseFromString(frame)
+                    kind = fwd.WhichOneof("type")
+                    if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                        element = fwd.delta.new_element.WhichOneof("type")
+                        run.elements += 1
+                        run.charts += element == "plotly_chart"
+                        if element == "exception":
+                            run.error = run.error or f"exception: {fwd.delta.new_element.exception.message[:120]}"
+                    elif kind == "delta" and fwd.delta.WhichOneof("type") == "add_block":
+                        run.elements += 1
+                        run.blocks += 1
+                    elif kind == "page_not_found":
+                        run.error = f"page not found: {page.url_path!r}"
+                    elif kind == "script_finished" and fwd.script_finished in FINISHED:
+                        if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                            run.error = run.error or "the script did not compile"
+                        break
+                else:
+                    run.error = run.error or "the server closed the connection before the script finished"
+    except TimeoutError:
+        run.error = f"not finished within {timeout:.0f} s"
+    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure of a session is counted, not raised
+        run.error = f"{type(exc).__name__}: {exc}"[:160]
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+async def many_sessions(urls: list[str], page: AppPage, count: int, timeout: float) -> list[Run]:
+    """``count`` sessions started together, spread round-robin over ``urls``."""
+    return list(await asyncio.gather(*(open_session(urls[i % len(urls)], page, timeout=timeout) for i in range(count))))
+
+
+@dataclass
+class PageResult:
+    page: AppPage
+    warm: Run | None = None
+    warm_cpu: float | None = None  # server CPU seconds per warm run (when this benchmark started the servers)
+    concurrent: dict[int, list[Run]] | None = None
+    concurrent_cpu: dict[int, float] | None = None  # server CPU seconds per session
+    skipped: str = ""
+
+
+def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int], repeat: int, timeout: float,
+               deadline: float) -> PageResult:  # fmt: skip
+    result = PageResult(page, concurrent={}, concurrent_cpu={})
+
+    def cpu() -> float | None:
+        return sum(s.cpu_seconds() for s in servers) if servers else None
+
+    def wait_idle(seconds: float = 180) -> None:
+        # A session that timed out leaves its script running on the server: let it finish before the
+        # next case, so that case is not timed behind it (idle = under 0.1 CPU s per 0.5 s).
+        end = time.monotonic() + seconds
+        while servers and time.monotonic() < end:
+            before = cpu()
+            time.sleep(0.5)
+            if cpu() - before < 0.1:
+                return
+
+    warmups = [asyncio.run(open_session(u, page, timeout=timeout)) for u in urls]
+    failed = [w for w in warmups if w.error]
+    if failed:
+        result.warm = failed[0]
+        wait_idle()
+        return result
+    before = cpu()
+    runs = [asyncio.run(open_session(urls[0], page, timeout=timeout)) for _ in range(repeat)]
+    if before is not None:
+        result.warm_cpu = (cpu() - before) / repeat
+    last = runs[-1]
+    result.warm = Run(statistics.median(r.seconds for r in runs), last.elements, last.blocks, last.charts,
+                      next((r.error for r in runs if r.error), ""))  # fmt: skip
+    for n in counts:
+        if time.monotonic() > deadline:
+            result.skipped = f"sessions {n}+ skipped: time budget spent"
+            break
+        before = cpu()
+        result.concurrent[n] = asyncio.run(many_sessions(urls, page, n, timeout))
+        if before is not None:
+            result.concurrent_cpu[n] = (cpu() - before) / n
+        if any(r.error for r in result.concurrent[n]):
+            wait_idle()
+    return result
+
+
+def print_tables(results: list[PageResult], counts: list[int], processes: int) -> None:
+    head = (
+        f"{'page':<28} {'processes':>9} {'sessions':>8} {'median s':>9} {'p95 s':>7} {'max s':>7} {'errors':>6} "
+        f"{'elements':>8} {'CPU s/session':>13}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        for n, runs in (r.concurrent or {}).items():
+            times = [x.seconds for x in runs]
+            errors = [x for x in runs if x.error]
+            cpu = r.concurrent_cpu.get(n)
+            print(
+                f"{r.page.title[:28]:<28} {processes:>9} {n:>8} {statistics.median(times):>9.2f} "
+                f"{percentile(times, 95):>7.2f} {max(times):>7.2f} {len(errors):>6} {r.warm.elements:>8} "
+                f"{cpu if cpu is not None else float('nan'):>13.3f}"
+            )
+            for e in {x.error for x in errors}:
+                print(f"    error: {e}")
+    print()
+    cols = "".join(f" {'p95 @' + str(n):>8}" for n in counts)
+    head = f"{'page':<28} {'elements':>8} {'blocks':>6} {'charts':>6} {'one warm run s':>14} {'CPU s':>6}{cols}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        warm = r.warm
+        if warm is None or (warm.error and not r.concurrent):
+            print(f"{r.page.title[:28]:<28} failed: {warm.error if warm else r.skipped}")
+            continue
+        p95s = "".join(
+            f" {percentile([x.seconds for x in r.concurrent[n]], 95):>8.2f}" if n in r.concurrent else f" {'-':>8}"
+            for n in counts
+        )
+        print(
+            f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f} "
+            f"{r.warm_cpu if r.warm_cpu is not None else float('nan'):>6.3f}{p95s}"
+        )
+        if r.skipped:
+            print(f"    {r.skipped}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_sessions", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="database URL the started servers use (DATABASE_URL)")
+    parser.add_argument("--url", help="attach to an app already served on loopback instead of starting one")
+    parser.add_argument("--sessions", default="1,10,20", help="comma-separated concurrent session counts")
+    parser.add_argument("--pages", help="comma-separated URL paths or titles ('brief' for the root); default all")
+    parser.add_argument("--processes", type=int, default=1, help="app processes on the same database (round-robin)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the single warm session (median)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds one session may take")
+    parser.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
+    args = parser.parse_args(argv)
+    counts = [int(n) for n in args.sessions.split(",") if n.strip()]
+    if not counts or min(counts) < 1 or max(counts) > 200:
+        parser.error("--sessions: counts between 1 and 200")
+    if not 1 <= args.processes <= 8:
+        parser.error("--processes: between 1 and 8")
+    pages = select_pages(args.pages)
+    deadline = time.monotonic() + args.budget
+    servers = []
+    if args.url:
+        if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            parser.error("--url: loopback addresses only")
+        urls = [args.url]
+    else:
+        if not args.db:
+            parser.error("give --db (a database URL) or --url (a served app)")
+        servers = start_servers(args.db, args.processes)
+        urls = [s.url for s in servers]
+    try:
+        results = []
+        for page in pages:
+            if time.monotonic() > deadline:
+                results.append(PageResult(page, skipped="skipped: time budget spent"))
+                continue
+            results.append(bench_page(urls, servers, page, counts, args.repeat, args.timeout, deadline))
+    finally:
+        stop_all(servers)
+    print_tables(results, counts, len(urls))
+    where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
+    print(f"served by {where}")
+    print(
+        "time = websocket opened -> script_finished; p95 = nearest rank; elements = the deltas a page sends in one "
+        "run (new elements and layout blocks), of which blocks and Plotly charts; CPU s = the server processes' CPU "
+        "time per run (user + system, from /proc), steadier than wall time on a busy machine"
+    )
+    print(machine())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

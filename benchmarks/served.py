@@ -1,0 +1,159 @@
+"""The served app for the benchmarks: ``streamlit run app.py`` on a free loopback port, and its pages.
+
+Used by :mod:`benchmarks.bench_sessions` and :mod:`benchmarks.bench_browser`. Every server is bound to
+127.0.0.1 and stopped by :meth:`AppServer.stop` (the benchmarks call it in ``finally``), so no benchmark
+leaves a process behind or listens beyond this machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from metrics.catalogue import PROJECT_ROOT
+
+APP = PROJECT_ROOT / "app.py"
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """One page of the router: its title, its URL path ("" for the default page) and its script."""
+
+    title: str
+    url_path: str
+    script: str
+
+
+def app_pages(app: Path = APP) -> list[AppPage]:
+    """Every ``st.Page`` declared in the router, in order, read from its source (not by running it).
+
+    The URL path is ``url_path=`` when given, otherwise the file name without ``.py``; the page
+    marked ``default=True`` is served at the root.
+    """
+    pages = []
+    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args):
+            continue
+        kwargs = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+        script = node.args[0].value
+        url_path = "" if kwargs.get("default") else kwargs.get("url_path", Path(script).stem)
+        pages.append((node.lineno, node.col_offset, AppPage(kwargs.get("title", Path(script).stem), url_path, script)))
+    return [p for _, _, p in sorted(pages)]
+
+
+def select_pages(spec: str | None) -> list[AppPage]:
+    """The pages named in a comma-separated ``spec`` (URL paths or titles; "brief" for the root), or all."""
+    pages = app_pages()
+    if not spec:
+        return pages
+    wanted = [w.strip().lower() for w in spec.split(",") if w.strip()]
+    chosen = []
+    for w in wanted:
+        match = [p for p in pages if w in (p.url_path.lower(), p.title.lower()) or (w == "brief" and p.url_path == "")]
+        if not match:
+            raise SystemExit(f"unknown page {w!r}; pages: {', '.join(p.url_path or 'brief' for p in pages)}")
+        chosen.extend(match)
+    return chosen
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """``streamlit run app.py`` on a free loopback port with ``DATABASE_URL`` set to ``db_url``.
+
+    The server log goes to a temporary file, shown when the app fails to start.
+    """
+
+    def __init__(self, db_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.started = time.perf_counter()
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
+        env = {**os.environ, "DATABASE_URL": db_url}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_until_healthy(self, seconds: float = 90) -> float:
+        """Seconds from start until ``/_stcore/health`` answers; raises with the log if it never does."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - self.started
+            except OSError:
+                time.sleep(0.05)
+        self.log.seek(0)
+        raise RuntimeError(f"the app did not start on {self.url}:\n{self.log.read()[-3000:]}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far, from ``/proc`` (Linux).
+
+        Beside wall-clock times it shows the work a run costs whatever else the machine is doing.
+        """
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def start_servers(db_url: str, count: int) -> list[AppServer]:
+    """``count`` servers on one database, all healthy; on any failure the started ones are stopped."""
+    servers: list[AppServer] = []
+    try:
+        for _ in range(count):
+            servers.append(AppServer(db_url))
+        for s in servers:
+            s.wait_until_healthy()
+    except BaseException:
+        stop_all(servers)
+        raise
+    return servers
+
+
+def stop_all(servers: list[AppServer]) -> None:
+    for s in servers:
+        s.stop()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100): with 10 values p95 is the largest, with 20 the 19th."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def machine() -> str:
+    """The machine line every benchmark prints, with the load at the end (other work skews timings)."""
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}; "
+        f"load average at the end {load}"
+    )
