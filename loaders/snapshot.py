@@ -109,7 +109,7 @@ def snapshot_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     sources.insert(0, "ref", range(1, len(sources) + 1))
     ref_by_id = dict(zip(sources["id"].astype(int), sources["ref"], strict=True))
     sources = sources[SOURCE_COLUMNS].copy()
-    for col in ("period_from", "period_to"):
+    for col in ("period_from", "period_to", "published"):
         sources[col] = pd.to_datetime(sources[col]).dt.strftime("%Y-%m-%d").fillna("")
     for col in ("is_demo", "derived"):
         sources[col] = sources[col].astype(bool).map({True: "yes", False: "no"})
@@ -226,8 +226,9 @@ def read_snapshot(folder: str | Path) -> dict[str, pd.DataFrame]:
         sources[col] = sources[col].astype(int)
     for col in ("is_demo", "derived"):
         sources[col] = sources[col] == "yes"
-    for col in ("period_from", "period_to"):
-        sources[col] = pd.to_datetime(sources[col].replace("", None), format="%Y-%m-%d")
+    for col in ("period_from", "period_to", "published"):
+        if col in sources:  # ``published``: snapshots made before sources carried publication dates lack it
+            sources[col] = pd.to_datetime(sources[col].replace("", None), format="%Y-%m-%d")
     obs = pd.read_csv(
         io.StringIO(text["observations"]),
         # Python strings (object), not pandas' Arrow strings: the rows go straight to the driver.

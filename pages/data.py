@@ -65,6 +65,7 @@ else:
         if prepared.outcome.status == "valid":
             if st.button(f"Load {prepared.outcome.rows} rows into the database", type="primary"):
                 outcome = write_prepared(prepared, data.engine())
+                data.refresh()
                 st.success(
                     f"Loaded {prepared.outcome.path.name}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
                 )

@@ -60,8 +60,24 @@ def database_label() -> str:
     return make_url(default_db.app_database_url(catalogue())).render_as_string(hide_password=True)
 
 
-def version() -> str:
+#: How long a page trusts its last look at the store's data version. Every cached read is keyed
+#: by it; asking the database on every read cost a few per cent of each page (issue #12 profile).
+VERSION_SECONDS = 2
+
+
+@st.cache_data(ttl=VERSION_SECONDS, show_spinner=False)
+def _version(url: str) -> str:
     return store.data_version(engine())
+
+
+def version() -> str:
+    """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
+    return _version(default_db.app_database_url(catalogue()))
+
+
+def refresh() -> None:
+    """Forget the data version after this session changed the data, so the next read sees it."""
+    _version.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

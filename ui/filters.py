@@ -74,14 +74,21 @@ def start_year() -> int:
     )
 
 
-def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator") -> str:
-    """A metric picker kept in the URL as its id (``?metric=ae_4hr_all``), so links stay short and stable."""
-    ids = [m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"]
+def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator", options=None, default=None) -> str:
+    """A metric picker kept in the URL as its id (``?metric=ae_4hr_all``), so links stay short and stable.
+
+    ``options`` limits the choice (default: every metric of ``topic``); ``default`` is chosen when
+    the URL names none of them.
+    """
+    ids = list(options) if options is not None else [
+        m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"
+    ]
     wanted = st.query_params.get("metric")
+    start = wanted if wanted in ids else default if default in ids else ids[0]
     chosen = st.selectbox(
         label,
         ids,
-        index=ids.index(wanted) if wanted in ids else 0,
+        index=ids.index(start),
         format_func=lambda i: f"{cat.metric_by_id[i].name} ({cat.metric_by_id[i].topic_name})",
         key="metric",
     )

@@ -52,24 +52,51 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
 
 
 def topic_page(topic: str, title: str, intro: str) -> None:
-    """A topic page: every metric of the topic for the chosen area, with its chart and status."""
+    """A topic page: every indicator of the topic in one table, and the chart of the one chosen.
+
+    Only the chosen indicator is drawn (``?metric=``): a page of 22 charts cost readers seconds
+    and a whole committee minutes (issue #12). Collections that stopped are listed, and drawn on
+    request, but never chosen by default.
+    """
     cat = data.catalogue()
     area_id = filters.selected_area()
     start_year = filters.selected_start_year()
     st.title(title)
     st.write(intro)
-    metrics = list(cat.metrics_in_topic(topic))
-    components.demo_banner([data.indicator(m.id, area_id).source_ids for m in metrics])
-    shown = 0
-    for m in metrics:
-        if indicator_section(m, area_id, start_year, key=f"{topic}-{m.id}"):
-            shown += 1
-            st.divider()
-    if shown == 0:
+    found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
+    found = [(m, ind) for m, ind in found if not ind.empty]
+    components.demo_banner([ind.source_ids for _, ind in found])
+    if not found:
         st.info(
             f"No {title.lower()} figures are loaded for {cat.area_by_id[area_id].name}. "
             "Try LLR or England, or load the publications on the Data page."
         )
+        return
+    st.dataframe(topic_table(found), hide_index=True)
+    current = [m.id for m, ind in found if not ind.currency.get("stale")]
+    chosen = filters.metric(
+        cat, label="Show the chart of", options=[m.id for m, _ in found], default=(current or [found[0][0].id])[0]
+    )
+    st.divider()
+    indicator_section(cat.metric(chosen), area_id, start_year, key=f"{topic}-{chosen}")
+
+
+def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
+    """One line per indicator: latest figure, target in words, the SPC icons in words, currency."""
+    rows = []
+    for m, ind in found:
+        label, status, words = latest_status(ind)
+        rows.append(
+            {
+                "Indicator": m.name,
+                "Latest": f"{components.latest_value_text(ind)} ({label})",
+                "Target": words,
+                "Variation": components.variation_words(ind.variation),
+                "Assurance": components.assurance_words(ind.assurance),
+                "Currency": "No longer published" if ind.currency.get("stale") else "",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
