@@ -64,7 +64,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     st.title(title)
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
-    found = [(m, ind) for m, ind in found if not ind.empty]
+    # Current collections first; those that stopped (delayed transfers of care) at the end.
+    found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: bool(f[1].currency.get("stale")))
     components.demo_banner([ind.source_ids for _, ind in found])
     if not found:
         st.info(
