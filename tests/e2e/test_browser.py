@@ -64,8 +64,9 @@ def test_csv_download_gives_the_figures(served_app, page):
     content = download_info.value.path().read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert rows, "the CSV has rows"
-    assert {"period", "numerator", "denominator", "value"} <= set(rows[0])
-    assert rows[0]["period"] == "April 2016"
+    # The figures table as Indicator detail shows it: human column names, periods as periods.
+    assert {"Period", "Figure (%)", "Numerator", "Denominator", "Signal"} <= set(rows[0])
+    assert rows[0]["Period"] == "April 2016"
 
 
 def test_copied_link_restores_the_area(served_app, page):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 
@@ -47,7 +48,8 @@ def inputs(tmp_path_factory):
 def source_db(tmp_path_factory, inputs, catalogue):
     url = f"sqlite:///{tmp_path_factory.mktemp('source') / 'source.sqlite'}"
     engine = store.make_engine(url)
-    summary = ingest_paths(inputs, engine, catalogue)
+    # Published on 9 July 2020 (the snapshot's sources carry the date; see the revision test).
+    summary = ingest_paths(inputs, engine, catalogue, published=dt.date(2020, 7, 9))
     assert not summary.failed, summary.lines()
     yield engine
     engine.dispose()
@@ -101,9 +103,10 @@ class TestRoundTrip:
         pd.testing.assert_frame_equal(observations_with_files(engine), before)
 
     def test_restore_keeps_a_later_publication_already_loaded(self, engine, inputs, snapshot_dir, catalogue, tmp_path):
-        # The database already holds a later vintage of June 2020 than the snapshot's.
+        # The database already holds a later publication of June 2020 than the snapshot's (REVISION_RULE:
+        # between files of the same standing, the later publication date wins).
         later = write_ae_csv(tmp_path, "June-2020-second-revision.csv", seed=9)
-        ingest_paths([later], engine, catalogue)
+        ingest_paths([later], engine, catalogue, published=dt.date(2021, 4, 22))
         june = observations_with_files(engine)
         counts = restore_snapshot(engine, snapshot_dir, catalogue)
         assert counts.kept_newer > 0 or counts.unchanged > 0
