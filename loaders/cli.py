@@ -187,7 +187,8 @@ def _export_area(engine, catalogue, args) -> int:
     if store.database_exists(engine):
         wanted = calc.inputs_for([args.metric], catalogue)
         obs = calc.add_derived_rates(store.read_observations(engine, metric_ids=wanted), catalogue)
-    frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area))
+    sources = store.read_sources(engine) if store.database_exists(engine) else None
+    frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area), sources=sources)
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 

@@ -31,12 +31,14 @@ def rules_in_words(rules: str) -> str:
     return "; ".join(RULE_WORDS.get(r, r) for r in str(rules or "").split(",") if r)
 
 
-def figures_table(ind: Indicator, start_year: int | None = None) -> pd.DataFrame:
+def figures_table(ind: Indicator, start_year: int | None = None, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """The figures behind an indicator's chart, one row per period, for a screen reader or a board paper.
 
     Columns: Period, the figure (named by its unit), numerator and denominator where published,
     the target in force, the SPC mean and limits, the signal in words, which rule fired, and a
     note (incomplete periods, new limits). Numbers stay numbers, rounded to the metric's decimals.
+    With ``sources`` (the ``source`` table: ``id``, ``file_name``, ``publisher``, ``publication``)
+    each row also names the publication and files its figure came from.
     """
     m = ind.metric
     frame = ind.window(start_year)
@@ -70,4 +72,17 @@ def figures_table(ind: Indicator, start_year: int | None = None) -> pd.DataFrame
         parts = [x for x in (f"New limits: {starts[p]}" if p in starts else "", note) if x]
         notes.append("; ".join(parts))
     out["Note"] = notes
+    if sources is not None and len(sources):
+        out["Source"] = [source_text(ids, sources) for ids in frame["source_ids"]]
     return out.reset_index(drop=True)
+
+
+def source_text(source_ids, sources: pd.DataFrame) -> str:
+    """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for a figure's source ids."""
+    by_id = sources.set_index("id")
+    parts = []
+    for i in sorted(set(source_ids)):
+        if i in by_id.index:
+            row = by_id.loc[i]
+            parts.append(f"{row['publisher']}, {row['publication']}: {row['file_name']}")
+    return "; ".join(dict.fromkeys(parts))

@@ -68,7 +68,7 @@ if compare:
             st.dataframe(components.wide_table(frame, metric), hide_index=True)
 
 st.subheader("The figures")
-table = tables.figures_table(ind, start_year)
+table = tables.figures_table(ind, start_year, data.sources())
 st.dataframe(table, hide_index=True)
 components.downloads(
     table,

@@ -46,7 +46,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         st.caption(ind.spc.reason)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
-        st.dataframe(tables.figures_table(ind, start_year), hide_index=True)
+        st.dataframe(tables.figures_table(ind, start_year, data.sources()), hide_index=True)
     components.definition(metric, data.catalogue())
     return True
 

@@ -158,3 +158,20 @@ class TestFiguresTable:
         assert table["Signal"].iloc[-1] == "Special cause: concern"
         assert table["Rule"].iloc[-1] == "beyond a process limit"
         assert not any(c in table.columns for c in ("lpl", "upl", "rules", "period_start"))
+
+    def test_each_row_names_its_publication_and_file(self, catalogue):
+        months = pd.date_range("2024-04-01", periods=2, freq="MS")
+        data = obs_rows("ae_4hr_all", "RWE", months[:1], [70.0], denominator=100, source_id=3)
+        data += obs_rows("ae_4hr_all", "NNJ07", months[:1], [99.0], denominator=100, source_id=4)
+        data += obs_rows("ae_4hr_all", "RWE", months[1:], [71.0], denominator=100, source_id=5)
+        sources = pd.DataFrame(
+            {"id": [3, 4, 5], "publisher": ["NHS England"] * 3, "publication": ["A&E monthly"] * 3,
+             "file_name": ["April-2024.csv", "April-2024.csv", "May-2024.csv"]}
+        )  # fmt: skip
+        table = tables.figures_table(
+            query.indicator(pd.DataFrame(data), catalogue, "ae_4hr_all", "llr"), sources=sources
+        )
+        assert table["Source"].tolist() == [
+            "NHS England, A&E monthly: April-2024.csv",
+            "NHS England, A&E monthly: May-2024.csv",
+        ]
