@@ -10,6 +10,7 @@ import streamlit as st
 from metrics import access, export, store
 from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
+from metrics.glossary import ASSURANCE_WORDS, VARIATION_WORDS
 from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
 from metrics.targets import format_target, unit_difference
@@ -23,21 +24,23 @@ STATUS_BADGES = {
     "no_data": ("No figure", ":material/help:", "gray"),
 }
 
-VARIATION_LABELS = {
-    "common_cause": ("Ordinary variation", ":material/horizontal_rule:", "gray"),
-    "improvement_high": ("Improving (higher)", ":material/trending_up:", "blue"),
-    "improvement_low": ("Improving (lower)", ":material/trending_down:", "blue"),
-    "concern_high": ("Concern (higher)", ":material/trending_up:", "orange"),
-    "concern_low": ("Concern (lower)", ":material/trending_down:", "orange"),
-    "neither_high": ("Unusually high", ":material/trending_up:", "violet"),
-    "neither_low": ("Unusually low", ":material/trending_down:", "violet"),
+_VARIATION_ICONS = {
+    "common_cause": (":material/horizontal_rule:", "gray"),
+    "improvement_high": (":material/trending_up:", "blue"),
+    "improvement_low": (":material/trending_down:", "blue"),
+    "concern_high": (":material/trending_up:", "orange"),
+    "concern_low": (":material/trending_down:", "orange"),
+    "neither_high": (":material/trending_up:", "violet"),
+    "neither_low": (":material/trending_down:", "violet"),
 }
+VARIATION_LABELS = {k: (VARIATION_WORDS[k], *v) for k, v in _VARIATION_ICONS.items()}
 
-ASSURANCE_LABELS = {
-    "pass": ("Consistently meets target", ":material/verified:", "blue"),
-    "fail": ("Consistently misses target", ":material/error:", "orange"),
-    "hit_and_miss": ("Hit and miss", ":material/swap_vert:", "gray"),
+_ASSURANCE_ICONS = {
+    "pass": (":material/verified:", "blue"),
+    "fail": (":material/error:", "orange"),
+    "hit_and_miss": (":material/swap_vert:", "gray"),
 }
+ASSURANCE_LABELS = {k: (ASSURANCE_WORDS[k], *v) for k, v in _ASSURANCE_ICONS.items()}
 
 DEMO_TEXT = (
     "**Demonstration data.** Some figures on this page are generated demonstration data, not real "
