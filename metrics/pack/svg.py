@@ -13,12 +13,12 @@ from html import escape
 
 import pandas as pd
 
-from metrics.calc import format_value
 from metrics.catalogue import Metric
 from metrics.periods import short_period_label
+from metrics.targets import format_number
 
 WIDTH, HEIGHT = 680, 250
-LEFT, RIGHT, TOP, BOTTOM = 74, 14, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 74, 14, 18, 40
 GREY, BLUE, ORANGE, PURPLE, DARK, RED = "#768692", "#005EB8", "#ED8B00", "#330072", "#425563", "#DA291C"
 #: special_cause -> (colour, shape, words); the same meaning as the pages' chart markers.
 POINT_STYLES = {
@@ -28,6 +28,8 @@ POINT_STYLES = {
     "": (GREY, "circle", "common cause"),
 }
 MAX_TICKS = 8
+#: The unit over the value axis, where the tick labels do not say it themselves.
+AXIS_UNITS = {"rate_per_100k": "Per 100,000", "days": "Days", "beds": "Beds", "count": "Number", "ratio": "Ratio"}
 
 
 def marker(shape: str, x: float, y: float, colour: str, size: float = 4.0, hollow: bool = False) -> str:
@@ -104,27 +106,33 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
     numeric = pd.concat([frame[c].astype(float) for c in ("value", "upl", "lpl", "target")])
     numeric = numeric[numeric.notna() & numeric.map(math.isfinite)]
     low, high = float(numeric.min()), float(numeric.max())
+    if high == low:  # one value, or a flat series: give it room
+        low, high = low - (abs(low) * 0.1 or 1.0), high + (abs(high) * 0.1 or 1.0)
     pad = (high - low) * 0.05
     low, high = (max(0.0, low - pad) if low >= 0 else low - pad), high + pad
     ticks = _ticks(low, high)
     y0, y1 = ticks[0], ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def x_at(i: int) -> float:
-        return LEFT + (plot_w * (i + 0.5) / n)
+    days = (pd.to_datetime(frame["period_start"]) - pd.Timestamp(frame["period_start"].iloc[0])).dt.days.to_numpy()
+    span = float(days[-1]) or 1.0
+
+    def x_at(i: int) -> float:  # by date, so a gap in the data shows as a gap in time
+        return LEFT + 8 + (plot_w - 16) * (days[i] / span if n > 1 else 0.5)
 
     def y_at(v: float) -> float:
         return TOP + plot_h * (1 - (v - y0) / ((y1 - y0) or 1.0))
 
     parts = [head]
+    if metric.unit in AXIS_UNITS:
+        parts.append(f'<text x="4" y="9" fill="{DARK}" font-size="10">{escape(AXIS_UNITS[metric.unit])}</text>')
     for t in ticks:  # gridlines and labels
         y = y_at(t)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#E8EDEE"/>')
-        label = format_value(t, metric.unit, _tick_decimals(ticks))
+        label = tick_label(t, metric.unit, _tick_decimals(ticks))
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{DARK}">{escape(label)}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="{DARK}"/>')
-    step = max(1, math.ceil(n / MAX_TICKS))
-    for i in range(0, n, step):  # period ticks
+    for i in tick_positions(frame["period_start"], metric.frequency):  # period ticks
         start = pd.Timestamp(frame["period_start"].iloc[i]).date()
         label = short_period_label(start, metric.frequency)
         x = x_at(i)
@@ -168,6 +176,29 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
         parts.append(marker(shape, x_at(i), y_at(float(r.value)), colour, size, hollow))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def tick_positions(starts: pd.Series, frequency: str) -> list[int]:
+    """Row numbers to label on the time axis: at most ``MAX_TICKS``, monthly ticks on Aprils
+    (financial years start in April) when the series is long."""
+    n = len(starts)
+    step = max(1, math.ceil(n / MAX_TICKS))
+    if frequency != "month" or step == 1:
+        return list(range(0, n, step))
+    step = 12 * math.ceil(step / 12) if step > 6 else 6 if step > 3 else 3
+    months = pd.to_datetime(starts)
+    aprils = [i for i, d in enumerate(months) if d.month == 4]
+    first = aprils[0] if aprils else 0
+    base = months.iloc[first]
+    return [
+        i for i, d in enumerate(months) if i >= first and ((d.year - base.year) * 12 + d.month - base.month) % step == 0
+    ]
+
+
+def tick_label(value: float, unit: str, decimals: int) -> str:
+    """A value-axis label short enough for the margin: ``80%``, ``£1,000``, ``12,500``."""
+    number = format_number(value, decimals)
+    return f"{number}%" if unit == "percent" else f"£{number}" if unit == "gbp" else number
 
 
 def _tick_decimals(ticks: list[float]) -> int:
