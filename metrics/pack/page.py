@@ -52,6 +52,7 @@ tr { break-inside: avoid; }
 .demo-tag { color: #8a4f00; font-weight: bold; }
 .meta { color: #425563; }
 .summary li { margin-bottom: 1.5mm; }
+ol.contents > li { margin-top: 1mm; }
 .legend svg { vertical-align: middle; }
 a { color: #005EB8; }
 @media print { body { padding: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
@@ -99,18 +100,11 @@ def generated_text(pack: Pack) -> str:
 def _cover(pack: Pack) -> str:
     contents = ['<li><a href="#summary">Summary</a></li>']
     for topic in pack.topics:
-        names = "".join(
-            f'<li><a href="#{item_anchor(i.indicator.metric.id)}">{_e(i.indicator.metric.name)}</a></li>'
-            for i in topic.items
-        )
-        inner = f"<ul>{names}</ul>" if names else "<ul><li>No figures for this area</li></ul>"
-        contents.append(f'<li><a href="#{topic_anchor(topic.id)}">{_e(topic.name)}</a>{inner}</li>')
+        n = len(topic.items)
+        count = f"{n} indicator{'s' if n != 1 else ''}" if n else "no figures for this area"
+        contents.append(f'<li><a href="#{topic_anchor(topic.id)}">{_e(topic.name)}</a> ({count})</li>')
     contents.append('<li><a href="#appendix">Appendix: sources and glossary</a></li>')
-    asof = "".join(
-        f"<tr><td>{_e(i.indicator.metric.name)}</td><td>{_e(i.row['latest_label'])}</td>"
-        f"<td>{_e(i.indicator.currency.get('currency_text', ''))}</td></tr>"
-        for i in pack.items
-    )
+    asof = "".join(f"<tr><td>{_e(topic.name)}</td><td>{_e(_as_of(topic))}</td></tr>" for topic in pack.topics)
     demo = f'<p class="demo">{_e(DEMO_NOTICE)}</p>' if pack.demo else ""
     return (
         '<section class="page cover" id="cover">'
@@ -122,10 +116,22 @@ def _cover(pack: Pack) -> str:
         f"{demo}"
         f'<h2>Contents</h2><ol class="contents">{"".join(contents)}</ol>'
         "<h2>Data as of</h2>"
-        "<table><thead><tr><th>Indicator</th><th>Latest period</th><th>Currency</th></tr></thead>"
+        '<table class="asof"><thead><tr><th>Topic</th><th>Latest figures</th></tr></thead>'
         f"<tbody>{asof}</tbody></table>"
         "</section>"
     )
+
+
+def _as_of(topic: PackTopic) -> str:
+    """The latest periods of a topic's indicators, newest first: ``March 2026 (5 indicators)``."""
+    if not topic.items:
+        return "No figures for this area"
+    latest: dict[str, tuple[pd.Timestamp, int]] = {}
+    for item in topic.items:
+        label, start = item.row["latest_label"], item.row["latest_period"]
+        latest[label] = (start, latest.get(label, (start, 0))[1] + 1)
+    ordered = sorted(latest.items(), key=lambda kv: kv[1][0], reverse=True)
+    return "; ".join(f"{label} ({n} indicator{'s' if n > 1 else ''})" for label, (_, n) in ordered)
 
 
 def _summary(pack: Pack) -> str:
