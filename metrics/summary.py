@@ -151,7 +151,10 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
         return new[new["special_since_meeting"] == kind]
 
     def signal_words(r) -> str:
-        return f"{r.value_text} in {r.latest_label}; special cause in {r.special_since_label}"
+        text = f"{r.value_text} in {r.latest_label}"
+        if r.special_since_label != r.latest_label:
+            text += f"; special cause in {r.special_since_label}"
+        return text
 
     targeted = current[current["status"].isin(["met", "not_met"])]
     overdue = current[current["overdue"].astype(bool)]
@@ -189,6 +192,10 @@ def _day(day) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -211,7 +218,11 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     meeting = f"{summary.meeting.day} {summary.meeting:%B %Y}"
 
     def names(items) -> str:
-        return "; ".join(f"{link(n)} ({n.words})" for n in items)
+        # Indicators said the same thing of are named together: "A, B and C (the April 2026 figure ...)".
+        groups: dict[str, list[str]] = {}
+        for n in items:
+            groups.setdefault(n.words, []).append(link(n))
+        return "; ".join(f"{_and(group)} ({words})" for words, group in groups.items())
 
     current = summary.n_indicators - len(summary.no_longer_published)
     new = len(summary.new_since_meeting)
