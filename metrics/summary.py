@@ -10,7 +10,8 @@ says, for the chosen area and meeting date:
 - targets met and missed among the current indicators with a target in force at their latest figure;
 - what is overdue (the expected publication date of the next figure has passed without it);
 - what is no longer published: a collection that stopped (delayed transfers of care ended in
-  February 2020) or a series whose latest figure is older than twice its usual publication lag.
+  February 2020) or a series whose latest figure is older than twice its usual age when replaced
+  (see :func:`no_longer_published`).
 
 It also orders the cards (:func:`card_sections`) and words the one-line source of each card
 (:func:`source_line`). Pure: frames in, frozen results and strings out; no SPC is recomputed.
@@ -79,7 +80,10 @@ def no_longer_published(brief: pd.DataFrame, today: dt.date) -> pd.Series:
     """Whether each brief row's series is no longer published (boolean, aligned with ``brief``).
 
     True when the collection stopped (``stale``: a catalogued series break says so), or when the
-    latest figure is older than ``NO_LONGER_PUBLISHED_LAGS`` times the usual publication lag.
+    latest figure is older than ``NO_LONGER_PUBLISHED_LAGS`` times its usual age when the next
+    figure replaces it (period length plus publication lag: 41 days for a monthly A&E figure,
+    published the second Thursday of the next month).
+
     The age is measured at the date the newest figure in the brief was published (or ``today``
     if earlier): a store that has not been refreshed for a while shows its figures as overdue,
     not every series as discontinued.
@@ -90,8 +94,9 @@ def no_longer_published(brief: pd.DataFrame, today: dt.date) -> pd.Series:
     reference = min([pd.Timestamp(today), max(published)]) if published else pd.Timestamp(today)
     ends = pd.to_datetime(brief["latest_end"])
     age = (reference - ends).dt.days
-    lag = pd.to_numeric(brief["usual_lag_days"], errors="coerce")
-    old = (age > NO_LONGER_PUBLISHED_LAGS * lag).fillna(False)
+    nxt = pd.to_datetime(brief["next_expected"].where(brief["next_expected"].notna(), None))
+    usual = (nxt - ends).dt.days.fillna(pd.to_numeric(brief["usual_lag_days"], errors="coerce"))
+    old = (age > NO_LONGER_PUBLISHED_LAGS * usual).fillna(False)
     return (brief["stale"].fillna(False).astype(bool) | old.astype(bool)).rename("no_longer_published")
 
 
@@ -170,9 +175,11 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
         targets_missed=named(targeted[targeted["status"] == "not_met"], lambda r: r.status_text),
         overdue=named(
             overdue,
-            lambda r: f"the {r.next_period_label} figure was due about {_day(r.next_expected)}"
-            if r.next_period_label
-            else "the next figure is late",
+            lambda r: (
+                f"the {r.next_period_label} figure was due about {_day(r.next_expected)}"
+                if r.next_period_label
+                else "the next figure is late"
+            ),
         ),
         no_longer_published=named(brief[gone], lambda r: _gone_words(r, catalogue)),
     )
@@ -234,9 +241,7 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     if not moved:
         lines.append("None moved significantly: every change since the meeting is within ordinary variation.")
     else:
-        lines.append(
-            f"{_count(moved, 'indicator')} moved significantly (special cause variation since the meeting)."
-        )
+        lines.append(f"{_count(moved, 'indicator')} moved significantly (special cause variation since the meeting).")
         if summary.special_cause_worse:
             lines.append(f"Worse: {names(summary.special_cause_worse)}.")
         if summary.special_cause_better:

@@ -302,8 +302,15 @@ def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
             "Assurance": st.column_config.TextColumn("Assurance (in words)"),
         },
         column_order=[
-            "Indicator", "Latest", "Variation icon", "Assurance icon", "Target", "Since the meeting",
-            "Group", "Variation", "Assurance",
+            "Indicator",
+            "Latest",
+            "Variation icon",
+            "Assurance icon",
+            "Target",
+            "Since the meeting",
+            "Group",
+            "Variation",
+            "Assurance",
         ],  # fmt: skip
     )
 
