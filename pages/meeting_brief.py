@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from metrics.catalogue import TOPICS
 from ui import components, data, filters
 from ui.router import require_app
 
@@ -26,24 +25,42 @@ if brief.empty:
     st.stop()
 components.demo_banner(brief["source_ids"])
 
+components.brief_style()  # printing hides navigation and keeps each card on one page
+summary, sections = data.brief_summary(area_id, meeting)
+open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
+components.brief_summary(summary, area.short_name, open_cards)
+
 view = st.segmented_control(
     "View",
     ["Cards", "Icons only"],
     default="Cards",
     key="view",
     bind="query-params",
-    help="Icons only: one compact line per indicator.",
+    help="Icons only: one compact line per indicator, with the Making Data Count icons.",
 )
 
 if view == "Icons only":
-    table = components.compact_brief_table(brief)
-    st.dataframe(table, hide_index=True)
+    components.icons_table(brief, sections)
 else:
-    for topic, rows in brief.groupby("topic", sort=False):
-        st.header(TOPICS.get(topic, topic))
-        for row in rows.itertuples():
-            with st.container(border=True):
-                components.brief_card(row)
+    rows = brief.set_index("metric_id", drop=False)
+    lines = data.source_lines(brief)
+    for section in sections:
+        holder = (
+            st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")
+            if section.collapsed
+            else st.container()
+        )
+        with holder:
+            if not section.collapsed:
+                st.header(f"{section.title} ({len(section.metric_ids)})", anchor=f"section-{section.key}")
+            else:
+                st.caption(
+                    "Collections that have stopped, and series whose latest figure is older than twice "
+                    "the usual publication lag."
+                )
+            for row in rows.loc[list(section.metric_ids)].itertuples():
+                with st.container(border=True):
+                    components.brief_card(row, lines[row.metric_id])
 
 st.subheader("Download this brief")
 components.downloads(
