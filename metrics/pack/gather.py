@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from metrics import brief as brief_module
 from metrics import calc, query, store
+from metrics import summary as summary_module
 from metrics.catalogue import TOPICS, Catalogue
 from metrics.tables import figures_table
 
@@ -38,6 +39,7 @@ class PackItem:
     row: dict  # metrics.brief.BRIEF_COLUMNS
     figures: pd.DataFrame  # metrics.tables.figures_table
     demo: bool  # any figure comes from a demonstration source
+    source_line: str  # "Source: NHS England, A&E Attendances ..., March 2026" (metrics.summary)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Pack:
     brief: pd.DataFrame  # area_id + BRIEF_COLUMNS, the pack's indicators in catalogue order
     sources: pd.DataFrame  # SOURCE_COLUMNS, the files behind the pack's figures
     catalogue: Catalogue
+    summary: summary_module.MeetingSummary  # the brief's opening summary
+    sections: tuple[summary_module.Section, ...]  # the brief's cards in the order that matters
 
     @property
     def items(self) -> list[PackItem]:
@@ -150,21 +154,28 @@ def build_pack(
             row = brief_module.brief_row(ind, meeting_date, today)
             rows.append(row)
             used.update(ind.source_ids)
-            items.append(PackItem(ind, row, figures_table(ind), bool(demo_ids & set(ind.source_ids))))
+            src = catalogue.sources[metric.source]
+            line = summary_module.source_line(
+                row["source_ids"], sources, src.publisher, src.publication, row["latest_label"]
+            )
+            items.append(PackItem(ind, row, figures_table(ind), bool(demo_ids & set(ind.source_ids)), line))
         built.append(PackTopic(topic, TOPICS.get(topic, topic), tuple(items)))
     brief = pd.DataFrame(rows, columns=brief_module.BRIEF_COLUMNS)
     brief.insert(0, "area_id", area_id)
     used_sources = _used_sources(sources, used)
+    meeting = pd.Timestamp(meeting_date).date()
     return Pack(
         area_id,
         catalogue.area_by_id[area_id].name,
-        pd.Timestamp(meeting_date).date(),
+        meeting,
         today,
         generated_at,
         tuple(built),
         brief,
         used_sources,
         catalogue,
+        summary_module.meeting_summary(brief, catalogue, meeting, today),
+        tuple(summary_module.card_sections(brief, today)),
     )
 
 

@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from metrics import summary as summary_module
 from metrics.glossary import ASSURANCE_WORDS, GLOSSARY, VARIATION_WORDS, assurance_words, variation_words
 from metrics.pack.gather import Pack, PackItem, PackTopic
 from metrics.pack.svg import POINT_STYLES, marker, spc_svg
@@ -135,14 +136,21 @@ def _as_of(topic: PackTopic) -> str:
 
 
 def _summary(pack: Pack) -> str:
-    lines = []
-    for topic in pack.topics:
-        if not topic.items:
-            continue
-        sentences = "".join(f"<li>{_e(i.row['summary'])}{_demo_tag(i)}</li>" for i in topic.items)
-        lines.append(f"<h3>{_e(topic.name)}</h3><ul>{sentences}</ul>")
-    body = "".join(lines) or "<p>No figures are loaded for this area.</p>"
-    return f'<section class="page summary" id="summary"><h2>Summary</h2>{body}</section>'
+    """The brief's opening summary (``metrics.summary``), then the indicators in the brief's card order."""
+    if pack.brief.empty:
+        return '<section class="page summary" id="summary"><h2>Summary</h2><p>No figures are loaded.</p></section>'
+    sentences = "".join(f"<p>{_e(line)}</p>" for line in summary_module.summary_sentences(pack.summary))
+    by_id = {item.indicator.metric.id: item for item in pack.items}
+    groups = []
+    for section in pack.sections:
+        lines = "".join(
+            f'<li><a href="#{item_anchor(mid)}">{_e(by_id[mid].indicator.metric.name)}</a>: '
+            f"{_e(by_id[mid].row['value_text'])} in {_e(by_id[mid].row['latest_label'])}; "
+            f"{_e(by_id[mid].row['change_text'])}{_demo_tag(by_id[mid])}</li>"
+            for mid in section.metric_ids
+        )
+        groups.append(f"<h3>{_e(section.title)} ({len(section.metric_ids)})</h3><ul>{lines}</ul>")
+    return f'<section class="page summary" id="summary"><h2>Summary</h2>{sentences}{"".join(groups)}</section>'
 
 
 def _demo_tag(item: PackItem) -> str:
@@ -183,7 +191,7 @@ def _indicator(pack: Pack, item: PackItem) -> str:
         ("Currency", row["currency_text"]),
         ("What it shows", m.description),
         ("How it is calculated", f"{m.definition} {DIRECTION_WORDS[m.improvement_direction]}"),
-        ("Source", f"{src.publisher}: {src.publication}. Licence: {src.licence}."),
+        ("Source", f"{item.source_line}. Licence: {src.licence}."),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts if isinstance(v, str) and v)
     return (
