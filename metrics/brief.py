@@ -159,13 +159,26 @@ def meeting_brief(
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:
         brief = _add_missing(brief, catalogue, ids)
-    for col in ("variation", "assurance"):  # no icon is None, never NaN (pandas turns all-None into NaN)
-        brief[col] = pd.Series([v if isinstance(v, str) else None for v in brief[col]], index=brief.index, dtype=object)
+    brief = _icons_as_text(brief)
     order = {mid: i for i, mid in enumerate(ids)}
     brief = brief[brief["metric_id"].isin(order)]
     brief = brief.iloc[np.argsort(brief["metric_id"].map(order).to_numpy(), kind="stable")]
     brief.insert(0, "area_id", area_id)
     return brief.reset_index(drop=True)
+
+
+def brief_frame(rows: list[dict], area_id: str) -> pd.DataFrame:
+    """Brief rows (``brief_row``), in their order, as the brief's frame (``area_id`` + ``BRIEF_COLUMNS``)."""
+    brief = _icons_as_text(pd.DataFrame(rows, columns=BRIEF_COLUMNS))
+    brief.insert(0, "area_id", area_id)
+    return brief
+
+
+def _icons_as_text(brief: pd.DataFrame) -> pd.DataFrame:
+    """No icon is None, never NaN (pandas turns an all-None column into NaN)."""
+    for col in ("variation", "assurance"):
+        brief[col] = pd.Series([v if isinstance(v, str) else None for v in brief[col]], index=brief.index, dtype=object)
+    return brief
 
 
 def _metric_ids(catalogue: Catalogue, metric_ids) -> list[str]:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import components, data, filters
+from ui import pack as pack_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -69,3 +70,33 @@ components.downloads(
     components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
     key="brief",
 )
+
+st.subheader("Download the meeting pack")
+st.write(
+    "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
+    "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
+    "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
+    "behind every chart as numbers. The same files as `python -m loaders pack`."
+)
+topics = pack_ui.topic_choices(cat)
+chosen = st.multiselect(
+    "Topics in the pack", list(topics), default=list(topics), format_func=topics.get, key="pack-topics"
+)
+if st.button("Prepare the meeting pack", key="pack-prepare", icon=":material/picture_as_pdf:", disabled=not chosen):
+    st.session_state["pack-ready"] = (area_id, meeting, tuple(chosen))
+if chosen and st.session_state.get("pack-ready") == (area_id, meeting, tuple(chosen)):
+    files, note = pack_ui.meeting_pack_files(area_id, meeting, chosen)
+    columns = st.columns(len(files))
+    for column, (name, content) in zip(columns, files.items(), strict=True):
+        kind = name.rsplit(".", 1)[-1]
+        column.download_button(
+            f"Download {pack_ui.FILE_KINDS[kind][0]}",
+            content,
+            file_name=name,
+            mime=pack_ui.FILE_KINDS[kind][1],
+            key=f"pack-{kind}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    if note:
+        st.caption(note)

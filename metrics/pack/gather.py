@@ -160,8 +160,7 @@ def build_pack(
             )
             items.append(PackItem(ind, row, figures_table(ind), bool(demo_ids & set(ind.source_ids)), line))
         built.append(PackTopic(topic, TOPICS.get(topic, topic), tuple(items)))
-    brief = pd.DataFrame(rows, columns=brief_module.BRIEF_COLUMNS)
-    brief.insert(0, "area_id", area_id)
+    brief = brief_module.brief_frame(rows, area_id)
     used_sources = _used_sources(sources, used)
     meeting = pd.Timestamp(meeting_date).date()
     return Pack(
