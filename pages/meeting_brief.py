@@ -82,9 +82,16 @@ topics = pack_ui.topic_choices(cat)
 chosen = st.multiselect(
     "Topics in the pack", list(topics), default=list(topics), format_func=topics.get, key="pack-topics"
 )
-if st.button("Prepare the meeting pack", key="pack-prepare", icon=":material/picture_as_pdf:", disabled=not chosen):
-    st.session_state["pack-ready"] = (area_id, meeting, tuple(chosen))
-if chosen and st.session_state.get("pack-ready") == (area_id, meeting, tuple(chosen)):
+choice = (area_id, meeting, tuple(chosen))
+st.button(
+    "Prepare the meeting pack",
+    key="pack-prepare",
+    icon=":material/picture_as_pdf:",
+    disabled=not chosen,
+    on_click=pack_ui.prepare,
+    args=(choice,),
+)
+if chosen and pack_ui.prepared(choice):
     files, note = pack_ui.meeting_pack_files(area_id, meeting, chosen)
     columns = st.columns(len(files))
     for column, (name, content) in zip(columns, files.items(), strict=True):

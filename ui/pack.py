@@ -18,6 +18,16 @@ FILE_KINDS = {
 }
 
 
+def prepare(choice: tuple) -> None:
+    """The Prepare button's callback: remember which pack (area, meeting, topics) was asked for."""
+    st.session_state["pack-ready"] = choice
+
+
+def prepared(choice: tuple) -> bool:
+    """True once the pack for this choice has been asked for (a new choice asks again)."""
+    return st.session_state.get("pack-ready") == choice
+
+
 def topic_choices(cat: Catalogue) -> dict[str, str]:
     """Topic id -> name, for the topics a pack can hold (``metrics.pack.pack_topics``)."""
     return {t: TOPICS.get(t, t) for t in pack.pack_topics(cat, None)}
