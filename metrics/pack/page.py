@@ -191,7 +191,7 @@ def _indicator(pack: Pack, item: PackItem) -> str:
         ("Currency", row["currency_text"]),
         ("What it shows", m.description),
         ("How it is calculated", f"{m.definition} {DIRECTION_WORDS[m.improvement_direction]}"),
-        ("Source", f"{item.source_line}. Licence: {src.licence}."),
+        ("Source", f"{item.source_line.removeprefix('Source: ')}. Licence: {src.licence}."),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts if isinstance(v, str) and v)
     return (

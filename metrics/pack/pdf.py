@@ -47,7 +47,7 @@ def footer(pack: Pack) -> str:
     return (
         '<div style="font-family: Arial, sans-serif; font-size: 8px; color: #425563; width: 100%; '
         'padding: 0 14mm; display: flex; justify-content: space-between;">'
-        f"<span>Meeting pack: {escape(pack.area_name)}, {pack.meeting_date:%d %B %Y}</span>"
+        f"<span>Meeting pack: {escape(pack.area_name)}, {pack.meeting_date.day} {pack.meeting_date:%B %Y}</span>"
         '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
     )
 
