@@ -137,8 +137,10 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
         label = short_period_label(start, metric.frequency)
         x = x_at(i)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + plot_h}" y2="{TOP + plot_h + 4}" stroke="{DARK}"/>')
+        # A label near either end is anchored inwards, so it is never cut at the chart's edge.
+        anchor = "start" if x < LEFT + 30 else "end" if x > WIDTH - RIGHT - 30 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{TOP + plot_h + 17}" text-anchor="middle" fill="{DARK}">{escape(label)}</text>'
+            f'<text x="{x:.1f}" y="{TOP + plot_h + 17}" text-anchor="{anchor}" fill="{DARK}">{escape(label)}</text>'
         )
     segments = frame["segment"].to_numpy()
     gaps = frame["follows_gap"].fillna(False).astype(bool).to_numpy()

@@ -124,7 +124,7 @@ class TestSvg:
     def test_percent_axis_labels_are_short(self, obs, catalogue):
         ind = make(obs, catalogue).topics[0].items[0].indicator
         svg = spc_svg(ind.series, ind.metric, "chart")
-        labels = re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg)
+        labels = re.findall(r'<text x="68" y="[\d.]+" text-anchor="end"[^>]*>([^<]+)<', svg)  # the value axis
         assert labels and all(re.fullmatch(r"\d+(\.\d+)?%", label) for label in labels)
 
 
@@ -265,3 +265,37 @@ class TestWorkbook:
     def test_value_formats_follow_the_metric(self, catalogue):
         assert value_format(catalogue.metric("ae_4hr_all")) == "0.0%"
         assert value_format(catalogue.metric("ae_attendances")) == "#,##0"
+
+
+class TestEdges:
+    def test_period_labels_at_the_ends_are_anchored_inwards(self, obs, catalogue):
+        ind = make(obs, catalogue).topics[0].items[0].indicator
+        svg = spc_svg(ind.series, ind.metric, "chart")
+        ticks = re.findall(r'<text x="([\d.]+)" y="\d+" text-anchor="(\w+)" fill="#425563">([A-Z][a-z]{2} \d{4})<', svg)
+        assert ticks
+        for x, anchor, _ in ticks:
+            if float(x) > 600:
+                assert anchor == "end"
+
+    def test_no_chromium_says_what_to_install(self, obs, catalogue, monkeypatch, tmp_path):
+        from metrics.pack import PdfUnavailable, pack_pdf
+
+        missing = tmp_path / "no-chromium"
+        monkeypatch.setenv("CHROMIUM_PATH", str(missing))
+        with pytest.raises(PdfUnavailable) as err:
+            pack_pdf(make(obs, catalogue), "<html></html>")
+        assert str(err.value) == (
+            f"no Chromium at {missing} to print the PDF: install it (Debian/Ubuntu: `apt-get install chromium`) "
+            "or set CHROMIUM_PATH; the HTML pack prints the same"
+        )
+
+    def test_cli_without_a_database(self, tmp_path, capsys):
+        from loaders.cli import main
+
+        url = f"sqlite:///{tmp_path / 'none.sqlite'}"
+        code = main(["pack", "--area", "llr", "--since", "2025-07-15", "--out", str(tmp_path / "out"), "--db", url])
+        assert code == 1
+        assert capsys.readouterr().err == (
+            f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`\n"
+        )
+        assert not (tmp_path / "out").exists()
