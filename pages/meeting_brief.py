@@ -59,13 +59,14 @@ else:
                     "the usual publication lag."
                 )
             for row in rows.loc[list(section.metric_ids)].itertuples():
-                with st.container(border=True):
+                with st.container(border=True, key=components.card_anchor(row.metric_id)):
                     components.brief_card(row, lines[row.metric_id])
 
-st.subheader("Download this brief")
-components.downloads(
-    components.brief_export_table(brief),
-    f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
-    components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
-    key="brief",
-)
+with st.container(key="brief-downloads"):  # not printed
+    st.subheader("Download this brief")
+    components.downloads(
+        components.brief_export_table(brief),
+        f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
+        components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
+        key="brief",
+    )
