@@ -325,7 +325,8 @@ ASSURANCE_HELP = (
 )
 
 #: Print (A4) and phone layout for the brief: navigation hidden on paper, cards never cut across
-#: pages. A static style sheet of the project's own, never data.
+#: pages, labels wrapped rather than cut short (on paper and on a phone). A static style sheet of
+#: the project's own, never data.
 BRIEF_STYLE = """<style>
 @media print {
   @page { size: A4; margin: 12mm; }
@@ -340,9 +341,13 @@ BRIEF_STYLE = """<style>
   [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {
     overflow: visible !important; white-space: normal !important; text-overflow: clip !important; }
 }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
   h1 { font-size: 1.8rem !important; }
+  h2 { font-size: 1.4rem !important; }
+  h3 { font-size: 1.2rem !important; }
 }
 </style>"""
 

@@ -56,6 +56,11 @@ def test_brief_on_a_phone_is_not_covered_by_the_sidebar(corpus_server, browser, 
         page.locator(f"#{CARD}").scroll_into_view_if_needed()
         card = page.locator(f"#{CARD}").bounding_box()
         assert card is not None and card["x"] + card["width"] <= PHONE["width"]
+        delta = page.locator(f'[class*="st-key-{CARD}"] [data-testid="stMetricDelta"]').first
+        assert delta.evaluate(
+            "d => { const p = d.querySelector('p'); const r = p.getBoundingClientRect();"
+            " return r.right <= d.getBoundingClientRect().right + 1 && p.scrollWidth <= p.clientWidth + 1; }"
+        ), "the change since the meeting wraps rather than being cut short"
         page.screenshot(path=str(artifacts / "meeting-brief-390px-card.png"))
     finally:
         context.close()
