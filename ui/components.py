@@ -341,8 +341,8 @@ BRIEF_STYLE = """<style>
   [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {
     overflow: visible !important; white-space: normal !important; text-overflow: clip !important; }
 }
-[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p { white-space: normal !important; overflow: visible !important;
-  text-overflow: clip !important; }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
   h1 { font-size: 1.8rem !important; }
