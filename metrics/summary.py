@@ -297,7 +297,7 @@ def source_line(source_ids, sources: pd.DataFrame, fallback_publisher: str, fall
     parts = []
     for r in used.sort_values("id").itertuples():
         text = ", ".join(str(x) for x in (r.publisher, r.publication) if x and pd.notna(x))
-        if getattr(r, "is_demo", False):
+        if getattr(r, "is_demo", False) and "demonstration" not in text.lower():
             text += " (demonstration data)"
         if text and text not in parts:
             parts.append(text)

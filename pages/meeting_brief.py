@@ -60,50 +60,51 @@ else:
                     "the usual publication lag."
                 )
             for row in rows.loc[list(section.metric_ids)].itertuples():
-                with st.container(border=True):
+                with st.container(border=True, key=components.card_anchor(row.metric_id)):
                     components.brief_card(row, lines[row.metric_id])
 
-st.subheader("Download this brief")
-components.downloads(
-    components.brief_export_table(brief),
-    f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
-    components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
-    key="brief",
-)
+with st.container(key="brief-downloads"):  # not printed
+    st.subheader("Download this brief")
+    components.downloads(
+        components.brief_export_table(brief),
+        f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
+        components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
+        key="brief",
+    )
 
-st.subheader("Download the meeting pack")
-st.write(
-    "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
-    "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
-    "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
-    "behind every chart as numbers. The same files as `python -m loaders pack`."
-)
-topics = pack_ui.topic_choices(cat)
-chosen = st.multiselect(
-    "Topics in the pack", list(topics), default=list(topics), format_func=topics.get, key="pack-topics"
-)
-choice = (area_id, meeting, tuple(chosen))
-st.button(
-    "Prepare the meeting pack",
-    key="pack-prepare",
-    icon=":material/picture_as_pdf:",
-    disabled=not chosen,
-    on_click=pack_ui.prepare,
-    args=(choice,),
-)
-if chosen and pack_ui.prepared(choice):
-    files, note = pack_ui.meeting_pack_files(area_id, meeting, chosen)
-    columns = st.columns(len(files))
-    for column, (name, content) in zip(columns, files.items(), strict=True):
-        kind = name.rsplit(".", 1)[-1]
-        column.download_button(
-            f"Download {pack_ui.FILE_KINDS[kind][0]}",
-            content,
-            file_name=name,
-            mime=pack_ui.FILE_KINDS[kind][1],
-            key=f"pack-{kind}",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-    if note:
-        st.caption(note)
+    st.subheader("Download the meeting pack")
+    st.write(
+        "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
+        "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
+        "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
+        "behind every chart as numbers. The same files as `python -m loaders pack`."
+    )
+    topics = pack_ui.topic_choices(cat)
+    chosen = st.multiselect(
+        "Topics in the pack", list(topics), default=list(topics), format_func=topics.get, key="pack-topics"
+    )
+    choice = (area_id, meeting, tuple(chosen))
+    st.button(
+        "Prepare the meeting pack",
+        key="pack-prepare",
+        icon=":material/picture_as_pdf:",
+        disabled=not chosen,
+        on_click=pack_ui.prepare,
+        args=(choice,),
+    )
+    if chosen and pack_ui.prepared(choice):
+        files, note = pack_ui.meeting_pack_files(area_id, meeting, chosen)
+        columns = st.columns(len(files))
+        for column, (name, content) in zip(columns, files.items(), strict=True):
+            kind = name.rsplit(".", 1)[-1]
+            column.download_button(
+                f"Download {pack_ui.FILE_KINDS[kind][0]}",
+                content,
+                file_name=name,
+                mime=pack_ui.FILE_KINDS[kind][1],
+                key=f"pack-{kind}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+        if note:
+            st.caption(note)

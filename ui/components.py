@@ -229,7 +229,9 @@ def card_anchor(metric_id: str) -> str:
 
 def brief_card(row, source_line: str = "") -> None:
     """One indicator in the meeting brief: name, source, value, numbers, target, SPC icons, sparkline, summary."""
-    st.subheader(row.name, anchor=card_anchor(row.metric_id), help=CARD_HELP)
+    metric = data.catalogue().metric(row.metric_id)
+    about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
+    st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
     if source_line:
         st.caption(source_line)
     left, right = st.columns([2, 3])
@@ -252,12 +254,9 @@ def brief_card(row, source_line: str = "") -> None:
         if row.components_text:
             st.caption(f"Made up of: {row.components_text}.")
     with right:
-        badges = st.columns(3)
-        with badges[0]:
+        with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
             status_badge(row.status, row.status_text)
-        with badges[1]:
             variation_badge(row.variation)
-        with badges[2]:
             assurance_badge(row.assurance)
         st.write(row.summary)
         if row.gap_numbers_text:
@@ -299,6 +298,7 @@ def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
         row_height=30,
         height=30 * (len(table) + 1) + 3,  # every line on screen, no inner scroll
         column_config={
+            "Indicator": st.column_config.TextColumn("Indicator", width=320),
             "Variation icon": st.column_config.ImageColumn("Variation", width="small", help=VARIATION_HELP),
             "Assurance icon": st.column_config.ImageColumn("Assurance", width="small", help=ASSURANCE_HELP),
             "Variation": st.column_config.TextColumn("Variation (in words)"),
@@ -306,15 +306,15 @@ def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
         },
         column_order=[
             "Indicator",
-            "Latest",
             "Variation icon",
             "Assurance icon",
             "Target",
+            "Latest",
             "Since the meeting",
-            "Group",
             "Variation",
             "Assurance",
-        ],  # fmt: skip
+            "Group",
+        ],
     )
 
 
@@ -328,24 +328,29 @@ ASSURANCE_HELP = (
 )
 
 #: Print (A4) and phone layout for the brief: navigation hidden on paper, cards never cut across
-#: pages. A static style sheet of the project's own, never data.
+#: pages, labels wrapped rather than cut short (on paper and on a phone). A static style sheet of
+#: the project's own, never data.
 BRIEF_STYLE = """<style>
 @media print {
   @page { size: A4; margin: 12mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stSegmentedControl"],
-  [data-testid="stDownloadButton"], header, footer { display: none !important; }
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stButtonGroup"],
+  [data-testid="stDownloadButton"], .st-key-brief-downloads, header, footer { display: none !important; }
   [data-testid="stMain"], [data-testid="stMainBlockContainer"], .block-container {
     padding: 0 !important; margin: 0 !important; max-width: 100% !important; }
-  [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stMetric"], [data-testid="stExpander"] {
-    break-inside: avoid; page-break-inside: avoid; }
+  [class*="st-key-card-"], [class*="st-key-brief-summary"], [data-testid="stHorizontalBlock"],
+  [data-testid="stMetric"], [data-testid="stExpander"] { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  [data-testid="stMetricLabel"], [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"] {
-    overflow: visible !important; white-space: normal !important; }
-  [data-testid="stExpanderDetails"] { display: block !important; }
+  [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {
+    overflow: visible !important; white-space: normal !important; text-overflow: clip !important; }
 }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
+  h1 { font-size: 1.8rem !important; }
+  h2 { font-size: 1.4rem !important; }
+  h3 { font-size: 1.2rem !important; }
 }
 </style>"""
 
@@ -394,7 +399,7 @@ def compact_brief_table(brief: pd.DataFrame, sections: list[Section] | None = No
             "Indicator": brief["name"].to_numpy(),
             "Latest": (brief["value_text"] + " (" + brief["latest_label"] + ")").to_numpy(),
             "Variation icon": [uri for uri, _ in variation],
-            "Assurance icon": [uri or None for uri, _ in assurance],
+            "Assurance icon": [uri for uri, _ in assurance],  # "" (no icon) shows as an empty cell
             "Target": [
                 f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in brief["status"]
             ],
