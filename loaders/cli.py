@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write text cells as stored (by default a cell a spreadsheet would run as a formula gets a ' prefix)",
     )
 
+    p = sub.add_parser("pack", help="write the meeting pack (HTML, PDF, XLSX) for an area and a meeting")
+    p.add_argument("--area", required=True, help="area id, e.g. llr")
+    p.add_argument("--since", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="the meeting date")
+    p.add_argument("--topics", nargs="+", help="topic ids (default: every topic but population)")
+    p.add_argument("--out", required=True, help="folder to write the files to (created if missing)")
+    p.add_argument("--db")
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML and XLSX only")
+
     p = sub.add_parser("status", help="sources loaded and the latest period per metric")
     p.add_argument("--db")
 
@@ -190,6 +198,25 @@ def _export_area(engine, catalogue, args) -> int:
     sources = store.read_sources(engine) if store.database_exists(engine) else None
     frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area), sources=sources)
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
+def cmd_pack(args, catalogue) -> int:
+    """Write ``meeting-pack-<area>-<date>.html/.xlsx/.pdf``: the same files as the Meeting brief page."""
+    from metrics import pack
+
+    url = store.resolve_database_url(args.db, catalogue)
+    if store.database_file_missing(url):
+        print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
+        return 1
+    try:
+        built = pack.read_pack(store.make_engine(url), catalogue, args.area, args.since, args.topics)
+        files = pack.pack_files(built, pdf=not args.no_pdf)
+    except (pack.PackError, pack.PdfUnavailable) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+        print(out / name)
     return 0
 
 
@@ -365,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "ingest": cmd_ingest,
         "export": cmd_export,
+        "pack": cmd_pack,
         "status": cmd_status,
         "demo": cmd_demo,
         "snapshot": cmd_snapshot,

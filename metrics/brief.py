@@ -22,6 +22,7 @@ from metrics import query
 from metrics import targets as targets_module
 from metrics.calc import format_value
 from metrics.catalogue import Catalogue, Metric
+from metrics.periods import period_end
 from metrics.targets import (
     NUMBER_WORDS,
     format_number,
@@ -68,6 +69,17 @@ BRIEF_COLUMNS = [
     "components_text",
     "spc_note",
     "gap_numbers_text",
+    # what changed since the meeting, and how current the figure is (metrics.summary orders and
+    # summarises the brief from these)
+    "new_since_meeting",
+    "special_since_meeting",
+    "special_since_label",
+    "latest_end",
+    "published_about",
+    "usual_lag_days",
+    "overdue",
+    "next_period_label",
+    "next_expected",
 ]
 
 #: Plain-English signal for each variation icon (NHS England "Making Data Count").
@@ -147,13 +159,26 @@ def meeting_brief(
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:
         brief = _add_missing(brief, catalogue, ids)
-    for col in ("variation", "assurance"):  # no icon is None, never NaN (pandas turns all-None into NaN)
-        brief[col] = pd.Series([v if isinstance(v, str) else None for v in brief[col]], index=brief.index, dtype=object)
+    brief = _icons_as_text(brief)
     order = {mid: i for i, mid in enumerate(ids)}
     brief = brief[brief["metric_id"].isin(order)]
     brief = brief.iloc[np.argsort(brief["metric_id"].map(order).to_numpy(), kind="stable")]
     brief.insert(0, "area_id", area_id)
     return brief.reset_index(drop=True)
+
+
+def brief_frame(rows: list[dict], area_id: str) -> pd.DataFrame:
+    """Brief rows (``brief_row``), in their order, as the brief's frame (``area_id`` + ``BRIEF_COLUMNS``)."""
+    brief = _icons_as_text(pd.DataFrame(rows, columns=BRIEF_COLUMNS))
+    brief.insert(0, "area_id", area_id)
+    return brief
+
+
+def _icons_as_text(brief: pd.DataFrame) -> pd.DataFrame:
+    """No icon is None, never NaN (pandas turns an all-None column into NaN)."""
+    for col in ("variation", "assurance"):
+        brief[col] = pd.Series([v if isinstance(v, str) else None for v in brief[col]], index=brief.index, dtype=object)
+    return brief
 
 
 def _metric_ids(catalogue: Catalogue, metric_ids) -> list[str]:
@@ -193,6 +218,15 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "components_text": "",
                 "spc_note": "",
                 "gap_numbers_text": "",
+                "new_since_meeting": False,
+                "special_since_meeting": "",
+                "special_since_label": "",
+                "latest_end": pd.NaT,
+                "published_about": None,
+                "usual_lag_days": None,
+                "overdue": False,
+                "next_period_label": "",
+                "next_expected": None,
             }
         )
     if not extra:
@@ -217,6 +251,7 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
     if cur.get("stale"):
         summary += f" {cur['stale_text']}"
     spark = series["value"].to_numpy(dtype=float)[-SPARKLINE_POINTS:]
+    special, special_label = _special_since(series, meeting)
     return {
         "metric_id": m.id,
         "name": m.name,
@@ -256,7 +291,30 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
         "gap_numbers_text": targets_module.gap_to_target(
             value, last["numerator"], last["denominator"], None if math.isnan(target) else target, m
         )["numbers_text"],
+        "new_since_meeting": bool(last["period_start"] > meeting),
+        "special_since_meeting": special,
+        "special_since_label": special_label,
+        "latest_end": pd.Timestamp(period_end(last["period_start"].date(), m.frequency)),
+        "published_about": cur.get("published_about"),
+        "usual_lag_days": cur.get("usual_lag_days"),
+        "overdue": bool(cur.get("overdue", False)),
+        "next_period_label": cur.get("next_period_label", ""),
+        "next_expected": cur.get("next_expected"),
     }
+
+
+def _special_since(series: pd.DataFrame, meeting: pd.Timestamp) -> tuple[str, str]:
+    """The read layer's SPC signal on the latest point after the meeting that shows one.
+
+    Returns the kind (``"improvement"``, ``"concern"``, ``"neither"``; ``""`` when every point
+    since the meeting is ordinary variation) and that point's period label. The signal is the
+    one the read layer flagged (its rules and rebases), never recomputed here.
+    """
+    after = series[(series["period_start"] > meeting) & (series["special_cause"].fillna("") != "")]
+    if after.empty:
+        return "", ""
+    point = after.iloc[-1]
+    return str(point["special_cause"]), str(point["period_label"])
 
 
 def _texts(m: Metric, last: pd.Series, at_meeting: pd.Series | None, meeting: pd.Timestamp, target: float,

@@ -40,3 +40,29 @@ GLOSSARY: dict[str, str] = {
 }
 
 ICON_GLOSSARY = ICON_DESCRIPTIONS
+
+#: The short words for each SPC icon, the same on the pages, the downloads and the meeting pack.
+VARIATION_WORDS: dict[str, str] = {
+    "common_cause": "Ordinary variation",
+    "improvement_high": "Improving (higher)",
+    "improvement_low": "Improving (lower)",
+    "concern_high": "Concern (higher)",
+    "concern_low": "Concern (lower)",
+    "neither_high": "Unusually high",
+    "neither_low": "Unusually low",
+}
+ASSURANCE_WORDS: dict[str, str] = {
+    "pass": "Consistently meets target",
+    "fail": "Consistently misses target",
+    "hit_and_miss": "Hit and miss",
+}
+
+
+def variation_words(icon_name: str | None) -> str:
+    """``"common_cause"`` -> ``"Ordinary variation"``; no icon -> ``"Too few points"``."""
+    return VARIATION_WORDS.get(icon_name, "Too few points") if isinstance(icon_name, str) else "Too few points"
+
+
+def assurance_words(icon_name: str | None) -> str:
+    """``"pass"`` -> ``"Consistently meets target"``; no icon -> ``""``."""
+    return ASSURANCE_WORDS.get(icon_name, "") if isinstance(icon_name, str) else ""

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from metrics.catalogue import TOPICS
 from ui import components, data, filters
+from ui import pack as pack_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -26,30 +26,86 @@ if brief.empty:
     st.stop()
 components.demo_banner(brief["source_ids"])
 
+components.brief_style()  # printing hides navigation and keeps each card on one page
+summary, sections = data.brief_summary(area_id, meeting)
+open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
+components.brief_summary(summary, area.short_name, open_cards)
+
 view = st.segmented_control(
     "View",
     ["Cards", "Icons only"],
     default="Cards",
     key="view",
     bind="query-params",
-    help="Icons only: one compact line per indicator.",
+    help="Icons only: one compact line per indicator, with the Making Data Count icons.",
 )
 
 if view == "Icons only":
-    table = components.compact_brief_table(brief)
-    st.dataframe(table, hide_index=True)
+    components.icons_table(brief, sections)
 else:
-    for topic, rows in brief.groupby("topic", sort=False):
-        st.header(TOPICS.get(topic, topic))
-        for row in rows.itertuples():
-            with st.container(border=True):
-                components.brief_card(row)
+    rows = brief.set_index("metric_id", drop=False)
+    lines = data.source_lines(brief)
+    for section in sections:
+        holder = (
+            st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")
+            if section.collapsed
+            else st.container()
+        )
+        with holder:
+            if not section.collapsed:
+                st.header(f"{section.title} ({len(section.metric_ids)})", anchor=f"section-{section.key}")
+            else:
+                st.caption(
+                    "Collections that have stopped, and series whose latest figure is older than twice "
+                    "the usual publication lag."
+                )
+            for row in rows.loc[list(section.metric_ids)].itertuples():
+                with st.container(border=True, key=components.card_anchor(row.metric_id)):
+                    components.brief_card(row, lines[row.metric_id])
 
-st.subheader("Download this brief")
-components.downloads(
-    components.brief_export_table(brief),
-    f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
-    components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
-    key="brief",
-    row_source_ids=brief["source_ids"].tolist(),
-)
+with st.container(key="brief-downloads"):  # not printed
+    st.subheader("Download this brief")
+    components.downloads(
+        components.brief_export_table(brief),
+        f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
+        components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
+        key="brief",
+        row_source_ids=brief["source_ids"].tolist(),
+    )
+
+    st.subheader("Download the meeting pack")
+    st.write(
+        "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
+        "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
+        "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
+        "behind every chart as numbers. The same files as `python -m loaders pack`."
+    )
+    topics = pack_ui.topic_choices(cat)
+    chosen = st.multiselect(
+        "Topics in the pack", list(topics), default=list(topics), format_func=topics.get, key="pack-topics"
+    )
+    choice = (area_id, meeting, tuple(chosen))
+    st.button(
+        "Prepare the meeting pack",
+        key="pack-prepare",
+        icon=":material/picture_as_pdf:",
+        disabled=not chosen,
+        on_click=pack_ui.prepare,
+        args=(choice,),
+    )
+    if chosen and pack_ui.prepared(choice):
+        files, note = pack_ui.meeting_pack_files(area_id, meeting, chosen)
+        columns = st.columns(len(files))
+        for column, (name, content) in zip(columns, files.items(), strict=True):
+            kind = name.rsplit(".", 1)[-1]
+            column.download_button(
+                f"Download {pack_ui.FILE_KINDS[kind][0]}",
+                content,
+                file_name=name,
+                mime=pack_ui.FILE_KINDS[kind][1],
+                key=f"pack-{kind}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+        if note:
+            st.caption(note)

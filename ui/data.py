@@ -21,6 +21,7 @@ from loaders import default_db
 from loaders.ingest import prepare_upload
 from metrics import brief as brief_module
 from metrics import calc, query, store
+from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.fetch_status import publication_status
 
@@ -135,7 +136,35 @@ def _brief(token: str, area_id: str, meeting: dt.date, today: dt.date) -> pd.Dat
 
 def brief(area_id: str, meeting: dt.date) -> pd.DataFrame:
     """The meeting brief for an area (see ``metrics.brief.meeting_brief``)."""
-    return _brief(version(), area_id, meeting, dt.date.today())
+    return _brief(version(), area_id, meeting, brief_today())
+
+
+def brief_today() -> dt.date:
+    """The date the brief's data currency is judged on."""
+    return dt.date.today()
+
+
+def brief_summary(area_id: str, meeting: dt.date) -> tuple[summary_module.MeetingSummary, list[summary_module.Section]]:
+    """The brief at a glance and its cards in order (see ``metrics.summary``)."""
+    frame = brief(area_id, meeting)
+    today = brief_today()
+    return (
+        summary_module.meeting_summary(frame, catalogue(), meeting, today),
+        summary_module.card_sections(frame, today),
+    )
+
+
+def source_lines(frame: pd.DataFrame) -> dict[str, str]:
+    """The one-line source of each brief row (``metrics.summary.source_line``), by metric id."""
+    cat = catalogue()
+    stored = sources()
+    out = {}
+    for row in frame.itertuples():
+        fallback = cat.sources[cat.metric(row.metric_id).source]
+        out[row.metric_id] = summary_module.source_line(
+            row.source_ids, stored, fallback.publisher, fallback.publication, row.latest_label
+        )
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

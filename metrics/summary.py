@@ -1,0 +1,306 @@
+"""What a committee needs first: the meeting brief summarised, and its cards in the order that matters.
+
+From the brief frame (``metrics.brief.meeting_brief``, itself built on the read layer) this module
+says, for the chosen area and meeting date:
+
+- how many indicators have new figures since the meeting;
+- which moved significantly: a point after the meeting that the read layer flagged as special
+  cause (NHS England "Making Data Count"), split into better (improvement), worse (concern) and
+  unusual (neither better nor worse);
+- targets met and missed among the current indicators with a target in force at their latest figure;
+- what is overdue (the expected publication date of the next figure has passed without it);
+- what is no longer published: a collection that stopped (delayed transfers of care ended in
+  February 2020) or a series whose latest figure is older than twice its usual age when replaced
+  (see :func:`no_longer_published`).
+
+It also orders the cards (:func:`card_sections`) and words the one-line source of each card
+(:func:`source_line`). Pure: frames in, frozen results and strings out; no SPC is recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics.catalogue import Catalogue
+
+#: A series is "no longer published" when its latest figure is older than this many usual lags.
+NO_LONGER_PUBLISHED_LAGS = 2
+
+
+@dataclass(frozen=True)
+class Named:
+    """One indicator named in the summary, with the words said about it."""
+
+    metric_id: str
+    name: str
+    words: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of brief cards, in the order the page shows them."""
+
+    key: str  # "concern" | "improvement" | "changed" | "unchanged" | "no_longer_published"
+    title: str
+    metric_ids: tuple[str, ...]
+    collapsed: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    """The brief at a glance (see the module docstring); every list is in catalogue order."""
+
+    meeting: dt.date
+    n_indicators: int
+    new_since_meeting: tuple[Named, ...]
+    special_cause_worse: tuple[Named, ...]
+    special_cause_better: tuple[Named, ...]
+    special_cause_neither: tuple[Named, ...]
+    with_target: int
+    targets_met: tuple[Named, ...]
+    targets_missed: tuple[Named, ...]
+    overdue: tuple[Named, ...]
+    no_longer_published: tuple[Named, ...]
+
+
+SECTION_TITLES = {
+    "concern": "Concerns since the meeting",
+    "improvement": "Improvements since the meeting",
+    "changed": "Other new figures since the meeting",
+    "unchanged": "No new figures since the meeting",
+    "no_longer_published": "No longer published",
+}
+
+
+# ---------------------------------------------------------------------------- classification
+def no_longer_published(brief: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Whether each brief row's series is no longer published (boolean, aligned with ``brief``).
+
+    True when the collection stopped (``stale``: a catalogued series break says so), or when the
+    latest figure is older than ``NO_LONGER_PUBLISHED_LAGS`` times its usual age when the next
+    figure replaces it (period length plus publication lag: 41 days for a monthly A&E figure,
+    published the second Thursday of the next month).
+
+    The age is measured at the date the newest figure in the brief was published (or ``today``
+    if earlier): a store that has not been refreshed for a while shows its figures as overdue,
+    not every series as discontinued.
+    """
+    if brief.empty:
+        return pd.Series([], dtype=bool, index=brief.index)
+    published = [pd.Timestamp(d) for d in brief["published_about"] if d is not None and pd.notna(d)]
+    reference = min([pd.Timestamp(today), max(published)]) if published else pd.Timestamp(today)
+    ends = pd.to_datetime(brief["latest_end"])
+    age = (reference - ends).dt.days
+    nxt = pd.to_datetime(brief["next_expected"].where(brief["next_expected"].notna(), None))
+    usual = (nxt - ends).dt.days.fillna(pd.to_numeric(brief["usual_lag_days"], errors="coerce"))
+    old = (age > NO_LONGER_PUBLISHED_LAGS * usual).fillna(False)
+    return (brief["stale"].fillna(False).astype(bool) | old.astype(bool)).rename("no_longer_published")
+
+
+def card_sections(brief: pd.DataFrame, today: dt.date) -> list[Section]:
+    """The brief's cards in the order that matters, empty sections left out.
+
+    Changed since the meeting first (special cause concern, then improvement, then the other new
+    figures: ordinary variation, or special cause that is neither better nor worse), then the
+    indicators with no new figures since the meeting, then, collapsed, those no longer published.
+    Within a section the catalogue order (the brief's order) is kept.
+    """
+    gone = no_longer_published(brief, today)
+    buckets: dict[str, list[str]] = {key: [] for key in SECTION_TITLES}
+    for row, is_gone in zip(brief.itertuples(), gone, strict=True):
+        if is_gone:
+            key = "no_longer_published"
+        elif not row.new_since_meeting:
+            key = "unchanged"
+        elif row.special_since_meeting in ("concern", "improvement"):
+            key = row.special_since_meeting
+        else:
+            key = "changed"
+        buckets[key].append(row.metric_id)
+    return [
+        Section(key, SECTION_TITLES[key], tuple(ids), collapsed=key == "no_longer_published")
+        for key, ids in buckets.items()
+        if ids
+    ]
+
+
+# ---------------------------------------------------------------------------- the summary
+def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: dt.date) -> MeetingSummary:
+    """The brief at a glance for the meeting on ``meeting`` (see the module docstring).
+
+    Parameters
+    ----------
+    brief : DataFrame
+        ``metrics.brief.meeting_brief`` output for one area and this meeting date.
+    catalogue : Catalogue
+        For the collection names of discontinued series (their catalogued series breaks).
+    meeting : date-like
+    today : date
+        As passed to the brief (data currency).
+
+    Returns
+    -------
+    MeetingSummary
+    """
+    gone = no_longer_published(brief, today)
+    current = brief[~gone]
+    new = current[current["new_since_meeting"].astype(bool)]
+
+    def named(rows: pd.DataFrame, words) -> tuple[Named, ...]:
+        return tuple(Named(r.metric_id, r.name, words(r)) for r in rows.itertuples())
+
+    def special(kind: str) -> pd.DataFrame:
+        return new[new["special_since_meeting"] == kind]
+
+    def signal_words(r) -> str:
+        text = f"{r.value_text} in {r.latest_label}"
+        if r.special_since_label != r.latest_label:
+            text += f"; special cause in {r.special_since_label}"
+        return text
+
+    targeted = current[current["status"].isin(["met", "not_met"])]
+    overdue = current[current["overdue"].astype(bool)]
+    return MeetingSummary(
+        meeting=pd.Timestamp(meeting).date(),
+        n_indicators=len(brief),
+        new_since_meeting=named(new, lambda r: f"{r.value_text} in {r.latest_label}"),
+        special_cause_worse=named(special("concern"), signal_words),
+        special_cause_better=named(special("improvement"), signal_words),
+        special_cause_neither=named(special("neither"), signal_words),
+        with_target=len(targeted),
+        targets_met=named(targeted[targeted["status"] == "met"], lambda r: r.status_text),
+        targets_missed=named(targeted[targeted["status"] == "not_met"], lambda r: r.status_text),
+        overdue=named(
+            overdue,
+            lambda r: (
+                f"the {r.next_period_label} figure was due about {_day(r.next_expected)}"
+                if r.next_period_label
+                else "the next figure is late"
+            ),
+        ),
+        no_longer_published=named(brief[gone], lambda r: _gone_words(r, catalogue)),
+    )
+
+
+def _gone_words(row, catalogue: Catalogue) -> str:
+    if row.stale:
+        text = row.currency_text or ""
+        return text.split(" The latest figure")[0].rstrip(".") + f"; latest figure {row.latest_label}"
+    return f"latest figure {row.latest_label}"
+
+
+def _day(day) -> str:
+    if day is None or pd.isna(day):
+        return ""
+    day = pd.Timestamp(day)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
+    """The summary in plain English with numbers, one sentence per line.
+
+    Parameters
+    ----------
+    summary : MeetingSummary
+    link : callable, optional
+        ``link(named) -> str`` writes a name (e.g. as a Markdown link to its card); defaults to
+        the plain name.
+
+    Returns
+    -------
+    list of str
+    """
+    link = link or (lambda n: n.name)
+    meeting = f"{summary.meeting.day} {summary.meeting:%B %Y}"
+
+    def names(items) -> str:
+        # Indicators said the same thing of are named together: "A, B and C (the April 2026 figure ...)".
+        groups: dict[str, list[str]] = {}
+        for n in items:
+            groups.setdefault(n.words, []).append(link(n))
+        return "; ".join(f"{_and(group)} ({words})" for words, group in groups.items())
+
+    current = summary.n_indicators - len(summary.no_longer_published)
+    new = len(summary.new_since_meeting)
+    lines = [
+        f"Since the meeting on {meeting}, {new} of {current} current indicators "
+        f"{'has' if new == 1 else 'have'} new figures."
+    ]
+    moved = len(summary.special_cause_worse) + len(summary.special_cause_better) + len(summary.special_cause_neither)
+    if not moved:
+        lines.append("None moved significantly: every change since the meeting is within ordinary variation.")
+    else:
+        lines.append(f"{_count(moved, 'indicator')} moved significantly (special cause variation since the meeting).")
+        if summary.special_cause_worse:
+            lines.append(f"Worse: {names(summary.special_cause_worse)}.")
+        if summary.special_cause_better:
+            lines.append(f"Better: {names(summary.special_cause_better)}.")
+        if summary.special_cause_neither:
+            lines.append(f"Unusual, neither better nor worse: {names(summary.special_cause_neither)}.")
+    if summary.with_target:
+        lines.append(
+            f"Targets: {len(summary.targets_met)} met and {len(summary.targets_missed)} missed of "
+            f"{_count(summary.with_target, 'indicator')} with a target in force."
+        )
+        if summary.targets_met:
+            lines.append(f"Met: {names(summary.targets_met)}.")
+        if summary.targets_missed:
+            lines.append(f"Missed: {names(summary.targets_missed)}.")
+    else:
+        lines.append("No current indicator has a target in force.")
+    if summary.overdue:
+        lines.append(f"Overdue ({len(summary.overdue)}): {names(summary.overdue)}.")
+    else:
+        lines.append("Nothing is overdue: every current indicator has its latest expected figure.")
+    if summary.no_longer_published:
+        lines.append(
+            f"{_count(len(summary.no_longer_published), 'indicator')} no longer published "
+            "(listed, collapsed, at the end of the brief)."
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------- the source line
+def source_line(source_ids, sources: pd.DataFrame, fallback_publisher: str, fallback_publication: str,
+                period: str) -> str:  # fmt: skip
+    """The one-line source of a card: ``Source: NHS England, A&E Attendances and Emergency Admissions, March 2026``.
+
+    Parameters
+    ----------
+    source_ids : iterable of int
+        The stored source files behind the latest figure (the brief's ``source_ids``).
+    sources : DataFrame
+        ``store.read_sources``: ``id``, ``publisher``, ``publication`` (``is_demo`` optional).
+    fallback_publisher, fallback_publication : str
+        The catalogue's source for the metric, used when no stored source names one.
+    period : str
+        The latest figure's period, e.g. ``March 2026``.
+
+    Returns
+    -------
+    str
+        Several publications behind one figure are joined with "and"; demonstration data says so.
+    """
+    ids = {int(i) for i in (source_ids or ()) if pd.notna(i)}
+    used = sources[sources["id"].isin(ids)] if len(sources) and ids else sources.iloc[0:0]
+    parts = []
+    for r in used.sort_values("id").itertuples():
+        text = ", ".join(str(x) for x in (r.publisher, r.publication) if x and pd.notna(x))
+        if getattr(r, "is_demo", False) and "demonstration" not in text.lower():
+            text += " (demonstration data)"
+        if text and text not in parts:
+            parts.append(text)
+    if not parts:
+        parts = [", ".join(x for x in (fallback_publisher, fallback_publication) if x)]
+    return f"Source: {' and '.join(parts)}, {period}" if period else f"Source: {' and '.join(parts)}"
