@@ -45,20 +45,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.served import AppPage, AppServer, app_pages, machine, select_pages  # noqa: E402
+from metrics.pack.pdf import CHROMIUM_ARGS  # noqa: E402 - the project's one list of offline Chromium flags
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Without the background-networking flags Chromium tries to reach Google's services at start-up.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 
 DRAWN = """() => {

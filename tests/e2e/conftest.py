@@ -19,6 +19,7 @@ import pytest
 
 from metrics import access
 from metrics.catalogue import PROJECT_ROOT
+from metrics.pack.pdf import CHROMIUM_ARGS  # the project's one list of offline Chromium flags
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "e2e" / "artifacts"
@@ -26,18 +27,6 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: The served app's database is not the local default, so uploads need the administrator; this
 #: throwaway password exists only for these tests (the server gets its hash, as in production).
 ADMIN_PASSWORD = "e2e-administrator-password"
-# Without the background-networking flags Chromium tries to reach Google's services at start-up.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def _free_port() -> int:
