@@ -80,6 +80,7 @@ BRIEF_COLUMNS = [
     "overdue",
     "next_period_label",
     "next_expected",
+    "stale_text",
 ]
 
 #: Plain-English signal for each variation icon (NHS England "Making Data Count").
@@ -227,6 +228,7 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "overdue": False,
                 "next_period_label": "",
                 "next_expected": None,
+                "stale_text": "",
             }
         )
     if not extra:
@@ -300,6 +302,7 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
         "overdue": bool(cur.get("overdue", False)),
         "next_period_label": cur.get("next_period_label", ""),
         "next_expected": cur.get("next_expected"),
+        "stale_text": cur.get("stale_text", ""),
     }
 
 

@@ -136,7 +136,7 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
     brief : DataFrame
         ``metrics.brief.meeting_brief`` output for one area and this meeting date.
     catalogue : Catalogue
-        For the collection names of discontinued series (their catalogued series breaks).
+        The names of the indicators.
     meeting : date-like
     today : date
         As passed to the brief (data currency).
@@ -150,7 +150,7 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
     new = current[current["new_since_meeting"].astype(bool)]
 
     def named(rows: pd.DataFrame, words) -> tuple[Named, ...]:
-        return tuple(Named(r.metric_id, r.name, words(r)) for r in rows.itertuples())
+        return tuple(Named(r.metric_id, catalogue.metric(r.metric_id).name, words(r)) for r in rows.itertuples())
 
     def special(kind: str) -> pd.DataFrame:
         return new[new["special_since_meeting"] == kind]
@@ -181,15 +181,14 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
                 else "the next figure is late"
             ),
         ),
-        no_longer_published=named(brief[gone], lambda r: _gone_words(r, catalogue)),
+        no_longer_published=named(brief[gone], _gone_words),
     )
 
 
-def _gone_words(row, catalogue: Catalogue) -> str:
-    if row.stale:
-        text = row.currency_text or ""
-        return text.split(" The latest figure")[0].rstrip(".") + f"; latest figure {row.latest_label}"
-    return f"latest figure {row.latest_label}"
+def _gone_words(row) -> str:
+    """e.g. ``This collection stopped in February 2020; latest figure December 2019``."""
+    stopped = f"{row.stale_text.rstrip('.')}; " if row.stale and row.stale_text else ""
+    return f"{stopped}latest figure {row.latest_label}"
 
 
 def _day(day) -> str:

@@ -438,8 +438,8 @@ def compact_brief_table(brief: pd.DataFrame, sections: list[Section] | None = No
             group.update(dict.fromkeys(section.metric_ids, section.title))
         order = [mid for section in sections for mid in section.metric_ids]
         brief = brief.set_index("metric_id", drop=False).loc[order].reset_index(drop=True)
-    variation = [icons.variation_icon(v) for v in brief["variation"]]
-    assurance = [icons.assurance_icon(a) for a in brief["assurance"]]
+    variation = [(icons.variation_icon(v, variation_words(v)), variation_words(v)) for v in brief["variation"]]
+    assurance = [(icons.assurance_icon(a, assurance_words(a)), assurance_words(a)) for a in brief["assurance"]]
     return pd.DataFrame(
         {
             "Indicator": brief["name"].to_numpy(),

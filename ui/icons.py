@@ -3,35 +3,38 @@
 Simple, original drawings in the colours NHS England's "Making Data Count" uses: grey for common
 cause, blue for improvement, orange for concern, purple for special cause that is neither; for
 assurance blue P (consistently passes), orange F (consistently fails), grey ~ (hit and miss).
-Each SVG carries a ``<title>`` and ``aria-label`` (its text alternative); tables show the words
-beside the icon as well. Only these static strings are ever rendered as images, never data.
+Each SVG carries a ``<title>`` and ``aria-label`` (its text alternative, the badges' words);
+tables show the words beside the icon as well. The SVGs are only ever shown as images (data
+URIs), never injected as HTML.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 
 GREY, BLUE, ORANGE, PURPLE = "#7b7d7d", "#2c6eb5", "#d67a13", "#7f4ea8"
 
-# name: (colour, mark, words)
+# name: (colour, mark); the words are the badges' words (ui.components), one verdict on every view
 _VARIATION = {
-    "common_cause": (GREY, "~", "Common cause: ordinary variation"),
-    "improvement_high": (BLUE, "H\u2191", "Special cause improvement, higher"),
-    "improvement_low": (BLUE, "L\u2193", "Special cause improvement, lower"),
-    "concern_high": (ORANGE, "H\u2191", "Special cause concern, higher"),
-    "concern_low": (ORANGE, "L\u2193", "Special cause concern, lower"),
-    "neither_high": (PURPLE, "H\u2191", "Special cause, neither better nor worse, higher"),
-    "neither_low": (PURPLE, "L\u2193", "Special cause, neither better nor worse, lower"),
+    "common_cause": (GREY, "~"),
+    "improvement_high": (BLUE, "H\u2191"),
+    "improvement_low": (BLUE, "L\u2193"),
+    "concern_high": (ORANGE, "H\u2191"),
+    "concern_low": (ORANGE, "L\u2193"),
+    "neither_high": (PURPLE, "H\u2191"),
+    "neither_low": (PURPLE, "L\u2193"),
 }
 _ASSURANCE = {
-    "pass": (BLUE, "P", "Assurance: consistently meets the target"),
-    "fail": (ORANGE, "F", "Assurance: consistently misses the target"),
-    "hit_and_miss": (GREY, "~", "Assurance: hit and miss"),
+    "pass": (BLUE, "P"),
+    "fail": (ORANGE, "F"),
+    "hit_and_miss": (GREY, "~"),
 }
-_NONE = ("#c8c8c8", "\u2013", "Too few points to judge")
+_NONE = ("#c8c8c8", "\u2013")
 
 
 def _svg(colour: str, mark: str, words: str) -> str:
+    words = html.escape(words, quote=True)
     size = 13 if len(mark) > 1 else 16
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="0 0 32 32" '
@@ -46,15 +49,15 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def variation_icon(name: str | None) -> tuple[str, str]:
-    """The variation icon as a data URI, and its words."""
-    colour, mark, words = _VARIATION.get(name or "", _NONE)
-    return _data_uri(_svg(colour, mark, words)), words
+def variation_icon(name: str | None, words: str) -> str:
+    """The variation icon as a data URI, ``words`` as its text alternative (grey dash: too few points)."""
+    colour, mark = _VARIATION.get(name or "", _NONE)
+    return _data_uri(_svg(colour, mark, words))
 
 
-def assurance_icon(name: str | None) -> tuple[str, str]:
-    """The assurance icon as a data URI, and its words (no target in force: no icon)."""
+def assurance_icon(name: str | None, words: str) -> str:
+    """The assurance icon as a data URI, ``words`` as its text alternative ('' when there is none)."""
     if name not in _ASSURANCE:
-        return "", "No target in force, or too few points"
-    colour, mark, words = _ASSURANCE[name]
-    return _data_uri(_svg(colour, mark, words)), words
+        return ""
+    colour, mark = _ASSURANCE[name]
+    return _data_uri(_svg(colour, mark, words))

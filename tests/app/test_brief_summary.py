@@ -172,5 +172,5 @@ def test_icons_view_shows_the_making_data_count_icons_with_words(corpus_app, cat
         assert f"<title>{words}</title>" in svg and f'aria-label="{words}"' in svg
     ae = frame[frame["Indicator"] == names["ae_4hr_all"]].iloc[0]
     assert ae["Assurance icon"].startswith("data:image/svg+xml;base64,")
-    assert ae["Assurance"].startswith("Assurance: ")
+    assert ae["Assurance"] == "Consistently misses target"
     assert set(frame["Group"]) >= {"No longer published"}
