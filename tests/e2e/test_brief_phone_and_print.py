@@ -1,15 +1,10 @@
-"""The meeting brief on the real publications, served and opened in headless Chromium: on a phone
+"""The meeting brief on the published default (data/published), served and opened in headless Chromium: on a phone
 (390 px wide) and printed to A4. The screenshot and the PDF are saved to tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-
-from loaders.ingest import ingest_paths
-from metrics import store
-from tests.conftest import PUBLIC_DATA
-from tests.e2e.conftest import _Server
 
 pytestmark = pytest.mark.e2e
 
@@ -18,33 +13,17 @@ PHONE = {"width": 390, "height": 844}
 CARD = "card-ae_4hr_all"
 
 
-@pytest.fixture(scope="module")
-def corpus_server(tmp_path_factory, catalogue):
-    """The dashboard served on a database of the whole shared public corpus (skipped without it)."""
-    if not PUBLIC_DATA.exists():
-        pytest.skip(f"public data not available: {PUBLIC_DATA}")
-    folder = tmp_path_factory.mktemp("e2e-corpus")
-    engine = store.make_engine(f"sqlite:///{folder / 'dashboard.sqlite'}")
-    summary = ingest_paths([PUBLIC_DATA], engine, catalogue)
-    engine.dispose()
-    assert not summary.failed, [o.error for o in summary.failed]
-    server = _Server(folder)
-    server.wait_until_healthy()
-    yield server.url
-    server.stop()
-
-
 def _open_brief(page, url: str) -> None:
     page.goto(f"{url}/?meeting={MEETING}", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Since the meeting", exact=True)).to_be_visible(timeout=90_000)
     expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=60_000)
 
 
-def test_brief_on_a_phone_is_not_covered_by_the_sidebar(corpus_server, browser, artifacts):
+def test_brief_on_a_phone_is_not_covered_by_the_sidebar(published_app, browser, artifacts):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _open_brief(page, corpus_server)
+        _open_brief(page, published_app)
         sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
         assert sidebar is None or sidebar["width"] == 0 or sidebar["x"] + sidebar["width"] <= 0, (
             "the sidebar starts collapsed on a phone, off the page"
@@ -66,11 +45,11 @@ def test_brief_on_a_phone_is_not_covered_by_the_sidebar(corpus_server, browser, 
         context.close()
 
 
-def test_brief_prints_on_a4_without_navigation(corpus_server, browser, artifacts):
+def test_brief_prints_on_a4_without_navigation(published_app, browser, artifacts):
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     page = context.new_page()
     try:
-        _open_brief(page, corpus_server)
+        _open_brief(page, published_app)
         page.emulate_media(media="print")
         for selector in ('[data-testid="stSidebar"]', '[data-testid="stHeader"]', '[data-testid="stButtonGroup"]',
                          '[data-testid="stDownloadButton"]'):  # fmt: skip
@@ -89,8 +68,8 @@ def test_brief_prints_on_a4_without_navigation(corpus_server, browser, artifacts
         context.close()
 
 
-def test_icons_view_fits_one_line_per_indicator(corpus_server, page, artifacts):
-    page.goto(f"{corpus_server}/?meeting={MEETING}&view=Icons+only", wait_until="domcontentloaded")
+def test_icons_view_fits_one_line_per_indicator(published_app, page, artifacts):
+    page.goto(f"{published_app}/?meeting={MEETING}&view=Icons+only", wait_until="domcontentloaded")
     table = page.locator('[data-testid="stDataFrame"]').first
     expect(table).to_be_visible(timeout=90_000)
     assert page.locator('[data-testid="stMetric"]').count() == 0, "no cards in the icons view"
