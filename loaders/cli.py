@@ -198,6 +198,9 @@ def _export_area(engine, catalogue, args) -> int:
     sources = store.read_sources(engine) if store.database_exists(engine) else None
     frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area), sources=sources)
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def cmd_pack(args, catalogue) -> int:
     """Write ``meeting-pack-<area>-<date>.html/.xlsx/.pdf``: the same files as the Meeting brief page."""
     from metrics import pack
@@ -294,6 +297,8 @@ def cmd_fetch(args, catalogue) -> int:
         return 1
     print("\n".join(report.lines()))
     return 1 if report.failed else 0
+
+
 def cmd_snapshot(args, catalogue) -> int:
     from loaders.snapshot import snapshot_from_files, write_snapshot
 

@@ -51,7 +51,10 @@ def test_page_loads_with_heading_chart_and_no_error(served_app, page, artifacts,
 
 def test_published_default_shows_real_figures_without_the_demo_banner(published_app, page, artifacts):
     _open(page, f"{published_app}/?meeting=2025-12-01")
-    expect(page.get_by_text("A&E 4-hour performance (all types) (March 2026)").first).to_be_visible(timeout=60_000)
+    # The card's heading names the indicator; its figure is for March 2026 (the newest A&E month).
+    expect(page.get_by_role("heading", name="A&E 4-hour performance (all types)").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("78.8%").first).to_be_visible(timeout=60_000)
+    assert "March 2026" in page.content()
     assert page.get_by_text("Demonstration data").count() == 0
     assert page.locator(ERROR_SELECTORS).count() == 0, "the page shows an error"
     page.screenshot(path=str(artifacts / "meeting-brief-published.png"), full_page=False)
