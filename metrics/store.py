@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -191,6 +193,26 @@ SQLITE_BUSY_SECONDS = 120
 WRITER_LOCK_KEY = 0x11C0DA5B0A2D
 
 
+def _switch_to_wal(cursor) -> None:
+    """Put a SQLite file in WAL mode, waiting while another connection holds it.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once instead
+    of using the busy timeout; two processes opening a new file together (two ingests at once)
+    would otherwise fail. A file already in WAL mode needs no switch.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL journalling and its folder is created if missing."""
     parsed = make_url(url)
@@ -203,7 +225,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
             # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
             cursor.execute("PRAGMA synchronous=NORMAL")
