@@ -613,25 +613,7 @@ def _upsert(
     stamp = _timestamp_param(conn, now)
     if len(new_rows):
         n = len(new_rows)
-        _executemany(
-            conn,
-            "INSERT INTO observation (metric_id, org_code, period_start, period_type, numerator, denominator, "
-            "value, source_id, loaded_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
-            list(
-                zip(
-                    new_rows["metric_id"].tolist(),
-                    new_rows["org_code"].tolist(),
-                    _date_params(conn, new_rows["period_start"]),
-                    new_rows["period_type"].tolist(),
-                    _nullable(new_rows["numerator"]),
-                    _nullable(new_rows["denominator"]),
-                    _nullable(new_rows["value"]),
-                    [source_id] * n,
-                    [stamp] * n,
-                    strict=True,
-                )
-            ),
-        )
+        _insert_observations(conn, new_rows, _date_params(conn, new_rows["period_start"]), [source_id] * n, [stamp] * n)
         counts.added = n
     if len(changed):
         n = len(changed)
@@ -968,6 +950,11 @@ def _bulk_insert_observations(conn, rows: pd.DataFrame, source_ids: pd.Series, n
         periods = rows["period_start"].tolist()
     else:
         periods = pd.to_datetime(rows["period_start"], format="%Y-%m-%d").dt.date.tolist()
+    _insert_observations(conn, rows, periods, source_ids.astype(int).tolist(), [_timestamp_param(conn, now)] * n)
+
+
+def _insert_observations(conn, rows: pd.DataFrame, periods: list, source_ids: list, stamps: list) -> None:
+    """One bulk INSERT of tidy rows (the ingest's new rows and a restore's rows share it)."""
     _executemany(
         conn,
         "INSERT INTO observation (metric_id, org_code, period_start, period_type, numerator, denominator, "
@@ -981,8 +968,8 @@ def _bulk_insert_observations(conn, rows: pd.DataFrame, source_ids: pd.Series, n
                 _nullable(rows["numerator"]),
                 _nullable(rows["denominator"]),
                 _nullable(rows["value"]),
-                source_ids.astype(int).tolist(),
-                [_timestamp_param(conn, now)] * n,
+                source_ids,
+                stamps,
                 strict=True,
             )
         ),
