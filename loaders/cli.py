@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
-from metrics import access, calc, export, query, store, tables
+from metrics import access, export, query, store, tables
 from metrics.catalogue import CatalogueError, load_catalogue
+from metrics.reader import Reader
 
 EXPORT_COLUMNS = ["metric_id", "org_code", "period_start", "period_type", "numerator", "denominator", "value"]
 
@@ -36,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "replaces a newer one)",
     )
 
-    p = sub.add_parser("export", help="write the stored tidy rows of one metric as CSV on stdout")
+    p = sub.add_parser(
+        "export",
+        help="with --area: what a page shows for a metric and an area (the figures table); without it: the "
+        "stored tidy rows of the metric as loaded (CSV on stdout)",
+    )
     p.add_argument("--metric", required=True)
     p.add_argument("--org", action="append", help="organisation code (repeatable)")
     p.add_argument(
@@ -191,12 +196,12 @@ def cmd_export(args, catalogue) -> int:
 
 def _export_area(engine, catalogue, args) -> int:
     """The read layer's figures for a metric and an area: the same table as Indicator detail."""
-    obs = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
     if store.database_exists(engine):
-        wanted = calc.inputs_for([args.metric], catalogue)
-        obs = calc.add_derived_rates(store.read_observations(engine, metric_ids=wanted), catalogue)
-    sources = store.read_sources(engine) if store.database_exists(engine) else None
-    frame = tables.figures_table(query.indicator(obs, catalogue, args.metric, args.area), sources=sources)
+        reader = Reader(engine, catalogue)
+        frame = tables.figures_table(reader.indicator(args.metric, args.area), sources=reader.sources())
+    else:
+        empty = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
+        frame = tables.figures_table(query.indicator(empty, catalogue, args.metric, args.area), sources=None)
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 

@@ -383,15 +383,16 @@ def fetch_publications(engine: Engine, catalogue: Catalogue, options: FetchOptio
 
     A dry run reads the pages and lists what it would download; it downloads and writes nothing.
     """
-    unknown = [p for p in (*options.publications, *options.index_urls) if p not in catalogue.publication_by_id]
+    running = {p.id: p for p in catalogue.running_publications}
+    unknown = [p for p in (*options.publications, *options.index_urls) if p not in running]
     if unknown:
-        known = ", ".join(catalogue.publication_by_id)
+        known = ", ".join(running)
         raise ValueError(f"unknown publication(s) {', '.join(sorted(set(unknown)))}; the catalogue has: {known}")
     if not options.dry_run:
         store.init_db(engine, catalogue)
     http = Http(options)
     report = FetchReport(dry_run=options.dry_run)
-    chosen = [catalogue.publication_by_id[p] for p in options.publications] or list(catalogue.publications)
+    chosen = [running[p] for p in options.publications] or list(running.values())
     for publication in chosen:
         _fetch_one(publication, engine, catalogue, options, http, report)
     report.requests = http.requests

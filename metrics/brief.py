@@ -64,8 +64,9 @@ BRIEF_COLUMNS = [
     "sparkline",
     "n_points",
     "source_ids",
+    "currency_state",
+    "currency_badge",
     "currency_text",
-    "stale",
     "components_text",
     "spc_note",
     "gap_numbers_text",
@@ -75,12 +76,8 @@ BRIEF_COLUMNS = [
     "special_since_meeting",
     "special_since_label",
     "latest_end",
-    "published_about",
-    "usual_lag_days",
-    "overdue",
     "next_period_label",
     "next_expected",
-    "stale_text",
 ]
 
 #: Plain-English signal for each variation icon (NHS England "Making Data Count").
@@ -214,8 +211,9 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "sparkline": [],
                 "n_points": 0,
                 "source_ids": (),
+                "currency_state": "no_data",
+                "currency_badge": "No figures",
                 "currency_text": "",
-                "stale": False,
                 "components_text": "",
                 "spc_note": "",
                 "gap_numbers_text": "",
@@ -223,12 +221,8 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "special_since_meeting": "",
                 "special_since_label": "",
                 "latest_end": pd.NaT,
-                "published_about": None,
-                "usual_lag_days": None,
-                "overdue": False,
                 "next_period_label": "",
                 "next_expected": None,
-                "stale_text": "",
             }
         )
     if not extra:
@@ -250,8 +244,8 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
     texts = _texts(m, last, at_meeting, meeting, target, status, ind.variation)
     cur = ind.currency
     summary = texts["summary"]
-    if cur.get("stale"):
-        summary += f" {cur['stale_text']}"
+    if cur.discontinued:
+        summary += f" This collection stopped in {cur.stopped_label}."
     spark = series["value"].to_numpy(dtype=float)[-SPARKLINE_POINTS:]
     special, special_label = _special_since(series, meeting)
     return {
@@ -286,8 +280,9 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
         "sparkline": spark.tolist(),
         "n_points": len(series),
         "source_ids": tuple(last["source_ids"]),
-        "currency_text": cur.get("currency_text", ""),
-        "stale": bool(cur.get("stale", False)),
+        "currency_state": cur.state,
+        "currency_badge": cur.badge,
+        "currency_text": cur.text,
         "components_text": query.components_text(ind),
         "spc_note": ind.spc.reason if ind.spc is not None else "",
         "gap_numbers_text": targets_module.gap_to_target(
@@ -297,12 +292,8 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
         "special_since_meeting": special,
         "special_since_label": special_label,
         "latest_end": pd.Timestamp(period_end(last["period_start"].date(), m.frequency)),
-        "published_about": cur.get("published_about"),
-        "usual_lag_days": cur.get("usual_lag_days"),
-        "overdue": bool(cur.get("overdue", False)),
-        "next_period_label": cur.get("next_period_label", ""),
-        "next_expected": cur.get("next_expected"),
-        "stale_text": cur.get("stale_text", ""),
+        "next_period_label": cur.next_period_label,
+        "next_expected": cur.next_expected,
     }
 
 

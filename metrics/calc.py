@@ -1,4 +1,4 @@
-"""Calculations on the tidy metrics layer: roll-ups, rates, change, data currency, reconciliation.
+"""Calculations on the tidy metrics layer: roll-ups, rates, change, reconciliation.
 
 Pure functions on DataFrames (DESIGN.md: IO at the edges). The observation frame has the columns
 ``store.read_observations`` returns: metric_id, org_code, period_start (datetime64), period_type,
@@ -11,14 +11,13 @@ summed, and a metric without a roll-up rule is only shown where a single organis
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from metrics.catalogue import Catalogue, Metric
-from metrics.periods import period_end, period_label
+from metrics.periods import period_label
 from metrics.targets import _with_unit as _number_with_unit
 from metrics.targets import format_number, unit_difference
 
@@ -335,179 +334,55 @@ def add_derived_rates(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return pd.concat([obs, *extra], ignore_index=True)
 
 
-# ---------------------------------------------------------------------------- data currency
-# When each publication usually appears. NHS England publishes the monthly A&E statistics on the
-# second Thursday of the following month (A&E statistical press notice); the other lags are the
-# usual gaps between the end of a period and publication.
-PUBLICATION_RULES = {"ae": "second_thursday_next_month"}
-#: Days from the end of a period to its publication, by frequency, where no rule applies:
-#: monthly sitreps (DToC, discharge delays, UCR) ~6 weeks; KH03 quarterly ~2 months after the
-#: quarter; yearly collections (ASCOF, population) ~8 months after the financial year.
-PUBLICATION_LAG_DAYS = {"month": 42, "quarter": 61, "year": 243}
-#: How late a publication can be before the figure shown is called overdue.
-OVERDUE_GRACE_DAYS = 14
-_STOP_WORDS = ("stopped", "ended", "ceased", "discontinued")
-
-
-def _second_thursday_after(day: dt.date) -> dt.date:
-    first = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    first_thursday = first + dt.timedelta(days=(3 - first.weekday()) % 7)
-    return first_thursday + dt.timedelta(days=7)
-
-
-def expected_publication(metric: Metric, period_start, period_type: str | None = None) -> dt.date:
-    """The date a period's figures are usually published (see ``PUBLICATION_RULES``)."""
-    start = pd.Timestamp(period_start).date()
-    period_type = period_type or metric.frequency
-    end = period_end(start, period_type)
-    if PUBLICATION_RULES.get(metric.source) == "second_thursday_next_month" and period_type == "month":
-        return _second_thursday_after(end)
-    return end + dt.timedelta(days=PUBLICATION_LAG_DAYS[period_type])
-
-
-def _next_start(start: dt.date, period_type: str) -> dt.date:
-    return period_end(start, period_type) + dt.timedelta(days=1)
-
-
-def data_currency(series: pd.DataFrame, metric: Metric, today: dt.date | None = None) -> dict:
-    """How current a series is: the latest period, when the next is due, and whether it has stopped.
-
-    Parameters
-    ----------
-    series : DataFrame
-        ``period_start``, ``period_type``, ``value``.
-    metric : Metric
-    today : date, optional
-        Defaults to today's date.
-
-    Returns
-    -------
-    dict
-        ``latest_period`` (Timestamp or None), ``latest_label``, ``published_about`` (date the
-        latest period was probably published), ``next_period_label``, ``next_expected`` (date,
-        None when stale), ``usual_lag_days``, ``lag_days`` (days from the end of the latest period
-        to ``today``), ``overdue`` (the next period is more than ``OVERDUE_GRACE_DAYS`` late),
-        ``stale`` (the collection stopped: a series break after the latest period whose reason
-        says it stopped), ``stale_text`` and ``currency_text`` (one sentence for the page).
-    """
-    today = today or dt.date.today()
-    values = series[series["value"].notna()] if "value" in series else series
-    out = {
-        "latest_period": None,
-        "latest_label": "",
-        "published_about": None,
-        "next_period_label": "",
-        "next_expected": None,
-        "usual_lag_days": PUBLICATION_LAG_DAYS[metric.frequency],
-        "lag_days": None,
-        "overdue": False,
-        "stale": False,
-        "stale_text": "",
-        "currency_text": "No figures loaded.",
-    }
-    if values.empty:
-        return out
-    latest = pd.Timestamp(values["period_start"].max())
-    period_type = values.loc[values["period_start"] == latest, "period_type"].iloc[0]
-    return _currency(metric, latest, period_type, today)
-
-
-def _currency(metric: Metric, latest: pd.Timestamp, period_type: str, today: dt.date) -> dict:
-    start = latest.date()
-    end = period_end(start, period_type)
-    published = expected_publication(metric, start, period_type)
-    nxt = _next_start(start, period_type)
-    out = {
-        "latest_period": latest,
-        "latest_label": period_label(start, period_type),
-        "published_about": published,
-        "next_period_label": period_label(nxt, period_type),
-        "next_expected": expected_publication(metric, nxt, period_type),
-        "usual_lag_days": (published - end).days,
-        "lag_days": (today - end).days,
-        "overdue": False,
-        "stale": False,
-        "stale_text": "",
-    }
-    stops = [
-        b
-        for b in metric.series_breaks
-        if b.date > end and b.date <= today and any(w in b.reason.lower() for w in _STOP_WORDS)
-    ]
-    if stops:
-        stop = min(stops, key=lambda b: b.date)
-        last_month = stop.date - dt.timedelta(days=1)
-        out["stale"] = True
-        out["next_expected"] = None
-        out["next_period_label"] = ""
-        out["stale_text"] = f"This collection stopped in {period_label(last_month.replace(day=1), 'month')}."
-        out["currency_text"] = f"{out['stale_text']} The latest figure is for {out['latest_label']}."
-        return out
-    out["overdue"] = today > out["next_expected"] + dt.timedelta(days=OVERDUE_GRACE_DAYS)
-    text = f"Latest figure: {out['latest_label']} (usually published about {_day(published)})."
-    if out["overdue"]:
-        text += f" The {out['next_period_label']} figure was due about {_day(out['next_expected'])}."
-    else:
-        text += f" Next expected about {_day(out['next_expected'])} ({out['next_period_label']})."
-    out["currency_text"] = text
-    return out
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 # ---------------------------------------------------------------------------- reconciliation
-def reconcile_reported(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Figures reported to committee beside the published roll-up for the same area and period.
+def reconcile_reported_area(
+    reported: pd.DataFrame, obs: pd.DataFrame, metric: Metric, area_id: str, catalogue: Catalogue
+) -> pd.DataFrame:
+    """Figures reported to committee for one metric and area beside the published roll-up.
 
     A row stored under an area's own code (e.g. ``LLR``) for a period in which the area's member
     organisations also have published figures is a figure reported to committee; this puts the
     two side by side (e.g. A&E September 2016: 79.48% reported for LLR against about 79.9% from
-    University Hospitals of Leicester's published figures).
+    University Hospitals of Leicester's published figures). The published figure is the read
+    layer's roll-up: the same members, successor codes and frequency as every page.
+
+    Parameters
+    ----------
+    reported : DataFrame
+        The area's own rows for the metric.
+    obs : DataFrame
+        The metric's rows for the area's members.
 
     Returns
     -------
     DataFrame
         ``RECONCILE_COLUMNS``; ``difference`` = reported - published, in the metric's unit.
     """
-    area_of_code = {a.org_code: a.id for a in catalogue.areas}
-    direct = obs[obs["org_code"].isin(area_of_code) & obs["value"].notna()]
-    rows = []
-    for metric_id, part in direct.groupby("metric_id", sort=True):
-        if metric_id not in catalogue.metric_by_id:
-            continue
-        metric = catalogue.metric(metric_id)
-        metric_obs = obs[obs["metric_id"] == metric_id]
-        for org_code, reported in part.groupby("org_code", sort=True):
-            area_id = area_of_code[org_code]
-            members = catalogue.members(metric_id, area_id)
-            if not members:
-                continue
-            published = rollup(metric_obs, metric, members)
-            joined = reported.merge(published, on=["period_start", "period_type"], suffixes=("_reported", ""))
-            for r in joined.itertuples(index=False):
-                rows.append(
-                    {
-                        "metric_id": metric_id,
-                        "area_id": area_id,
-                        "period_start": r.period_start,
-                        "period_type": r.period_type,
-                        "reported": float(r.value_reported),
-                        "published": float(r.value),
-                        "difference": float(r.value_reported) - float(r.value),
-                        "members_reporting": int(r.members_reporting),
-                        "note": _reconcile_note(metric, r, members, metric_obs),
-                    }
-                )
-    if not rows:
+    members = catalogue.members(metric.id, area_id)
+    reported = reported[(reported["period_type"] == metric.frequency) & reported["value"].notna()]
+    if not members or reported.empty:
         return _empty(RECONCILE_COLUMNS)
-    return pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
+    published = rollup(obs, metric, members, catalogue.successor_map)
+    joined = reported.merge(published, on=["period_start", "period_type"], suffixes=("_reported", ""))
+    rows = [
+        {
+            "metric_id": metric.id,
+            "area_id": area_id,
+            "period_start": r.period_start,
+            "period_type": r.period_type,
+            "reported": float(r.value_reported),
+            "published": float(r.value),
+            "difference": float(r.value_reported) - float(r.value),
+            "members_reporting": int(r.members_reporting),
+            "note": _reconcile_note(metric, r, tuple(r.members)),
+        }
+        for r in joined.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=RECONCILE_COLUMNS) if rows else _empty(RECONCILE_COLUMNS)
 
 
-def _reconcile_note(metric: Metric, r, members: tuple[str, ...], metric_obs: pd.DataFrame) -> str:
-    reporting = metric_obs[(metric_obs["period_start"] == r.period_start) & metric_obs["org_code"].isin(members)]
-    codes = ", ".join(sorted(reporting["org_code"].unique()))
+def _reconcile_note(metric: Metric, r, members: tuple[str, ...]) -> str:
+    codes = ", ".join(sorted(members))
     # Committee papers quote figures to two decimals (79.48%); keep what was reported.
     reported_number = format_number(float(r.value_reported), max(metric.decimals, 2), strip=True)
     reported_text = _number_with_unit(reported_number, metric.unit)

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from metrics.spc import SPCSettings
 
@@ -188,6 +188,10 @@ class Metric(_Strict):
     bcf_sets: tuple[str, ...] = ()
     derived_from: DerivedRate | None = None
     peer_groups: tuple[str, ...] = ()
+    #: "wilson": a proportion of people or events (binomial), compared with Wilson score
+    #: intervals. None: no interval (bed occupancy is an average of beds over days, not a count
+    #: of independent events; rates and changes are not proportions).
+    interval: Literal["wilson"] | None = None
 
     @property
     def scale(self) -> float | None:
@@ -244,13 +248,28 @@ class ReleaseSchedule(_Strict):
         return self
 
 
+class Discontinued(_Strict):
+    """A collection that ended: its last period and what replaced it (if anything)."""
+
+    last_period: dt.date
+    successor: str
+
+
 class Publication(_Strict):
-    """A publication the dashboard fetches itself (``python -m loaders fetch``)."""
+    """A publication still released: its calendar (data currency) and how it is fetched.
+
+    Data currency is judged from here alone (``metrics.currency``): a period's figures are due on
+    the first ``schedule`` release day at least ``release_lag_days`` after the period ends.
+    ``metrics`` names the metrics this publication dates where its source has several
+    publications (acute and community discharge delays).
+    """
 
     id: str
     name: str
     source: str
     landing_page: str
+    release_lag_days: int = Field(ge=0, le=400)
+    metrics: tuple[str, ...] = ()
     page_structure: str
     year_pages: LinkRule | None = None
     year_pages_followed: int = Field(default=1, ge=1, le=6)
@@ -258,6 +277,7 @@ class Publication(_Strict):
     formats: tuple[FileFormat, ...] = Field(min_length=1)
     published_pattern: str = r"published:?\s*(?:on\s*)?(\d{1,2}\s+[A-Za-z]+\s+\d{4})"
     schedule: ReleaseSchedule
+    discontinued: None = None
 
     @model_validator(mode="after")
     def _checked(self) -> Publication:
@@ -270,6 +290,29 @@ class Publication(_Strict):
         return self
 
 
+class EndedPublication(_Strict):
+    """A collection that is no longer released: never overdue, never fetched."""
+
+    id: str
+    name: str
+    source: str
+    landing_page: str
+    release_lag_days: int = Field(ge=0, le=400)
+    metrics: tuple[str, ...] = ()
+    discontinued: Discontinued
+
+
+def _publication_kind(value) -> str:
+    ended = isinstance(value, EndedPublication) or (isinstance(value, dict) and "discontinued" in value)
+    return "ended" if ended else "running"
+
+
+AnyPublication = Annotated[
+    Annotated[Publication, Tag("running")] | Annotated[EndedPublication, Tag("ended")],
+    Discriminator(_publication_kind),
+]
+
+
 class Catalogue(_Strict):
     settings: Settings
     spc: SPCRules
@@ -280,7 +323,7 @@ class Catalogue(_Strict):
     sources: dict[str, Source]
     metrics: tuple[Metric, ...]
     annotations: tuple[Annotation, ...] = ()
-    publications: tuple[Publication, ...] = ()
+    publications: tuple[AnyPublication, ...] = ()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
@@ -289,9 +332,13 @@ class Catalogue(_Strict):
         _unique(problems, "metric", [m.id for m in self.metrics])
         _unique(problems, "area", [a.id for a in self.areas])
         _unique(problems, "publication", [p.id for p in self.publications])
+        metric_ids_all = {m.id for m in self.metrics}
         for p in self.publications:
             if p.source not in self.sources:
                 problems.append(f"publication '{p.id}': field 'source': '{p.source}' is not in sources")
+            for ref in p.metrics:
+                if ref not in metric_ids_all:
+                    problems.append(f"publication '{p.id}': field 'metrics': '{ref}' is not a metric")
         codes = {o.code for o in self.organisations}
         area_ids = {a.id for a in self.areas}
         for area in self.areas:
@@ -309,6 +356,8 @@ class Catalogue(_Strict):
                 problems.append(f"metric '{m.id}': field 'source': '{m.source}' is not in sources")
             if m.membership is not None and m.membership not in self.memberships:
                 problems.append(f"metric '{m.id}': field 'membership': '{m.membership}' is not in memberships")
+            if m.interval == "wilson" and m.unit != "percent":
+                problems.append(f"metric '{m.id}': field 'interval': wilson needs a percent unit")
             if m.rollup == "ratio_of_sums" and m.scale is None:
                 problems.append(f"metric '{m.id}': field 'rollup': ratio_of_sums needs a percent, rate or ratio unit")
             if m.derived_from is not None:
@@ -381,8 +430,30 @@ class Catalogue(_Strict):
         return mapping
 
     @cached_property
-    def publication_by_id(self) -> dict[str, Publication]:
+    def publication_by_id(self) -> dict[str, Publication | EndedPublication]:
         return {p.id: p for p in self.publications}
+
+    @cached_property
+    def running_publications(self) -> tuple[Publication, ...]:
+        """The publications still released (the ones ``fetch`` checks)."""
+        return tuple(p for p in self.publications if isinstance(p, Publication))
+
+    @cached_property
+    def _publication_by_metric(self) -> dict[str, Publication | EndedPublication]:
+        out: dict[str, Publication | EndedPublication] = {}
+        for p in self.publications:  # named metrics first, then the rest of the source's
+            for mid in p.metrics:
+                out.setdefault(mid, p)
+        for m in self.metrics:
+            if m.id not in out:
+                same = [p for p in self.publications if p.source == m.source and not p.metrics]
+                if same:
+                    out[m.id] = same[0]
+        return out
+
+    def publication_for(self, metric_id: str) -> Publication | EndedPublication | None:
+        """The publication whose calendar dates ``metric_id`` (None: a local or committee figure)."""
+        return self._publication_by_metric.get(metric_id)
 
     def metric(self, metric_id: str) -> Metric:
         try:
@@ -528,6 +599,7 @@ def _location(raw: dict, loc: tuple) -> str:
         "areas": ("area", "id"),
         "publications": ("publication", "id"),
     }
+    rest = [p for p in rest if p not in ("running", "ended")]  # the publication kind's tag
     if head in item_names and rest and isinstance(rest[0], int):
         label, key = item_names[head]
         index = rest[0]

@@ -90,7 +90,8 @@ def latest_by_area(indicators: dict[str, Indicator], cat: Catalogue) -> pd.DataF
     """One row per area: its latest period, value and numbers, Wilson intervals and England comparison.
 
     England is compared at the area's own latest period. Intervals are given only for
-    percentages published with their numerator and denominator.
+    proportions of people or events (the catalogue's ``interval: wilson``) published with their
+    numerator and denominator: never for bed occupancy, an average of beds over days.
     """
     england = indicators.get("england")
     eng_values = (
@@ -106,7 +107,7 @@ def latest_by_area(indicators: dict[str, Indicator], cat: Catalogue) -> pd.DataF
             last = ind.latest
             row.update(period_start=last["period_start"], period_label=last["period_label"], value=last["value"],
                        numerator=last["numerator"], denominator=last["denominator"])  # fmt: skip
-            if ind.metric.unit == "percent":
+            if ind.metric.interval == "wilson":
                 row["ci95_low"], row["ci95_high"] = wilson_interval(last["numerator"], last["denominator"], Z95)
                 row["ci998_low"], row["ci998_high"] = wilson_interval(last["numerator"], last["denominator"], Z998)
                 if area_id != "england":
@@ -134,7 +135,8 @@ def peer_pools(
 ) -> pd.DataFrame:
     """Every organisation with a figure for ``metric`` in ``period``, with the pool it is ranked in.
 
-    ``obs`` holds the metric's rows and those of any metric its peer groups refer to.
+    ``obs`` holds the metric's rows and those of any metric its peer groups refer to. Only rows
+    of each metric's own frequency count (a yearly total beside monthly figures is not a peer).
 
     Returns
     -------
@@ -142,8 +144,13 @@ def peer_pools(
         ``org_code``, ``value``, ``pool`` (the group's name; organisations of the same kind when
         the metric names no groups), ``kind``.
     """
-    at = obs[(obs["period_start"] == period) & obs["value"].notna()]
-    rows = at[at["metric_id"] == metric.id][["org_code", "value"]].drop_duplicates("org_code").reset_index(drop=True)
+    frequencies = {m.id: m.frequency for m in catalogue.metrics}
+    freq = obs["metric_id"].map(frequencies).fillna("")
+    at = obs[(obs["period_start"] == period) & obs["value"].notna() & (obs["period_type"] == freq)]
+    rows = at[at["metric_id"] == metric.id][["org_code", "value"]].reset_index(drop=True)
+    if rows["org_code"].duplicated().any():
+        dupes = ", ".join(sorted(set(rows.loc[rows["org_code"].duplicated(), "org_code"])))
+        raise ValueError(f"{metric.id}: more than one figure for {dupes} in {period:%Y-%m-%d}")
     kinds = organisations.set_index("code")["kind"]
     rows["kind"] = rows["org_code"].map(kinds)
     # Countries, regions and systems are totals of others, never peers.
@@ -161,11 +168,19 @@ def peer_pools(
     return rows[rows["pool"].notna()].reset_index(drop=True)
 
 
+def latest_period(obs: pd.DataFrame, metric: Metric) -> pd.Timestamp | None:
+    """The newest period of ``metric``'s own frequency with any figure (None when there is none)."""
+    rows = obs[(obs["metric_id"] == metric.id) & (obs["period_type"] == metric.frequency) & obs["value"].notna()]
+    return None if rows.empty else rows["period_start"].max()
+
+
 def rank_among_peers(
     obs: pd.DataFrame, organisations: pd.DataFrame, catalogue: Catalogue, metric: Metric, codes: list[str]
 ) -> pd.DataFrame:
-    """Rank each organisation in ``codes`` within its pool, at its own latest period.
+    """Rank each organisation in ``codes`` within its pool, all in one period: the metric's newest.
 
+    A rank compares only organisations reporting the period being ranked: a site that closed (or
+    has not yet reported) is left out rather than ranked with an old figure among new ones.
     Rank 1 is the best value given the metric's improvement direction (for a neutral metric,
     the highest). Quartile 1 is the best quarter.
 
@@ -174,15 +189,13 @@ def rank_among_peers(
     DataFrame
         ``RANK_COLUMNS``; ``pool`` names who it is ranked with and ``peers`` how many.
     """
-    own_rows = obs[(obs["metric_id"] == metric.id) & obs["value"].notna()]
+    when = latest_period(obs, metric)
+    if when is None:
+        return pd.DataFrame(columns=RANK_COLUMNS)
+    pools = peer_pools(obs, organisations, catalogue, metric, when)
     names = organisations.set_index("code")["name"]
     out = []
     for code in codes:
-        own = own_rows[own_rows["org_code"] == code]
-        if own.empty:
-            continue
-        when = own["period_start"].max()
-        pools = peer_pools(obs, organisations, catalogue, metric, when)
         mine = pools[pools["org_code"] == code]
         if mine.empty:
             continue

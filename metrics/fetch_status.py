@@ -6,15 +6,14 @@ Pure functions over the catalogue and frames the store returns (``read_fetch_log
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import pandas as pd
 
-from metrics.catalogue import Catalogue, ReleaseSchedule
+from metrics.catalogue import Catalogue, Publication
+from metrics.currency import next_release, series_currency
 from metrics.periods import period_label
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 STATUS_COLUMNS = [
     "publication_id",
     "publication",
@@ -25,29 +24,8 @@ STATUS_COLUMNS = [
     "next_release",
     "schedule",
     "arrived_since_meeting",
+    "currency",
 ]
-
-
-def nth_weekday(year: int, month: int, weekday: str, nth: int) -> dt.date:
-    """The ``nth`` ``weekday`` of a month (e.g. the second Thursday of March 2026 is 12 March)."""
-    first = dt.date(year, month, 1)
-    offset = (WEEKDAYS.index(weekday) - first.weekday()) % 7
-    day = 1 + offset + 7 * (nth - 1)
-    if day > calendar.monthrange(year, month)[1]:
-        raise ValueError(f"{year}-{month:02d} has no {nth}th {weekday}")
-    return dt.date(year, month, day)
-
-
-def next_release(schedule: ReleaseSchedule, on_or_after: dt.date) -> dt.date:
-    """The first usual release day on or after ``on_or_after``."""
-    for step in range(25):
-        index = on_or_after.month - 1 + step
-        year, month = on_or_after.year + index // 12, index % 12 + 1
-        if month in schedule.months:
-            day = nth_weekday(year, month, schedule.weekday, schedule.nth)
-            if day >= on_or_after:
-                return day
-    raise ValueError("the schedule names no month")  # unreachable: the catalogue requires one
 
 
 def publication_status(
@@ -58,6 +36,10 @@ def publication_status(
     today: dt.date,
 ) -> pd.DataFrame:
     """One row per publication in the catalogue's ``publications``.
+
+    The release days and the ``currency`` sentence (of the newest period held) come from the one
+    currency verdict every page uses (``metrics.currency``); a discontinued collection has no
+    next release.
 
     Parameters
     ----------
@@ -93,13 +75,15 @@ def publication_status(
             + ")"
             for r in files.sort_values("arrived_at").itertuples()
         ]
-        metrics = {m.id: m for m in catalogue.metrics if m.source == pub.source}
+        metrics = {m.id: m for m in catalogue.metrics if catalogue.publication_for(m.id) is pub}
         held = latest[latest["metric_id"].isin(metrics)]
-        newest, label = pd.NaT, ""
+        newest, label, verdict = pd.NaT, "", series_currency(catalogue, next(iter(metrics)), None, today)
         if len(held):
             top = held.loc[held["latest_period"].idxmax()]
             newest = top["latest_period"]
             label = period_label(newest.date(), metrics[top["metric_id"]].frequency)
+            verdict = series_currency(catalogue, top["metric_id"], newest, today)
+        running = isinstance(pub, Publication)
         rows.append(
             {
                 "publication_id": pub.id,
@@ -108,9 +92,14 @@ def publication_status(
                 "last_check_ok": last_ok,
                 "newest_period": newest,
                 "newest_period_label": label,
-                "next_release": next_release(pub.schedule, today),
-                "schedule": pub.schedule.description,
+                "next_release": next_release(pub.schedule, today) if running else None,
+                "schedule": (
+                    pub.schedule.description
+                    if running
+                    else f"stopped in {period_label(pub.discontinued.last_period, 'month')}"
+                ),
                 "arrived_since_meeting": "; ".join(arrived),
+                "currency": verdict,
             }
         )
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)

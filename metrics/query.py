@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from metrics import spc, targets
-from metrics.calc import SERIES_COLUMNS, area_series, data_currency, format_value, rollup
+from metrics.calc import SERIES_COLUMNS, area_series, format_value, rollup
 from metrics.catalogue import Catalogue, Metric
+from metrics.currency import Currency, series_currency
 from metrics.periods import period_label
 from metrics.targets import targets_for_periods
 
@@ -73,7 +74,7 @@ class Indicator:
     spc: spc.SPCResult | None
     rebases: tuple[Rebase, ...] = ()
     components: tuple[ComponentSeries, ...] = ()
-    currency: dict = field(default_factory=dict)
+    currency: Currency = field(default_factory=lambda: Currency("no_data"))
 
     @property
     def empty(self) -> bool:
@@ -141,7 +142,8 @@ def indicator(
     # series would break the run of points.
     series = series[(series["period_type"] == metric.frequency) & series["value"].notna()].reset_index(drop=True)
     if series.empty:
-        return Indicator(metric, area_id, area.org_code, _empty_indicator_frame(), None, currency=_no_currency(metric))
+        none = series_currency(catalogue, metric_id, None, today)
+        return Indicator(metric, area_id, area.org_code, _empty_indicator_frame(), None, currency=none)
     incomplete = incomplete_periods(series, catalogue)
     rebases = _rebases(series[~series["period_start"].isin(incomplete)], metric, catalogue)
     targets = targets_for_periods(metric, area.org_code, series["period_start"])
@@ -180,7 +182,7 @@ def indicator(
         result,
         tuple(rebases),
         _components(rows, catalogue, metric, area_id),
-        data_currency(frame, metric, today),
+        series_currency(catalogue, metric_id, frame["period_start"].iloc[-1], today),
     )
 
 
@@ -195,10 +197,6 @@ def _empty_indicator_frame() -> pd.DataFrame:
     for col in ("numerator", "denominator", "value", "target", "standard", "mean", "upl", "lpl"):
         frame[col] = pd.Series(dtype="float64")
     return frame
-
-
-def _no_currency(metric: Metric) -> dict:
-    return data_currency(pd.DataFrame({"period_start": [], "period_type": [], "value": []}), metric)
 
 
 def _rebases(series: pd.DataFrame, metric: Metric, catalogue: Catalogue) -> list[Rebase]:

@@ -8,10 +8,12 @@ says, for the chosen area and meeting date:
   cause (NHS England "Making Data Count"), split into better (improvement), worse (concern) and
   unusual (neither better nor worse);
 - targets met and missed among the current indicators with a target in force at their latest figure;
-- what is overdue (the expected publication date of the next figure has passed without it);
-- what is no longer published: a collection that stopped (delayed transfers of care ended in
-  February 2020) or a series whose latest figure is older than twice its usual age when replaced
-  (see :func:`no_longer_published`).
+- what is not held: a collection still published whose next figure was due but no newer file is
+  loaded here (``metrics.currency``: "overdue — not held");
+- what is discontinued: a collection that ended (the catalogue's ``discontinued:``, e.g. delayed
+  transfers of care after February 2020), listed collapsed at the end.
+
+Currency is the read layer's one verdict (``metrics.currency``), never re-derived here.
 
 It also orders the cards (:func:`card_sections`) and words the one-line source of each card
 (:func:`source_line`). Pure: frames in, frozen results and strings out; no SPC is recomputed.
@@ -25,9 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.catalogue import Catalogue
-
-#: A series is "no longer published" when its latest figure is older than this many usual lags.
-NO_LONGER_PUBLISHED_LAGS = 2
+from metrics.currency import day_text
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Named:
 class Section:
     """A group of brief cards, in the order the page shows them."""
 
-    key: str  # "concern" | "improvement" | "changed" | "unchanged" | "no_longer_published"
+    key: str  # "concern" | "improvement" | "changed" | "unchanged" | "not_held" | "discontinued"
     title: str
     metric_ids: tuple[str, ...]
     collapsed: bool = False
@@ -62,8 +62,8 @@ class MeetingSummary:
     with_target: int
     targets_met: tuple[Named, ...]
     targets_missed: tuple[Named, ...]
-    overdue: tuple[Named, ...]
-    no_longer_published: tuple[Named, ...]
+    not_held: tuple[Named, ...]
+    discontinued: tuple[Named, ...]
 
 
 SECTION_TITLES = {
@@ -71,64 +71,51 @@ SECTION_TITLES = {
     "improvement": "Improvements since the meeting",
     "changed": "Other new figures since the meeting",
     "unchanged": "No new figures since the meeting",
-    "no_longer_published": "No longer published",
+    "not_held": "Newer figures published but not held here",
+    "discontinued": "Discontinued collections",
 }
 
 
 # ---------------------------------------------------------------------------- classification
-def no_longer_published(brief: pd.DataFrame, today: dt.date) -> pd.Series:
-    """Whether each brief row's series is no longer published (boolean, aligned with ``brief``).
-
-    True when the collection stopped (``stale``: a catalogued series break says so), or when the
-    latest figure is older than ``NO_LONGER_PUBLISHED_LAGS`` times its usual age when the next
-    figure replaces it (period length plus publication lag: 41 days for a monthly A&E figure,
-    published the second Thursday of the next month).
-
-    The age is measured at the date the newest figure in the brief was published (or ``today``
-    if earlier): a store that has not been refreshed for a while shows its figures as overdue,
-    not every series as discontinued.
-    """
-    if brief.empty:
-        return pd.Series([], dtype=bool, index=brief.index)
-    published = [pd.Timestamp(d) for d in brief["published_about"] if d is not None and pd.notna(d)]
-    reference = min([pd.Timestamp(today), max(published)]) if published else pd.Timestamp(today)
-    ends = pd.to_datetime(brief["latest_end"])
-    age = (reference - ends).dt.days
-    nxt = pd.to_datetime(brief["next_expected"].where(brief["next_expected"].notna(), None))
-    usual = (nxt - ends).dt.days.fillna(pd.to_numeric(brief["usual_lag_days"], errors="coerce"))
-    old = (age > NO_LONGER_PUBLISHED_LAGS * usual).fillna(False)
-    return (brief["stale"].fillna(False).astype(bool) | old.astype(bool)).rename("no_longer_published")
-
-
-def card_sections(brief: pd.DataFrame, today: dt.date) -> list[Section]:
+def card_sections(brief: pd.DataFrame) -> list[Section]:
     """The brief's cards in the order that matters, empty sections left out.
 
     Changed since the meeting first (special cause concern, then improvement, then the other new
     figures: ordinary variation, or special cause that is neither better nor worse), then the
-    indicators with no new figures since the meeting, then, collapsed, those no longer published.
-    Within a section the catalogue order (the brief's order) is kept.
+    indicators with no new figures since the meeting, then those whose newer figures are
+    published but not held here, then, collapsed, the discontinued collections. Within a section
+    the catalogue order (the brief's order) is kept.
     """
-    gone = no_longer_published(brief, today)
     buckets: dict[str, list[str]] = {key: [] for key in SECTION_TITLES}
-    for row, is_gone in zip(brief.itertuples(), gone, strict=True):
-        if is_gone:
-            key = "no_longer_published"
+    for row in brief.itertuples():
+        if row.currency_state == "discontinued":
+            key = "discontinued"
         elif not row.new_since_meeting:
-            key = "unchanged"
+            key = "not_held" if row.currency_state == "overdue" else "unchanged"
         elif row.special_since_meeting in ("concern", "improvement"):
             key = row.special_since_meeting
         else:
             key = "changed"
         buckets[key].append(row.metric_id)
     return [
-        Section(key, SECTION_TITLES[key], tuple(ids), collapsed=key == "no_longer_published")
+        Section(key, SECTION_TITLES[key], tuple(ids), collapsed=key == "discontinued")
         for key, ids in buckets.items()
         if ids
     ]
 
 
+def counted_for_targets(brief: pd.DataFrame) -> pd.Series:
+    """The brief rows the summary's target counts cover (boolean, aligned with ``brief``).
+
+    Indicators from collections still published (not discontinued) with a target in force at
+    their latest figure. The Targets page shows these by default, so its totals and the
+    summary's agree.
+    """
+    return (brief["currency_state"] != "discontinued") & brief["status"].isin(["met", "not_met"])
+
+
 # ---------------------------------------------------------------------------- the summary
-def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: dt.date) -> MeetingSummary:
+def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting) -> MeetingSummary:
     """The brief at a glance for the meeting on ``meeting`` (see the module docstring).
 
     Parameters
@@ -138,14 +125,12 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
     catalogue : Catalogue
         The names of the indicators.
     meeting : date-like
-    today : date
-        As passed to the brief (data currency).
 
     Returns
     -------
     MeetingSummary
     """
-    gone = no_longer_published(brief, today)
+    gone = brief["currency_state"] == "discontinued"
     current = brief[~gone]
     new = current[current["new_since_meeting"].astype(bool)]
 
@@ -161,8 +146,8 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
             text += f"; special cause in {r.special_since_label}"
         return text
 
-    targeted = current[current["status"].isin(["met", "not_met"])]
-    overdue = current[current["overdue"].astype(bool)]
+    targeted = brief[counted_for_targets(brief)]
+    not_held = current[current["currency_state"] == "overdue"]
     return MeetingSummary(
         meeting=pd.Timestamp(meeting).date(),
         n_indicators=len(brief),
@@ -173,29 +158,13 @@ def meeting_summary(brief: pd.DataFrame, catalogue: Catalogue, meeting, today: d
         with_target=len(targeted),
         targets_met=named(targeted[targeted["status"] == "met"], lambda r: r.status_text),
         targets_missed=named(targeted[targeted["status"] == "not_met"], lambda r: r.status_text),
-        overdue=named(
-            overdue,
-            lambda r: (
-                f"the {r.next_period_label} figure was due about {_day(r.next_expected)}"
-                if r.next_period_label
-                else "the next figure is late"
-            ),
+        not_held=named(
+            not_held,
+            lambda r: f"newest held {r.latest_label}; the {r.next_period_label} figure was due about "
+            f"{day_text(r.next_expected)}",
         ),
-        no_longer_published=named(brief[gone], _gone_words),
+        discontinued=named(brief[gone], lambda r: f"latest figure {r.latest_label}"),
     )
-
-
-def _gone_words(row) -> str:
-    """e.g. ``This collection stopped in February 2020; latest figure December 2019``."""
-    stopped = f"{row.stale_text.rstrip('.')}; " if row.stale and row.stale_text else ""
-    return f"{stopped}latest figure {row.latest_label}"
-
-
-def _day(day) -> str:
-    if day is None or pd.isna(day):
-        return ""
-    day = pd.Timestamp(day)
-    return f"{day.day} {day:%B %Y}"
 
 
 def _and(items: list[str]) -> str:
@@ -230,16 +199,19 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
             groups.setdefault(n.words, []).append(link(n))
         return "; ".join(f"{_and(group)} ({words})" for words, group in groups.items())
 
-    current = summary.n_indicators - len(summary.no_longer_published)
+    current = summary.n_indicators - len(summary.discontinued)
     new = len(summary.new_since_meeting)
-    lines = [
-        f"Since the meeting on {meeting}, {new} of {current} current indicators "
-        f"{'has' if new == 1 else 'have'} new figures."
-    ]
-    moved = len(summary.special_cause_worse) + len(summary.special_cause_better) + len(summary.special_cause_neither)
-    if not moved:
-        lines.append("None moved significantly: every change since the meeting is within ordinary variation.")
+    if not new:
+        lines = [f"No indicator has a new figure since the meeting on {meeting}."]
     else:
+        lines = [
+            f"Since the meeting on {meeting}, {new} of {current} indicators "
+            f"{'has' if new == 1 else 'have'} new figures."
+        ]
+    moved = len(summary.special_cause_worse) + len(summary.special_cause_better) + len(summary.special_cause_neither)
+    if new and not moved:
+        lines.append("None of the new figures moved significantly: each is within ordinary variation.")
+    elif moved:
         lines.append(f"{_count(moved, 'indicator')} moved significantly (special cause variation since the meeting).")
         if summary.special_cause_worse:
             lines.append(f"Worse: {names(summary.special_cause_worse)}.")
@@ -250,21 +222,24 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     if summary.with_target:
         lines.append(
             f"Targets: {len(summary.targets_met)} met and {len(summary.targets_missed)} missed of "
-            f"{_count(summary.with_target, 'indicator')} with a target in force."
+            f"{_count(summary.with_target, 'indicator')} with a target in force at its latest figure."
         )
         if summary.targets_met:
             lines.append(f"Met: {names(summary.targets_met)}.")
         if summary.targets_missed:
             lines.append(f"Missed: {names(summary.targets_missed)}.")
     else:
-        lines.append("No current indicator has a target in force.")
-    if summary.overdue:
-        lines.append(f"Overdue ({len(summary.overdue)}): {names(summary.overdue)}.")
-    else:
-        lines.append("Nothing is overdue: every current indicator has its latest expected figure.")
-    if summary.no_longer_published:
+        lines.append("No indicator has a target in force at its latest figure.")
+    if summary.not_held:
         lines.append(
-            f"{_count(len(summary.no_longer_published), 'indicator')} no longer published "
+            f"Newer figures published but not held here ({len(summary.not_held)}): {names(summary.not_held)}. "
+            "Load or fetch the newer files."
+        )
+    else:
+        lines.append("Every indicator still published has its latest expected figure.")
+    if summary.discontinued:
+        lines.append(
+            f"{_count(len(summary.discontinued), 'indicator')} from discontinued collections "
             "(listed, collapsed, at the end of the brief)."
         )
     return lines

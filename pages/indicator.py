@@ -33,6 +33,7 @@ else:
     with cols[1]:
         components.assurance_badge(ind.assurance)
     st.write(f"Latest figure ({ind.latest['period_label']}): {components.latest_value_text(ind)}.")
+    components.currency_note(ind.currency)
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
     sections.spc_chart(
@@ -40,8 +41,7 @@ else:
     )
     st.caption(
         "The mean and process limits are calculated on the whole series, with new limits wherever the "
-        "process or the organisations in the total changed; 'Show from' only chooses what is drawn. "
-        + ind.currency.get("currency_text", "")
+        "process or the organisations in the total changed; 'Show from' only chooses what is drawn."
     )
     if ind.components:
         st.subheader(f"What makes up the {area.short_name} figure")

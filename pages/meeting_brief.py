@@ -55,10 +55,7 @@ else:
             if not section.collapsed:
                 st.header(f"{section.title} ({len(section.metric_ids)})", anchor=f"section-{section.key}")
             else:
-                st.caption(
-                    "Collections that have stopped, and series whose latest figure is older than twice "
-                    "the usual publication lag."
-                )
+                st.caption("Collections that have stopped: their last figures are kept for the record.")
             for row in rows.loc[list(section.metric_ids)].itertuples():
                 with st.container(border=True, key=components.card_anchor(row.metric_id)):
                     components.brief_card(row, lines[row.metric_id])

@@ -75,6 +75,29 @@ def no_data_message(database: str) -> None:
     )
 
 
+#: How each data-currency state looks (``metrics.currency``): words first, colour second.
+CURRENCY_BADGES = {
+    "current": (":material/event_available:", "green"),
+    "overdue": (":material/schedule:", "orange"),
+    "discontinued": (":material/block:", "gray"),
+    "unscheduled": (":material/description:", "gray"),
+    "no_data": (":material/remove:", "gray"),
+}
+
+
+def currency_badge(state: str, badge: str, text: str) -> None:
+    """The read layer's data-currency verdict as a badge whose help is its sentence."""
+    icon, colour = CURRENCY_BADGES[state]
+    st.badge(badge, icon=icon, color=colour, help=text or None)
+
+
+def currency_note(currency) -> None:
+    """The currency badge and, unless current, its sentence beside the latest figure."""
+    currency_badge(currency.state, currency.badge, currency.text)
+    if not currency.current:
+        st.caption(currency.text)
+
+
 def status_badge(status: str, text: str | None = None) -> None:
     label, icon, colour = STATUS_BADGES.get(status, STATUS_BADGES["no_target"])
     st.badge(label, icon=icon, color=colour, help=text or None)
@@ -304,6 +327,7 @@ def brief_card(row, source_line: str = "") -> None:
             status_badge(row.status, row.status_text)
             variation_badge(row.variation)
             assurance_badge(row.assurance)
+            currency_badge(row.currency_state, row.currency_badge, row.currency_text)
         st.write(row.summary)
         if row.gap_numbers_text:
             st.caption(f"To meet the target, {row.gap_numbers_text}.")
@@ -482,9 +506,9 @@ def period_text(period_start, frequency: str) -> str:
 def organisation_picker(metric: Metric, area_id: str) -> list[str]:
     """Organisations to compare: by default the area's members and England."""
     cat = data.catalogue()
-    obs = data.observations([metric.id])
-    available = sorted(obs["org_code"].unique())
-    names = data.organisations().set_index("code")["name"]
+    reporting = data.organisations_reporting(metric.id)
+    available = sorted(reporting["code"])
+    names = reporting.set_index("code")["name"]
     default = [
         c for c in (*cat.members(metric.id, area_id), cat.area_by_id[area_id].org_code, "E92000001") if c in available
     ]
@@ -521,14 +545,23 @@ def source_files(series: pd.DataFrame) -> None:
         )
 
 
-def targets_table(brief: pd.DataFrame, statuses: list[str], topics: list[str]) -> pd.DataFrame:
-    """The Targets page table: status in words (with a symbol), never colour alone."""
-    rows = brief[brief["status"].isin(statuses) & brief["topic"].isin(topics)]
+def targets_table(
+    brief: pd.DataFrame, statuses: list[str], topics: list[str], discontinued: bool = False
+) -> pd.DataFrame:
+    """The Targets page table: status in words (with a symbol), never colour alone.
+
+    Discontinued collections are left out unless asked for, as the brief's summary counts them.
+    """
+    keep = brief["status"].isin(statuses) & brief["topic"].isin(topics)
+    if not discontinued:
+        keep &= brief["currency_state"] != "discontinued"
+    rows = brief[keep]
     return pd.DataFrame(
         {
             "Indicator": rows["name"],
             "Topic": rows["topic"].map(TOPICS),
             "Latest period": rows["latest_label"],
+            "Currency": rows["currency_badge"],
             "Latest value": rows["value_text"],
             "Target": [
                 format_target(t, u) if pd.notna(t) else "" for t, u in zip(rows["target"], rows["unit"], strict=True)

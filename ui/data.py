@@ -1,4 +1,8 @@
-"""Cached reads for the pages: the catalogue, the engine, observations.
+"""Cached reads for the pages: the catalogue, the engine and the read layer's answers.
+
+Pages never read figures themselves: every figure comes from the read layer's
+:class:`metrics.reader.Reader`, which this module only caches (per data version, shared by
+every session).
 
 Reading never writes: the only database the app builds is the default SQLite file on a fresh
 machine, from the published snapshot (``loaders.default_db``).
@@ -19,11 +23,11 @@ from sqlalchemy.engine import make_url
 
 from loaders import default_db
 from loaders.ingest import prepare_upload
-from metrics import brief as brief_module
-from metrics import calc, query, store
+from metrics import query, store
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.fetch_status import publication_status
+from metrics.reader import Reader
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,20 +85,54 @@ def refresh() -> None:
     _version.clear()
 
 
+def reader() -> Reader:
+    """The read layer on the app's store."""
+    return _reader_for(default_db.app_database_url(catalogue()))
+
+
+@st.cache_resource(show_spinner=False)
+def _reader_for(url: str) -> Reader:
+    return Reader(engine(), catalogue())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _observations(token: str, metric_ids: tuple[str, ...] | None, org_codes: tuple[str, ...] | None) -> pd.DataFrame:
-    wanted = calc.inputs_for(metric_ids, catalogue()) if metric_ids is not None else None
-    obs = calc.add_derived_rates(store.read_observations(engine(), metric_ids=wanted, org_codes=org_codes), catalogue())
-    return obs if metric_ids is None else obs[obs["metric_id"].isin(metric_ids)].reset_index(drop=True)
+def _organisation_series(token: str, metric_id: str, org_codes: tuple[str, ...]) -> pd.DataFrame:
+    return reader().organisation_series(metric_id, org_codes)
 
 
-def observations(metric_ids=None, org_codes=None) -> pd.DataFrame:
-    """Stored observations (all, or for some metrics / organisations)."""
-    return _observations(
-        version(),
-        tuple(metric_ids) if metric_ids is not None else None,
-        tuple(org_codes) if org_codes is not None else None,
-    )
+def organisation_series(metric_id: str, org_codes) -> pd.DataFrame:
+    """Each chosen organisation's own figures for a metric (``Reader.organisation_series``)."""
+    return _organisation_series(version(), metric_id, tuple(org_codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _organisations_reporting(token: str, metric_id: str) -> pd.DataFrame:
+    return reader().organisations_reporting(metric_id)
+
+
+def organisations_reporting(metric_id: str) -> pd.DataFrame:
+    """``code``, ``name`` of every organisation with figures for a metric."""
+    return _organisations_reporting(version(), metric_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _ranks(token: str, metric_id: str, org_codes: tuple[str, ...]) -> pd.DataFrame:
+    return reader().rank_pool(metric_id, org_codes)
+
+
+def ranks(metric_id: str, org_codes) -> pd.DataFrame:
+    """Ranks among like organisations, all in the metric's newest period (``Reader.rank_pool``)."""
+    return _ranks(version(), metric_id, tuple(org_codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_comparison(token: str, metric_id: str, today: dt.date):
+    return reader().area_comparison(metric_id, today)
+
+
+def area_comparison(metric_id: str):
+    """Every area's indicator and latest row for a metric (``Reader.area_comparison``)."""
+    return _area_comparison(version(), metric_id, dt.date.today())
 
 
 @st.cache_data(show_spinner=False)
@@ -130,8 +168,7 @@ def annotations(metric_id: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _brief(token: str, area_id: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
-    obs = observations(org_codes=catalogue().area_org_codes(area_id))  # filter in SQL, not in pandas
-    return brief_module.meeting_brief(obs, catalogue(), area_id, meeting, today=today)
+    return reader().brief(area_id, meeting, today)
 
 
 def brief(area_id: str, meeting: dt.date) -> pd.DataFrame:
@@ -146,12 +183,7 @@ def brief_today() -> dt.date:
 
 def brief_summary(area_id: str, meeting: dt.date) -> tuple[summary_module.MeetingSummary, list[summary_module.Section]]:
     """The brief at a glance and its cards in order (see ``metrics.summary``)."""
-    frame = brief(area_id, meeting)
-    today = brief_today()
-    return (
-        summary_module.meeting_summary(frame, catalogue(), meeting, today),
-        summary_module.card_sections(frame, today),
-    )
+    return reader().summary(brief(area_id, meeting), meeting)
 
 
 def source_lines(frame: pd.DataFrame) -> dict[str, str]:
@@ -169,14 +201,11 @@ def source_lines(frame: pd.DataFrame) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _indicator(token: str, metric_id: str, area_id: str, today: dt.date) -> query.Indicator:
-    cat = catalogue()
-    members = set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code}
-    obs = observations([metric_id], sorted(members))
-    return query.indicator(obs, cat, metric_id, area_id, today)
+    return reader().indicator(metric_id, area_id, today)
 
 
 def indicator(metric_id: str, area_id: str) -> query.Indicator:
-    """What a reader sees for a metric in an area (``metrics.query.indicator``), shared by every session."""
+    """What a reader sees for a metric in an area (``Reader.indicator``), shared by every session."""
     return _indicator(version(), metric_id, area_id, dt.date.today())
 
 
@@ -221,12 +250,11 @@ def latest_period():
 
 @st.cache_data(show_spinner=False)
 def _reconciliation(token: str) -> pd.DataFrame:
-    codes = sorted({c for a in catalogue().areas if a.id != "england" for c in catalogue().area_org_codes(a.id)})
-    return calc.reconcile_reported(observations(org_codes=codes), catalogue())
+    return reader().reconciliation()
 
 
 def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
-    """Figures reported to committee beside the published roll-up (see ``calc.reconcile_reported``)."""
+    """Figures reported to committee beside the read layer's figure (``Reader.reconciliation``)."""
     frame = _reconciliation(version())
     return frame if metric_id is None else frame[frame["metric_id"] == metric_id]
 

@@ -8,7 +8,7 @@ import streamlit as st
 from metrics import tables
 from metrics.calc import format_value
 from metrics.catalogue import Metric
-from metrics.compare import COMPARISON_WORDS, latest_by_area, rank_among_peers
+from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
 from ui import charts, components, data, filters
 
@@ -40,6 +40,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     with cols[2]:
         components.assurance_badge(ind.assurance)
     st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}. {words}.")
+    components.currency_note(ind.currency)
     if parts := components_text(ind):
         st.write(f"Made up of: {parts}.")
     if ind.spc is not None and ind.spc.reason:
@@ -64,8 +65,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     st.title(title)
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
-    # Current collections first; those that stopped (delayed transfers of care) at the end.
-    found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: bool(f[1].currency.get("stale")))
+    # Collections still published first; discontinued ones (delayed transfers of care) at the end.
+    found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: f[1].currency.discontinued)
     components.demo_banner([ind.source_ids for _, ind in found])
     if not found:
         st.info(
@@ -74,7 +75,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
         )
         return
     st.dataframe(topic_table(found), hide_index=True)
-    current = [m.id for m, ind in found if not ind.currency.get("stale")]
+    current = [m.id for m, ind in found if not ind.currency.discontinued]
     chosen = filters.metric(
         cat, label="Show the chart of", options=[m.id for m, _ in found], default=(current or [found[0][0].id])[0]
     )
@@ -94,7 +95,7 @@ def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
                 "Target": words,
                 "Variation": components.variation_words(ind.variation),
                 "Assurance": components.assurance_words(ind.assurance),
-                "Currency": "No longer published" if ind.currency.get("stale") else "",
+                "Currency": ind.currency.badge,
             }
         )
     return pd.DataFrame(rows)
@@ -111,23 +112,22 @@ def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
 
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
-    obs = data.observations([metric.id], org_codes)
-    obs = obs[(obs["period_type"] == metric.frequency) & (obs["period_start"] >= pd.Timestamp(start_year, 4, 1))]
-    names = data.organisations().set_index("code")["name"]
-    return obs.assign(label=obs["org_code"].map(names).fillna(obs["org_code"]))[["period_start", "value", "label"]]
+    rows = data.organisation_series(metric.id, org_codes)
+    rows = rows[rows["period_start"] >= pd.Timestamp(start_year, 4, 1)]
+    return rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")")[["period_start", "value", "label"]]
 
 
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
-    by_area = {a.id: data.indicator(metric.id, a.id) for a in cat.areas}
+    by_area, latest = data.area_comparison(metric.id)
     parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    latest = latest_by_area(by_area, cat)
     table = pd.DataFrame(
         {
             "Area": latest["area"],
             "Latest period": [p or "no figures" for p in latest["period_label"]],
+            "Currency": [by_area[a].currency.badge for a in latest["area_id"]],
             "Value": [format_value(v, metric.unit, metric.decimals) if pd.notna(v) else "" for v in latest["value"]],
             "Numerator": [f"{v:,.0f}" if pd.notna(v) else "" for v in latest["numerator"]],
             "Denominator": [f"{v:,.0f}" if pd.notna(v) else "" for v in latest["denominator"]],
@@ -154,15 +154,7 @@ def national_ranks(metric: Metric):
     """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
     cat = data.catalogue()
     codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
-    pool_metrics = [metric.id] + [
-        ref
-        for g in metric.peer_groups
-        for ref in (cat.peer_groups[g].reports_metric, cat.peer_groups[g].lacks_metric)
-        if ref is not None
-    ]
-    ranks = rank_among_peers(
-        data.observations(list(dict.fromkeys(pool_metrics))), data.organisations(), cat, metric, codes
-    )
+    ranks = data.ranks(metric.id, codes)
     ranks = ranks[ranks["peers"] > 1].copy()
     return pd.DataFrame(
         {

@@ -82,6 +82,7 @@ def fetch_status_table(status: pd.DataFrame) -> pd.DataFrame:
         "Last checked",
         "Newest period held",
         "Next expected release",
+        "Currency",
         "Arrived since last meeting",
     ]
     rows = []
@@ -97,7 +98,12 @@ def fetch_status_table(status: pd.DataFrame) -> pd.DataFrame:
                 "Publication": r.publication,
                 "Last checked": checked,
                 "Newest period held": r.newest_period_label or "None loaded",
-                "Next expected release": f"{r.next_release.day} {r.next_release:%B %Y} ({r.schedule})",
+                "Next expected release": (
+                    f"{r.next_release.day} {r.next_release:%B %Y} ({r.schedule})"
+                    if r.next_release is not None
+                    else f"None: the collection {r.schedule}"
+                ),
+                "Currency": f"{r.currency.badge}: {r.currency.text}",
                 "Arrived since last meeting": r.arrived_since_meeting or "Nothing",
             }
         )

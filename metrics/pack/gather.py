@@ -17,9 +17,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics import brief as brief_module
-from metrics import calc, query, store
+from metrics import query
 from metrics import summary as summary_module
 from metrics.catalogue import TOPICS, Catalogue
+from metrics.reader import Reader
 from metrics.tables import figures_table
 
 #: Source columns listed in the pack's appendix and sources sheet.
@@ -173,8 +174,8 @@ def build_pack(
         brief,
         used_sources,
         catalogue,
-        summary_module.meeting_summary(brief, catalogue, meeting, today),
-        tuple(summary_module.card_sections(brief, today)),
+        summary_module.meeting_summary(brief, catalogue, meeting),
+        tuple(summary_module.card_sections(brief)),
     )
 
 
@@ -199,13 +200,13 @@ def read_pack(
     today: dt.date | None = None,
     generated_at: dt.datetime | None = None,
 ) -> Pack:
-    """:func:`build_pack` on a store: the area's observations (with derived rates) and its sources.
+    """:func:`build_pack` on a store, through the read layer's :class:`metrics.reader.Reader`.
 
     Reads the same rows as the Meeting brief page (the area's organisations, filtered in SQL), so
     the page's download and ``python -m loaders pack`` build the same pack.
     """
     if area_id not in catalogue.area_by_id:
         raise PackError(f"unknown area '{area_id}': choose from {', '.join(a.id for a in catalogue.areas)}")
-    obs = store.read_observations(engine, org_codes=catalogue.area_org_codes(area_id))
-    obs = calc.add_derived_rates(obs, catalogue)
-    return build_pack(obs, catalogue, store.read_sources(engine), area_id, meeting_date, topics, today, generated_at)
+    reader = Reader(engine, catalogue)
+    return build_pack(reader.area_rows(area_id), catalogue, reader.sources(), area_id, meeting_date, topics, today,
+                      generated_at)  # fmt: skip

@@ -1,8 +1,11 @@
 """The meeting brief on the real publications: its summary, the order of its cards, the collapsed
-"no longer published" section, the source line on every card and the icons-only view.
+"discontinued" section, the source line on every card and the icons-only view.
 
-The expected figures are worked out here from the store through the read layer
-(``metrics.query.indicator``), not from the brief or the summary module under test.
+The expected figures are worked out here from the store through the read layer's series
+(``metrics.query.indicator``), not from the brief or the summary module under test; data currency
+is judged here by facts about the collections, not by ``metrics.currency``: delayed transfers of
+care stopped in February 2020; every other NHS England and NHS Digital collection is still
+published, and a series is overdue once the period after its latest has been over for two months.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from metrics import calc, query, store
 from tests.app.conftest import app_runner
 
 MEETING = dt.date(2025, 12, 1)
-#: A series counts as current here when its latest figure is within a year of the newest loaded.
-CURRENT_WITHIN = pd.Timedelta(days=365)
+#: Sources with no release calendar: figures quoted from committee papers and local returns.
+UNSCHEDULED = {"committee", "bcf", "home_first_local", "local_return", "demo"}
+NEXT_PERIOD_ENDS = {"month": pd.DateOffset(months=2), "quarter": pd.DateOffset(months=6), "year": pd.DateOffset(years=2)}
 
 
 @pytest.fixture
@@ -42,23 +46,25 @@ def _expected(url: str, catalogue, area_id: str) -> dict:
         ind = query.indicator(obs[obs["metric_id"] == m.id], catalogue, m.id, area_id, today)
         if not ind.empty:
             inds[m.id] = ind
-    newest = max(ind.latest["period_start"] for ind in inds.values())
     out = {"inds": inds, "sources": sources, "current": [], "gone": [], "new": [], "unchanged": []}
-    out.update(concern=[], improvement=[], neither=[], changed=[], met=[], missed=[], overdue=[])
+    out.update(concern=[], improvement=[], neither=[], changed=[], met=[], missed=[], overdue=[], not_held=[])
     for mid, ind in inds.items():
         last = ind.latest
-        if ind.currency["stale"] or last["period_start"] < newest - CURRENT_WITHIN:
+        if ind.metric.source == "dtoc":
             out["gone"].append(mid)
             continue
         out["current"].append(mid)
-        if ind.currency["overdue"]:
+        # the end of the period after the latest (start + two periods), plus two months' grace
+        next_end = last["period_start"] + NEXT_PERIOD_ENDS[ind.metric.frequency]
+        overdue = ind.metric.source not in UNSCHEDULED and next_end + pd.DateOffset(months=2) < pd.Timestamp(today)
+        if overdue:
             out["overdue"].append(mid)
         if pd.notna(last["target"]) and ind.metric.improvement_direction != "neutral":
             better = last["value"] >= last["target"] if ind.metric.improvement_direction == "increase" else (
                 last["value"] <= last["target"])  # fmt: skip
             out["met" if better else "missed"].append(mid)
         if last["period_start"] <= meeting:
-            out["unchanged"].append(mid)
+            out["not_held" if overdue else "unchanged"].append(mid)
             continue
         out["new"].append(mid)
         after = ind.series[(ind.series["period_start"] > meeting) & (ind.series["special_cause"] != "")]
@@ -82,8 +88,8 @@ def test_summary_counts_match_the_store(corpus_app, corpus_db_url, catalogue):
     text = _summary(at)
     assert at.subheader[0].value == "Since the meeting", "the summary comes before any card"
     n_new, n_current = len(exp["new"]), len(exp["current"])
-    assert n_new == 5 and n_current == 5  # the five A&E indicators are the only ones published since
-    assert f"Since the meeting on 1 December 2025, {n_new} of {n_current} current indicators have new figures." in text
+    assert n_new == 5  # the five A&E indicators are the only ones published since
+    assert f"Since the meeting on 1 December 2025, {n_new} of {n_current} indicators have new figures." in text
     moved = len(exp["concern"]) + len(exp["improvement"]) + len(exp["neither"])
     if moved:
         assert f"{moved} indicator{'s' if moved != 1 else ''} moved significantly" in text
@@ -95,13 +101,12 @@ def test_summary_counts_match_the_store(corpus_app, corpus_db_url, catalogue):
     n_target = len(exp["met"]) + len(exp["missed"])
     assert (
         f"Targets: {len(exp['met'])} met and {len(exp['missed'])} missed of {n_target} "
-        f"indicator{'s' if n_target != 1 else ''} with a target in force." in text
+        f"indicator{'s' if n_target != 1 else ''} with a target in force at its latest figure." in text
     )
-    if exp["overdue"]:
-        assert f"- Overdue ({len(exp['overdue'])}): " in text
-    else:
-        assert "Nothing is overdue" in text
-    assert f"{len(exp['gone'])} indicators no longer published" in text
+    assert exp["overdue"], "no newer files than March 2026 are held, so the A&E figures are overdue"
+    assert f"- Newer figures published but not held here ({len(exp['overdue'])}): " in text
+    assert f"{len(exp['gone'])} indicators from discontinued collections" in text
+    assert "no longer published" not in text.lower()
 
 
 def test_cards_in_the_order_that_matters(corpus_app, corpus_db_url, catalogue):
@@ -117,6 +122,7 @@ def test_cards_in_the_order_that_matters(corpus_app, corpus_db_url, catalogue):
         *in_catalogue_order(exp["improvement"]),
         *in_catalogue_order(exp["changed"] + exp["neither"]),  # unusual, neither better nor worse: with the others
         *in_catalogue_order(exp["unchanged"]),
+        *in_catalogue_order(exp["not_held"]),
         *in_catalogue_order(exp["gone"]),
     ]
     assert _card_ids(at, catalogue) == expected
@@ -126,7 +132,7 @@ def test_cards_in_the_order_that_matters(corpus_app, corpus_db_url, catalogue):
 
 def test_delayed_transfers_of_care_sit_in_the_collapsed_section(corpus_app, catalogue):
     at = corpus_app(meeting=MEETING.isoformat())
-    gone = [e for e in at.expander if e.label.startswith("No longer published")]
+    gone = [e for e in at.expander if e.label.startswith("Discontinued collections")]
     assert len(gone) == 1
     inside = _card_ids(gone[0], catalogue)
     dtoc = [m.id for m in catalogue.metrics if m.source == "dtoc"]
@@ -139,7 +145,7 @@ def test_rutland_brief_no_longer_opens_with_delayed_transfers(corpus_app, catalo
     at = corpus_app(area="Rutland", meeting=MEETING.isoformat())
     first = _card_ids(at, catalogue)[0]
     assert catalogue.metric(first).source != "dtoc"
-    gone = next(e for e in at.expander if e.label.startswith("No longer published"))
+    gone = next(e for e in at.expander if e.label.startswith("Discontinued collections"))
     assert "dtoc_days" in _card_ids(gone, catalogue)
 
 
@@ -173,4 +179,4 @@ def test_icons_view_shows_the_making_data_count_icons_with_words(corpus_app, cat
     ae = frame[frame["Indicator"] == names["ae_4hr_all"]].iloc[0]
     assert ae["Assurance icon"].startswith("data:image/svg+xml;base64,")
     assert ae["Assurance"] == "Consistently misses target"
-    assert set(frame["Group"]) >= {"No longer published"}
+    assert set(frame["Group"]) >= {"Discontinued collections", "Newer figures published but not held here"}

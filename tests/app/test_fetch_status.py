@@ -6,7 +6,7 @@ import datetime as dt
 
 from loaders.ingest import ingest_file
 from metrics import store
-from metrics.fetch_status import next_release
+from metrics.currency import next_release
 from tests.app.conftest import app_runner
 from tests.fixtures.make_ae_kh03 import write_ae_csv
 

@@ -96,8 +96,9 @@ class TestMeetingBrief:
         brief = meeting_brief(obs, catalogue, "llr", dt.date(2025, 7, 15), metric_ids=["dtoc_days"], today=TODAY)
         row = brief.iloc[0]
         assert row["value_text"] == "3,100 days"
-        assert row["stale"]
-        assert row["currency_text"].startswith("This collection stopped in February 2020.")
+        assert row["currency_state"] == "discontinued"
+        assert row["currency_badge"] == "Discontinued collection"
+        assert row["currency_text"].startswith("This collection stopped in February 2020; its successor is")
         assert row["change_text"] == "no new figure since the meeting (February 2020)"
         assert row["signal"] == "ordinary variation"  # 14 identical months
         assert row["summary"] == (

@@ -1,6 +1,5 @@
-"""Tests for metrics.calc: roll-ups, area series, rates, change, data currency, reconciliation."""
+"""Tests for metrics.calc: roll-ups, area series, rates, change, reconciliation."""
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -11,13 +10,11 @@ from metrics import calc
 from metrics.calc import (
     SERIES_COLUMNS,
     area_series,
-    data_currency,
-    expected_publication,
     financial_year_start,
     format_value,
     org_series,
     rate_per_100k,
-    reconcile_reported,
+    reconcile_reported_area,
     rollup,
 )
 
@@ -273,53 +270,14 @@ class TestFormatValue:
         assert format_value(value, unit, decimals) == expected
 
 
-class TestDataCurrency:
-    def test_dtoc_is_stale_after_the_collection_stopped(self, catalogue):
-        s = series([100.0] * 3, start="2019-12-01")
-        out = data_currency(s, catalogue.metric("dtoc_days"), today=dt.date(2025, 1, 1))
-        assert out["stale"] is True
-        assert out["stale_text"] == "This collection stopped in February 2020."
-        assert out["latest_label"] == "February 2020"
-        assert out["next_expected"] is None
-
-    def test_ae_next_publication_is_the_second_thursday(self, catalogue):
-        s = series([70.0], start="2025-10-01")
-        out = data_currency(s, catalogue.metric("ae_4hr_all"), today=dt.date(2025, 11, 20))
-        assert out["published_about"] == dt.date(2025, 11, 13)  # 2nd Thursday of November 2025
-        assert out["next_expected"] == dt.date(2025, 12, 11)
-        assert out["lag_days"] == 20
-        assert not out["stale"] and not out["overdue"]
-        assert out["currency_text"] == (
-            "Latest figure: October 2025 (usually published about 13 November 2025). "
-            "Next expected about 11 December 2025 (November 2025)."
-        )
-
-    def test_overdue_when_the_next_figure_is_late(self, catalogue):
-        s = series([70.0], start="2025-06-01")
-        out = data_currency(s, catalogue.metric("ae_4hr_all"), today=dt.date(2025, 11, 20))
-        assert out["overdue"] is True
-        assert "The July 2025 figure was due about 14 August 2025." in out["currency_text"]
-
-    @pytest.mark.parametrize(
-        "metric_id, period, period_type, expected",
-        [
-            ("beds_ga_occupancy", "2024-04-01", "quarter", dt.date(2024, 8, 30)),  # ~2 months after 30 June
-            ("ascof_2b1", "2023-04-01", "year", dt.date(2024, 11, 29)),  # ~8 months after 31 March
-            ("nctr_patients", "2024-01-01", "month", dt.date(2024, 3, 13)),  # 42 days after 31 January
-        ],
-    )
-    def test_usual_lags(self, catalogue, metric_id, period, period_type, expected):
-        assert expected_publication(catalogue.metric(metric_id), period, period_type) == expected
-
-    def test_a_start_break_does_not_make_a_series_stale(self, catalogue):
-        s = series([1.0], start="2019-06-01")
-        out = data_currency(s, catalogue.metric("reablement_2day"), today=dt.date(2019, 8, 1))
-        assert out["stale"] is False
-
-    def test_empty_series(self, catalogue):
-        out = data_currency(series([]), catalogue.metric("ae_4hr_all"), today=dt.date(2025, 1, 1))
-        assert out["latest_period"] is None
-        assert out["currency_text"] == "No figures loaded."
+def reconcile_reported(obs, catalogue):
+    """Every (metric, LLR) pair with a reported row, as the reader does it."""
+    parts = []
+    for metric_id, rows in obs.groupby("metric_id"):
+        reported = rows[rows["org_code"] == "LLR"]
+        members = rows[rows["org_code"] != "LLR"]
+        parts.append(reconcile_reported_area(reported, members, catalogue.metric(metric_id), "llr", catalogue))
+    return pd.concat(parts, ignore_index=True)
 
 
 class TestReconcileReported:
@@ -349,6 +307,20 @@ class TestReconcileReported:
     def test_reported_only_figures_are_not_reconciled(self, catalogue):
         obs = obs_frame([("ambulance_red1", "LLR", "2016-09-01", NAN, NAN, 67.7)])
         assert reconcile_reported(obs, catalogue).empty
+
+    def test_a_renamed_site_counts_under_its_current_code(self, catalogue):
+        # NJS05 became NNJ07 (the same Loughborough centre): the roll-up names the current code,
+        # as the read layer's series does.
+        obs = obs_frame(
+            [
+                ("ae_4hr_all", "RWE", "2016-09-01", 800, 1000, 80.0),
+                ("ae_4hr_all", "NJS05", "2016-09-01", 1000, 1000, 100.0),
+                ("ae_4hr_all", "LLR", "2016-09-01", NAN, NAN, 90.0),
+            ]
+        )
+        row = reconcile_reported(obs, catalogue).iloc[0]
+        assert row["published"] == pytest.approx(90.0)
+        assert "(NNJ07, RWE)" in row["note"]
 
     def test_same_figure_says_so(self, catalogue):
         obs = obs_frame(

@@ -46,9 +46,15 @@ class TestCompareWithEngland:
         assert compare_with_england(low, high, england, direction) == expected
 
 
-def _obs(rows):
+FREQ = {"ae_4hr_all": "month", "ae_4hr_type1": "month", "ascof_2b1": "year"}
+
+
+def _obs(rows, start="2026-03-01"):
     return pd.DataFrame(
-        [{"metric_id": m, "org_code": o, "period_start": pd.Timestamp("2026-03-01"), "value": v} for m, o, v in rows]
+        [
+            {"metric_id": m, "org_code": o, "period_start": pd.Timestamp(start), "period_type": FREQ[m], "value": v}
+            for m, o, v in rows
+        ]
     )
 
 
@@ -81,3 +87,42 @@ class TestPeerPools:
         obs = _obs([("ascof_2b1", "E06000016", 80.0), ("ascof_2b1", "RWE", 90.0)])
         pools = peer_pools(obs, ORGS, catalogue, catalogue.metric("ascof_2b1"), pd.Timestamp("2026-03-01"))
         assert pools["org_code"].tolist() == ["E06000016"]
+
+
+class TestOnePeriod:
+    def test_a_closed_site_is_not_ranked_with_an_old_figure(self, catalogue):
+        metric = catalogue.metric("ae_4hr_all")
+        now = _obs([("ae_4hr_all", "RX1", 72.0), ("ae_4hr_all", "NQT", 99.0), ("ae_4hr_all", "RWE", 66.4),
+                    ("ae_4hr_type1", "RWE", 63.8), ("ae_4hr_type1", "RX1", 60.0)])  # fmt: skip
+        closed = _obs([("ae_4hr_all", "NNJ07", 100.0)], start="2022-04-01")
+        ranks = rank_among_peers(pd.concat([now, closed]), ORGS, catalogue, metric, ["RWE", "NNJ07"])
+        assert ranks["org_code"].tolist() == ["RWE"]
+        assert ranks["period_start"].tolist() == [pd.Timestamp("2026-03-01")]
+
+    def test_a_yearly_total_beside_monthly_figures_is_not_the_latest_period(self, catalogue):
+        metric = catalogue.metric("ae_4hr_all")
+        monthly = _obs([("ae_4hr_all", "RWE", 66.4), ("ae_4hr_all", "RX1", 70.0),
+                        ("ae_4hr_type1", "RWE", 63.8), ("ae_4hr_type1", "RX1", 60.0)])  # fmt: skip
+        yearly = _obs([("ae_4hr_all", "RX1", 50.0)], start="2026-04-01").assign(period_type="year")
+        ranks = rank_among_peers(pd.concat([monthly, yearly]), ORGS, catalogue, metric, ["RWE"]).set_index("org_code")
+        assert ranks.loc["RWE", "period_start"] == pd.Timestamp("2026-03-01")
+        assert (ranks.loc["RWE", "rank"], ranks.loc["RWE", "peers"]) == (2, 2)
+
+
+class TestIntervalsOnlyForProportionsOfPeople:
+    def test_bed_occupancy_gets_no_wilson_interval(self, catalogue):
+        from metrics.compare import latest_by_area
+        from metrics.query import indicator
+
+        rows = []
+        for org, occ, avail in [("RWE", 1800.0, 2000.0), ("E92000001", 90000.0, 100000.0)]:
+            for q in pd.date_range("2019-04-01", periods=4, freq="QS-APR"):
+                rows.append({"metric_id": "beds_ga_occupancy", "org_code": org, "period_start": q,
+                             "period_type": "quarter", "numerator": occ, "denominator": avail,
+                             "value": 100 * occ / avail, "source_id": 1})  # fmt: skip
+        obs = pd.DataFrame(rows)
+        inds = {a: indicator(obs, catalogue, "beds_ga_occupancy", a) for a in ("llr", "england")}
+        table = latest_by_area(inds, catalogue)
+        assert table["ci95_low"].isna().all()
+        assert (table["vs_england_95"] == "").all()
+        assert catalogue.metric("ae_4hr_all").interval == "wilson"

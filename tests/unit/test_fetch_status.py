@@ -9,7 +9,8 @@ import pytest
 
 from metrics import store
 from metrics.catalogue import ReleaseSchedule
-from metrics.fetch_status import next_release, nth_weekday, publication_status
+from metrics.currency import next_release, nth_weekday
+from metrics.fetch_status import publication_status
 
 MONTHLY = ReleaseSchedule(weekday="thursday", nth=2, months=tuple(range(1, 13)), description="monthly")
 QUARTERLY = ReleaseSchedule(weekday="thursday", nth=3, months=(2, 5, 8, 11), description="quarterly")
@@ -46,7 +47,11 @@ def test_status_before_anything_was_fetched(catalogue, sqlite_engine):
     assert status["last_checked"].isna().all()
     assert (status["arrived_since_meeting"] == "").all()
     assert (status["newest_period_label"] == "").all()
-    assert status.loc[0, "next_release"] == dt.date(2026, 3, 12)
+    by_id = status.set_index("publication_id")
+    assert by_id.loc["ae_monthly", "next_release"] == dt.date(2026, 3, 12)
+    assert by_id.loc["dtoc", "next_release"] is None
+    assert by_id.loc["dtoc", "schedule"] == "stopped in February 2020"
+    assert by_id.loc["ae_monthly", "currency"].state == "no_data"
 
 
 def test_fetch_log_round_trip_updates_one_row_per_address(engine):

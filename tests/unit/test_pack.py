@@ -182,7 +182,7 @@ class TestHtml:
         assert "Meeting pack: Leicester, Leicestershire and Rutland" in text
         assert "15 July 2025" in text
         assert "Generated 20 November 2025 at 09:30" in text
-        assert "Since the meeting on 15 July 2025, 2 of 2 current indicators have new figures." in text
+        assert "Since the meeting on 15 July 2025, 2 of 2 indicators have new figures." in text
         assert "70.4%" in text and "14,080 of 20,000" in text
         assert "Urgent and emergency care (2 indicators)" in text
         assert "Beds (no figures for this area)" in text

@@ -9,7 +9,6 @@ from metrics.brief import meeting_brief
 from metrics.summary import (
     card_sections,
     meeting_summary,
-    no_longer_published,
     source_line,
     summary_sentences,
 )
@@ -32,7 +31,7 @@ def obs():
     quarters = pd.date_range("2022-07-01", "2025-07-01", freq="QS-JAN")
     data += [{**r, "period_type": "quarter"} for r in rows("beds_ga_available", "RWE", quarters, [900] * len(quarters),
                                                             with_counts=False)]  # fmt: skip
-    # emergency admissions stopped arriving after June 2025: older than twice the usual lag
+    # emergency admissions: nothing held after June 2025, though NHS England still publishes them
     data += rows("ae_emergency_admissions", "RWE", AE_MONTHS[:-4], [7000 + 10 * i for i in range(20)],
                  with_counts=False)  # fmt: skip
     # delayed transfers of care: the collection stopped in February 2020
@@ -58,40 +57,44 @@ def test_brief_says_what_is_new_and_what_moved_since_the_meeting(brief):
     assert row.loc["beds_ga_available", "latest_end"] == pd.Timestamp("2025-09-30")
 
 
-def test_cards_changed_first_concerns_then_improvements_then_ordinary_then_unchanged_then_gone(brief):
-    sections = card_sections(brief, TODAY)
+def test_cards_changed_first_then_unchanged_then_not_held_then_discontinued(brief):
+    sections = card_sections(brief)
     assert [(s.key, s.metric_ids, s.collapsed) for s in sections] == [
         ("concern", ("ae_4hr_type1",), False),
         ("improvement", ("ae_12hr_dta",), False),
         ("changed", ("ae_4hr_all",), False),
         ("unchanged", ("beds_ga_available",), False),
-        ("no_longer_published", ("ae_emergency_admissions", "dtoc_days"), True),
+        ("not_held", ("ae_emergency_admissions",), False),
+        ("discontinued", ("dtoc_days",), True),
     ]
     assert [s.title for s in sections] == [
         "Concerns since the meeting",
         "Improvements since the meeting",
         "Other new figures since the meeting",
         "No new figures since the meeting",
-        "No longer published",
+        "Newer figures published but not held here",
+        "Discontinued collections",
     ]
 
 
-def test_no_longer_published_measures_age_at_the_newest_publication_not_today(brief):
-    # Six months without a refresh: the A&E figures are overdue, not discontinued.
+def test_a_collection_still_published_is_never_called_discontinued(obs, catalogue):
+    # Six months without a refresh: every A&E series is overdue, only delayed transfers of care
+    # (the catalogue says the collection ended) are discontinued.
     later = dt.date(2026, 5, 20)
-    gone = dict(zip(brief["metric_id"], no_longer_published(brief, later), strict=True))
-    assert gone == {
-        "ae_4hr_all": False,
-        "ae_4hr_type1": False,
-        "ae_12hr_dta": False,
-        "ae_emergency_admissions": True,
-        "beds_ga_available": False,
-        "dtoc_days": True,
+    brief = meeting_brief(obs, catalogue, "llr", MEETING, today=later)
+    states = dict(zip(brief["metric_id"], brief["currency_state"], strict=True))
+    assert states == {
+        "ae_4hr_all": "overdue",
+        "ae_4hr_type1": "overdue",
+        "ae_12hr_dta": "overdue",
+        "ae_emergency_admissions": "overdue",
+        "beds_ga_available": "overdue",  # Oct-Dec 2025 was due on the third Thursday of February 2026
+        "dtoc_days": "discontinued",
     }
 
 
 def test_summary_counts_and_names(brief, catalogue):
-    s = meeting_summary(brief, catalogue, MEETING, TODAY)
+    s = meeting_summary(brief, catalogue, MEETING)
     assert s.n_indicators == 6
     assert [n.metric_id for n in s.new_since_meeting] == ["ae_4hr_all", "ae_4hr_type1", "ae_12hr_dta"]
     assert [(n.metric_id, n.words) for n in s.special_cause_worse] == [("ae_4hr_type1", "47.0% in October 2025")]
@@ -102,33 +105,45 @@ def test_summary_counts_and_names(brief, catalogue):
     assert [(n.metric_id, n.words) for n in s.targets_missed] == [
         ("ae_4hr_all", "Missed the 78% target by 15.6 percentage points")
     ]
-    assert s.overdue == ()
-    assert [n.metric_id for n in s.no_longer_published] == ["ae_emergency_admissions", "dtoc_days"]
-    assert s.no_longer_published[1].words == "This collection stopped in February 2020; latest figure February 2020"
+    assert [(n.metric_id, n.words) for n in s.not_held] == [
+        ("ae_emergency_admissions", "newest held June 2025; the July 2025 figure was due about 14 August 2025")
+    ]
+    assert [(n.metric_id, n.words) for n in s.discontinued] == [("dtoc_days", "latest figure February 2020")]
 
 
 def test_summary_sentences_in_plain_english(brief, catalogue):
-    lines = summary_sentences(meeting_summary(brief, catalogue, MEETING, TODAY))
+    lines = summary_sentences(meeting_summary(brief, catalogue, MEETING))
     assert lines == [
-        "Since the meeting on 15 July 2025, 3 of 4 current indicators have new figures.",
+        "Since the meeting on 15 July 2025, 3 of 5 indicators have new figures.",
         "2 indicators moved significantly (special cause variation since the meeting).",
         "Worse: A&E 4-hour performance (type 1 major A&E) (47.0% in October 2025).",
         "Better: 12-hour waits from decision to admit (270 in October 2025).",
-        "Targets: 0 met and 1 missed of 1 indicator with a target in force.",
+        "Targets: 0 met and 1 missed of 1 indicator with a target in force at its latest figure.",
         "Missed: A&E 4-hour performance (all types) (Missed the 78% target by 15.6 percentage points).",
-        "Nothing is overdue: every current indicator has its latest expected figure.",
-        "2 indicators no longer published (listed, collapsed, at the end of the brief).",
+        "Newer figures published but not held here (1): Emergency admissions via A&E (newest held June 2025; "
+        "the July 2025 figure was due about 14 August 2025). Load or fetch the newer files.",
+        "1 indicator from discontinued collections (listed, collapsed, at the end of the brief).",
     ]
 
 
-def test_overdue_figures_are_named_together_with_the_date_they_were_due(obs, catalogue):
+def test_nothing_new_is_worded_as_nothing_new(obs, catalogue):
+    meeting = dt.date(2025, 11, 1)
+    brief = meeting_brief(obs, catalogue, "llr", meeting, today=TODAY)
+    lines = summary_sentences(meeting_summary(brief, catalogue, meeting))
+    assert lines[0] == "No indicator has a new figure since the meeting on 1 November 2025."
+    assert not any("moved" in line or "ordinary variation" in line for line in lines)
+
+
+def test_not_held_figures_are_named_together_with_the_date_they_were_due(obs, catalogue):
     later = dt.date(2026, 1, 20)
     brief = meeting_brief(obs, catalogue, "llr", MEETING, today=later)
-    lines = summary_sentences(meeting_summary(brief, catalogue, MEETING, later), link=lambda n: f"<{n.metric_id}>")
-    overdue = [line for line in lines if line.startswith("Overdue")]
-    assert overdue == [
-        "Overdue (3): <ae_4hr_all>, <ae_4hr_type1> and <ae_12hr_dta> "
-        "(the November 2025 figure was due about 11 December 2025)."
+    lines = summary_sentences(meeting_summary(brief, catalogue, MEETING), link=lambda n: f"<{n.metric_id}>")
+    not_held = [line for line in lines if line.startswith("Newer figures")]
+    assert not_held == [
+        "Newer figures published but not held here (4): <ae_4hr_all>, <ae_4hr_type1> and <ae_12hr_dta> "
+        "(newest held October 2025; the November 2025 figure was due about 11 December 2025); "
+        "<ae_emergency_admissions> (newest held June 2025; the July 2025 figure was due about 14 August 2025). "
+        "Load or fetch the newer files."
     ]
 
 

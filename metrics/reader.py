@@ -1,0 +1,152 @@
+"""The read layer's entry point: one object that reads the store and says what a reader sees.
+
+Pages (through ``ui.data``, which only caches), the brief and its summary, the meeting pack,
+Compare, the Data page and the command line all ask a :class:`Reader`; none of them reads
+observations for the figures a reader sees. The reader picks what to read (the metric's inputs,
+the area's members, derived rates) and hands the rows to the pure functions of the read layer:
+``metrics.query.indicator`` for one metric and area, ``metrics.brief`` and ``metrics.summary``
+for the brief, ``metrics.compare`` for comparisons and ranks.
+
+Reading never writes: every method only selects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from metrics import brief as brief_module
+from metrics import calc, compare, query, store
+from metrics import summary as summary_module
+from metrics.catalogue import Catalogue
+
+
+class Reader:
+    """What a reader sees, read from one store with one catalogue.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store (``metrics.store.make_engine``).
+    catalogue : Catalogue
+    """
+
+    def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
+        self.engine = engine
+        self.catalogue = catalogue
+
+    # ------------------------------------------------------------------ rows (private to the layer)
+    def _observations(self, metric_ids: Sequence[str] | None, org_codes: Sequence[str] | None) -> pd.DataFrame:
+        """Stored rows with the derived rates the metrics need (filtered in SQL)."""
+        wanted = calc.inputs_for(metric_ids, self.catalogue) if metric_ids is not None else None
+        obs = store.read_observations(self.engine, metric_ids=wanted, org_codes=org_codes)
+        obs = calc.add_derived_rates(obs, self.catalogue)
+        return obs if metric_ids is None else obs[obs["metric_id"].isin(metric_ids)].reset_index(drop=True)
+
+    def _area_codes(self, metric_id: str, area_id: str) -> list[str]:
+        cat = self.catalogue
+        return sorted(set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code})
+
+    # ------------------------------------------------------------------ one metric, one area
+    def indicator(self, metric_id: str, area_id: str, today: dt.date | None = None) -> query.Indicator:
+        """What a reader sees for ``metric_id`` in ``area_id`` (``metrics.query.indicator``)."""
+        obs = self._observations([metric_id], self._area_codes(metric_id, area_id))
+        return query.indicator(obs, self.catalogue, metric_id, area_id, today)
+
+    def organisation_series(self, metric_id: str, org_codes: Sequence[str]) -> pd.DataFrame:
+        """Each organisation's own published figures for ``metric_id`` in the metric's frequency.
+
+        Returns
+        -------
+        DataFrame
+            ``org_code``, ``name``, ``period_start``, ``value``, ``numerator``, ``denominator``.
+        """
+        metric = self.catalogue.metric(metric_id)
+        obs = self._observations([metric_id], list(org_codes))
+        obs = obs[(obs["period_type"] == metric.frequency) & obs["value"].notna()]
+        names = store.read_organisations(self.engine).set_index("code")["name"]
+        out = obs.assign(name=obs["org_code"].map(names).fillna(obs["org_code"]))
+        return out[["org_code", "name", "period_start", "value", "numerator", "denominator"]].sort_values(
+            ["org_code", "period_start"], kind="stable"
+        ).reset_index(drop=True)
+
+    def organisations_reporting(self, metric_id: str) -> pd.DataFrame:
+        """``code``, ``name`` of every organisation with a figure for ``metric_id`` (by name)."""
+        codes = set(self._observations([metric_id], None)["org_code"])
+        orgs = store.read_organisations(self.engine)
+        return orgs[orgs["code"].isin(codes)][["code", "name"]].sort_values("name").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ the brief
+    def area_rows(self, area_id: str) -> pd.DataFrame:
+        """Every stored row of the area's organisations, with derived rates: what the brief and the
+        meeting pack hand to ``metrics.query.indicator`` metric by metric."""
+        return self._observations(None, self.catalogue.area_org_codes(area_id))
+
+    def brief(
+        self, area_id: str, meeting: dt.date, today: dt.date | None = None, metric_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The meeting brief for an area (``metrics.brief.meeting_brief``)."""
+        return brief_module.meeting_brief(
+            self.area_rows(area_id), self.catalogue, area_id, meeting, metric_ids=metric_ids, today=today
+        )
+
+    def summary(
+        self, brief: pd.DataFrame, meeting: dt.date
+    ) -> tuple[summary_module.MeetingSummary, list[summary_module.Section]]:
+        """The brief at a glance and its cards in order (``metrics.summary``)."""
+        return summary_module.meeting_summary(brief, self.catalogue, meeting), summary_module.card_sections(brief)
+
+    # ------------------------------------------------------------------ comparisons
+    def area_comparison(self, metric_id: str, today: dt.date | None = None) -> tuple[dict, pd.DataFrame]:
+        """Every area's indicator for ``metric_id`` and one latest row per area (``compare.latest_by_area``)."""
+        by_area = {a.id: self.indicator(metric_id, a.id, today) for a in self.catalogue.areas}
+        return by_area, compare.latest_by_area(by_area, self.catalogue)
+
+    def rank_pool(self, metric_id: str, org_codes: Sequence[str]) -> pd.DataFrame:
+        """Each of ``org_codes`` ranked among organisations doing the same job (``compare.rank_among_peers``)."""
+        cat = self.catalogue
+        metric = cat.metric(metric_id)
+        pool_metrics = [metric_id] + [
+            ref
+            for g in metric.peer_groups
+            for ref in (cat.peer_groups[g].reports_metric, cat.peer_groups[g].lacks_metric)
+            if ref is not None
+        ]
+        obs = self._observations(list(dict.fromkeys(pool_metrics)), None)
+        return compare.rank_among_peers(obs, store.read_organisations(self.engine), cat, metric, list(org_codes))
+
+    # ------------------------------------------------------------------ reported beside published
+    def reconciliation(self) -> pd.DataFrame:
+        """Figures reported to committee beside the read layer's figure for the same area and period.
+
+        The published figure is the read layer's series for the area (its members in force in
+        that period), so the comparison uses the same roll-up as every page.
+
+        Returns
+        -------
+        DataFrame
+            ``calc.RECONCILE_COLUMNS``; ``difference`` = reported - published.
+        """
+        cat = self.catalogue
+        area_of_code = {a.org_code: a.id for a in cat.areas}
+        reported = self._observations(None, sorted(area_of_code))
+        reported = reported[reported["value"].notna()]
+        rows = []
+        for (metric_id, org_code), part in reported.groupby(["metric_id", "org_code"], sort=True):
+            if metric_id not in cat.metric_by_id or not cat.members(metric_id, area_of_code[org_code]):
+                continue
+            area_id = area_of_code[org_code]
+            obs = self._observations([metric_id], sorted(cat.members(metric_id, area_id)))
+            rows.append(calc.reconcile_reported_area(part, obs, cat.metric(metric_id), area_id, cat))
+        rows = [r for r in rows if not r.empty]
+        if not rows:
+            return pd.DataFrame(columns=calc.RECONCILE_COLUMNS)
+        return pd.concat(rows, ignore_index=True)[calc.RECONCILE_COLUMNS]
+
+    # ------------------------------------------------------------------ the files behind the figures
+    def sources(self) -> pd.DataFrame:
+        """Every loaded file (``store.read_sources``)."""
+        return store.read_sources(self.engine)
