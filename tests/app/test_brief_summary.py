@@ -22,7 +22,11 @@ from tests.app.conftest import app_runner
 MEETING = dt.date(2025, 12, 1)
 #: Sources with no release calendar: figures quoted from committee papers and local returns.
 UNSCHEDULED = {"committee", "bcf", "home_first_local", "local_return", "demo"}
-NEXT_PERIOD_ENDS = {"month": pd.DateOffset(months=2), "quarter": pd.DateOffset(months=6), "year": pd.DateOffset(years=2)}
+NEXT_PERIOD_ENDS = {
+    "month": pd.DateOffset(months=2),
+    "quarter": pd.DateOffset(months=6),
+    "year": pd.DateOffset(years=2),
+}
 
 
 @pytest.fixture
