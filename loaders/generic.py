@@ -1,10 +1,10 @@
-"""The generic indicator template (FORMATS.md): one row per value, for any figure no loader covers.
+"""The generic indicator template (docs/formats.md): one row per value, for any figure no loader covers.
 
 Columns ``metric_id, org_code, period, value`` and optionally ``numerator, denominator, note``,
 ``source`` (the document the figure comes from) and ``demo`` (``yes`` marks demonstration data).
-The ``source`` row records what was loaded (see :func:`source_key`): the document named in the
-``source`` column as the publication, with the publisher and licence of the demo source, the
-committee papers, the metrics' catalogue source, or a local return.
+The ``source`` row records what was loaded (see :func:`source_key`): demonstration data, the
+committee papers the ``source`` column names, or otherwise a local return ("Local file <name>,
+not an official statistic"), which claims no licence and is labelled local wherever it is shown.
 CSV or XLSX. Every row is validated against the catalogue; one bad row rejects the whole file
 and the message names the row (as the analyst sees it in a spreadsheet: header = row 1) and
 column.
@@ -30,7 +30,7 @@ DEMO_SOURCE_KEY = "demo"
 COMMITTEE_SOURCE_KEY = "committee"
 #: A ``source`` naming one of these is a committee or board paper (e.g. "Rutland Health and
 #: Wellbeing Board pack 31 Jan 2017"): its figures are "reported to committee".
-_COMMITTEE_WORDS = re.compile(r"\b(committee|board pack|board papers?|board meeting)\b", re.IGNORECASE)
+_COMMITTEE_WORDS = re.compile(r"\b(committee|board pack|board papers?|board meeting|HWB|HOSC)\b", re.IGNORECASE)
 USES_KNOWN_ORGS = True
 
 REQUIRED = ("metric_id", "org_code", "period", "value")
@@ -133,17 +133,15 @@ def normalise(
             column="period",
         )
     is_demo = set(demo_flags) == {True}
+    key = source_key(catalogue, set(tidy["metric_id"]), sources, is_demo)
     publication = None
-    if len(sources) == 1:
+    if key == SOURCE_KEY:
+        publication = local_publication(Path(str(file)).name, sources)
+    elif len(sources) == 1:
         publication = next(iter(sources))
     elif sources:
         publication = "Several documents: " + "; ".join(sorted(sources))
-    return LoadResult(
-        tidy=tidy,
-        is_demo=is_demo,
-        publication=publication,
-        source_key=source_key(catalogue, set(tidy["metric_id"]), sources, is_demo),
-    )
+    return LoadResult(tidy=tidy, is_demo=is_demo, publication=publication, source_key=key)
 
 def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> tuple[dict, bool, str]:
     """One template row as a tidy record, its demo flag and its source document; LoadError if bad."""
@@ -211,15 +209,19 @@ def source_key(catalogue: Catalogue, metric_ids: set[str], documents: set[str], 
     """Which catalogue source a generic-template file's provenance comes from.
 
     Demonstration rows are the demo source; a file whose ``source`` column names only committee
-    or board papers holds figures reported to committee; otherwise the catalogue's source of
-    the file's metrics when they share one (e.g. BCF plans), else a local return. The
-    committee-papers source is never used for a file that does not cite committee papers.
+    or board papers holds figures reported to committee; anything else was supplied locally (a
+    local return): a figure typed into the template is never recorded as the national statistic
+    of its metric, whatever the metric is. ``metric_ids`` is kept for the signature's callers.
     """
     if is_demo:
         return DEMO_SOURCE_KEY
     if documents and all(_COMMITTEE_WORDS.search(d) for d in documents):
         return COMMITTEE_SOURCE_KEY
-    keys = {catalogue.metric_by_id[m].source for m in metric_ids}
-    if len(keys) == 1 and keys != {COMMITTEE_SOURCE_KEY}:
-        return keys.pop()
     return SOURCE_KEY
+
+
+def local_publication(file_name: str, documents: set[str]) -> str:
+    """What a local return's ``source`` row says it is: the documents it names, else the file."""
+    if documents:
+        return "Local file citing " + "; ".join(sorted(documents)) + " (not an official statistic)"
+    return f"Local file {file_name}, not an official statistic"

@@ -57,10 +57,12 @@ def demo_banner(source_ids) -> None:
 
 
 def demo_badge(source_ids) -> None:
-    """A label on one figure that is (partly) demonstration data, so a page mixing demo and real
-    figures says which is which on each figure, not only in the banner."""
+    """A label on one figure that is (partly) demonstration data or supplied locally, so a page
+    mixing them with published figures says which is which on each figure, not only in a banner."""
     if data.shows_demo(source_ids):
         st.badge("Demonstration data", icon=":material/science:", color="violet")
+    if data.shows_local(source_ids):
+        st.badge("Supplied locally: not an official statistic", icon=":material/edit_note:", color="gray")
 
 
 def no_data_message(database: str) -> None:

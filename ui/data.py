@@ -214,16 +214,31 @@ def demo_source_ids() -> set[int]:
     return set(frame.loc[frame["is_demo"].astype(bool), "id"].astype(int)) if len(frame) else set()
 
 
-def shows_demo(source_ids) -> bool:
-    """True when any of ``source_ids`` (an iterable of ints or of tuples of ints) is a demo source."""
-    demo = demo_source_ids()
-    if not demo:
+def local_source_ids() -> set[int]:
+    """Files supplied locally with the generic template (not official statistics)."""
+    frame = sources()
+    local = catalogue().sources["local_return"].publisher
+    return set(frame.loc[frame["publisher"] == local, "id"].astype(int)) if len(frame) else set()
+
+
+def _any_of(wanted: set[int], source_ids) -> bool:
+    if not wanted:
         return False
     for item in source_ids:
         ids = item if isinstance(item, (tuple, list, set, frozenset)) else (item,)
-        if any(int(i) in demo for i in ids if pd.notna(i)):
+        if any(int(i) in wanted for i in ids if pd.notna(i)):
             return True
     return False
+
+
+def shows_demo(source_ids) -> bool:
+    """True when any of ``source_ids`` (an iterable of ints or of tuples of ints) is a demo source."""
+    return _any_of(demo_source_ids(), source_ids)
+
+
+def shows_local(source_ids) -> bool:
+    """True when any of ``source_ids`` is a file supplied locally (``local_source_ids``)."""
+    return _any_of(local_source_ids(), source_ids)
 
 
 @st.cache_data(show_spinner=False)

@@ -295,27 +295,25 @@ class TestProvenance:
         assert ingest_file(path, engine, catalogue).status == "loaded"
         return store.read_sources(engine).iloc[0].to_dict()
 
-    def test_an_upload_naming_its_document_keeps_the_metrics_publisher(self, tmp_path, sqlite_engine, catalogue):
+    def test_an_upload_naming_its_document_is_a_local_file_citing_it(self, tmp_path, sqlite_engine, catalogue):
         path = write_csv(tmp_path, "bcf_non_elective_admissions,E06000017,2024/25 Q1,210,,,,Rutland BCF plan 2024-25")
         src = self.loaded_source(path, sqlite_engine, catalogue)
-        assert src["publisher"] == "Leicester, Leicestershire and Rutland Health and Wellbeing Boards"
-        assert src["publication"] == "Rutland BCF plan 2024-25"
-        assert src["licence"] == "Open Government Licence v3.0"
+        assert src["publisher"] == "Supplied locally (generic indicator template)"
+        assert src["publication"] == "Local file citing Rutland BCF plan 2024-25 (not an official statistic)"
+        assert src["licence"] == "None claimed: supplied locally, not an official statistic"
         assert not src["is_demo"]
 
-    def test_an_upload_without_a_source_column_is_the_catalogue_source_of_its_metrics(
-        self, tmp_path, sqlite_engine, catalogue
-    ):
+    def test_a_typed_ae_figure_is_never_recorded_as_the_national_statistic(self, tmp_path, sqlite_engine, catalogue):
         path = write_csv(
             tmp_path,
-            "ae_4hr_all,RWE,2024-01,70,14000,20000",
+            "ae_4hr_all,RWE,2024-01-01,71.25,5700,8000",
             header="metric_id,org_code,period,value,numerator,denominator",
         )
         src = self.loaded_source(path, sqlite_engine, catalogue)
-        assert (src["publisher"], src["publication"]) == (
-            "NHS England",
-            "A&E Attendances and Emergency Admissions (monthly, provider level)",
-        )
+        assert src["publisher"] == "Supplied locally (generic indicator template)"
+        assert src["publication"] == f"Local file {path.name}, not an official statistic"
+        assert "Open Government Licence" not in src["licence"]
+        assert "NHS England" not in f"{src['publisher']} {src['publication']}"
 
     def test_mixed_or_committee_only_metrics_without_a_committee_paper_are_a_local_return(
         self, tmp_path, sqlite_engine, catalogue
@@ -326,8 +324,7 @@ class TestProvenance:
             "ae_4hr_all,RWE,2024-01,70,14000,20000,,",
         )
         src = self.loaded_source(path, sqlite_engine, catalogue)
-        assert src["publisher"] == "Local return (loaded with the generic indicator template)"
-        assert src["licence"] == "Local management information (not a published statistic)"
+        assert src["publisher"] == "Supplied locally (generic indicator template)"
         assert "committee" not in src["publisher"].lower()
 
     def test_figures_citing_a_committee_pack_are_committee_figures(self, tmp_path, sqlite_engine, catalogue):
