@@ -22,9 +22,9 @@ from metrics import query
 from metrics import targets as targets_module
 from metrics.calc import format_value
 from metrics.catalogue import Catalogue, Metric
+from metrics.glossary import SIGNALS
 from metrics.periods import period_end
 from metrics.targets import (
-    NUMBER_WORDS,
     format_number,
     format_target,
     status_words,
@@ -80,17 +80,6 @@ BRIEF_COLUMNS = [
     "next_expected",
 ]
 
-#: Plain-English signal for each variation icon (NHS England "Making Data Count").
-SIGNALS = {
-    "common_cause": "ordinary variation",
-    "improvement_high": "special cause improvement",
-    "improvement_low": "special cause improvement",
-    "concern_high": "special cause concern",
-    "concern_low": "special cause concern",
-    "neither_high": "special cause variation",
-    "neither_low": "special cause variation",
-    None: "too few points",
-}
 _SIGNAL_CLAUSE = {
     "ordinary variation": "within ordinary variation",
     "special cause improvement": "showing special cause improvement",
@@ -98,7 +87,6 @@ _SIGNAL_CLAUSE = {
     "special cause variation": "showing special cause variation (neither better nor worse)",
     "too few points": "too few points to judge the variation",
 }
-SPARKLINE_POINTS = 24
 
 
 # ---------------------------------------------------------------------------- the brief
@@ -153,7 +141,7 @@ def meeting_brief(
             continue
         ind = query.indicator(part, catalogue, mid, area_id, today)
         if not ind.empty:
-            rows.append(brief_row(ind, meeting_date, today))
+            rows.append(brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points))
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:
         brief = _add_missing(brief, catalogue, ids)
@@ -230,8 +218,11 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
     return pd.concat([brief, pd.DataFrame(extra)], ignore_index=True) if len(brief) else pd.DataFrame(extra)
 
 
-def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
-    """One brief row (``BRIEF_COLUMNS``) from what the read layer says about a metric and area."""
+def brief_row(ind: query.Indicator, meeting_date, today: dt.date, sparkline_points: int) -> dict:
+    """One brief row (``BRIEF_COLUMNS``) from what the read layer says about a metric and area.
+
+    ``sparkline_points`` is the catalogue's ``settings.sparkline_points``.
+    """
     m = ind.metric
     series = ind.series
     meeting = pd.Timestamp(meeting_date)
@@ -246,7 +237,7 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date) -> dict:
     summary = texts["summary"]
     if cur.discontinued:
         summary += f" This collection stopped in {cur.stopped_label}."
-    spark = series["value"].to_numpy(dtype=float)[-SPARKLINE_POINTS:]
+    spark = series["value"].to_numpy(dtype=float)[-sparkline_points:]
     special, special_label = _special_since(series, meeting)
     return {
         "metric_id": m.id,
@@ -377,6 +368,6 @@ def _numbers_text(metric: Metric, numerator: float, denominator: float) -> str:
         return ""
     if metric.unit == "rate_per_100k":
         return f"{format_number(numerator)} in a population of {format_number(denominator)}"
-    words = NUMBER_WORDS.get(metric.id)
+    words = metric.number_words
     text = f"{format_number(numerator)} of {format_number(denominator)}"
-    return f"{text} {words.of_text}" if words else text
+    return f"{text} {words.of}" if words else text

@@ -78,6 +78,11 @@ class Settings(_Strict):
     demo_dir: str
     max_file_mb: float = Field(gt=0)
     default_area: str
+    england_area: str  # the area every other is compared with
+    sparkline_points: int = Field(ge=2)  # periods drawn in a brief card's sparkline
+    first_year: int = Field(ge=1990)  # the earliest "Show from" year offered
+    default_start_year: int = Field(ge=1990)  # charts and tables start in April of this year
+    bcf_sets: tuple[str, ...] = ()  # the Better Care Fund metric sets, newest first
 
 
 class Organisation(_Strict):
@@ -170,6 +175,15 @@ class DerivedRate(_Strict):
     population_metric: str
 
 
+class NumberWords(_Strict):
+    """How to say the absolute numbers behind a percentage: ``of`` follows "N of M" ("attendances
+    within 4 hours"); ``more`` / ``fewer`` follow the number needed to meet the target."""
+
+    of: str
+    more: str = "more would have been needed to meet the target"
+    fewer: str = "fewer would have been needed to meet the target"
+
+
 class Metric(_Strict):
     id: str
     name: str
@@ -192,6 +206,7 @@ class Metric(_Strict):
     #: intervals. None: no interval (bed occupancy is an average of beds over days, not a count
     #: of independent events; rates and changes are not proportions).
     interval: Literal["wilson"] | None = None
+    number_words: NumberWords | None = None
 
     @property
     def scale(self) -> float | None:
@@ -356,6 +371,9 @@ class Catalogue(_Strict):
                 problems.append(f"metric '{m.id}': field 'source': '{m.source}' is not in sources")
             if m.membership is not None and m.membership not in self.memberships:
                 problems.append(f"metric '{m.id}': field 'membership': '{m.membership}' is not in memberships")
+            for name in m.bcf_sets:
+                if name not in self.settings.bcf_sets:
+                    problems.append(f"metric '{m.id}': field 'bcf_sets': '{name}' is not in settings.bcf_sets")
             if m.interval == "wilson" and m.unit != "percent":
                 problems.append(f"metric '{m.id}': field 'interval': wilson needs a percent unit")
             if m.rollup == "ratio_of_sums" and m.scale is None:
@@ -401,6 +419,8 @@ class Catalogue(_Strict):
             for topic in a.rebase_topics:
                 if topic not in TOPICS:
                     problems.append(f"annotation '{a.text}': field 'rebase_topics': '{topic}' is not a topic")
+        if self.settings.england_area not in area_ids:
+            problems.append(f"settings: field 'england_area': '{self.settings.england_area}' is not an area")
         if self.settings.default_area not in area_ids:
             problems.append(f"settings: field 'default_area': '{self.settings.default_area}' is not an area")
         if problems:

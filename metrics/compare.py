@@ -93,7 +93,8 @@ def latest_by_area(indicators: dict[str, Indicator], cat: Catalogue) -> pd.DataF
     proportions of people or events (the catalogue's ``interval: wilson``) published with their
     numerator and denominator: never for bed occupancy, an average of beds over days.
     """
-    england = indicators.get("england")
+    england_id = cat.settings.england_area
+    england = indicators.get(england_id)
     eng_values = (
         dict(zip(england.series["period_start"], england.series["value"], strict=True)) if england is not None else {}
     )
@@ -110,7 +111,7 @@ def latest_by_area(indicators: dict[str, Indicator], cat: Catalogue) -> pd.DataF
             if ind.metric.interval == "wilson":
                 row["ci95_low"], row["ci95_high"] = wilson_interval(last["numerator"], last["denominator"], Z95)
                 row["ci998_low"], row["ci998_high"] = wilson_interval(last["numerator"], last["denominator"], Z998)
-                if area_id != "england":
+                if area_id != england_id:
                     eng = eng_values.get(last["period_start"], np.nan)
                     d = ind.metric.improvement_direction
                     row["vs_england_95"] = compare_with_england(row["ci95_low"], row["ci95_high"], eng, d)

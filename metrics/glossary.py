@@ -1,4 +1,8 @@
-"""Plain-English glossary of the terms the dashboard uses (shown on the Data page)."""
+"""The dashboard's one vocabulary: the glossary, and the words for every SPC icon and signal.
+
+Every page, download, the brief and the meeting pack take their SPC words from here (Making Data
+Count), so a signal cannot be called one thing on screen and another on paper.
+"""
 
 from metrics.spc import ICON_DESCRIPTIONS
 
@@ -55,6 +59,26 @@ ASSURANCE_WORDS: dict[str, str] = {
     "pass": "Consistently meets target",
     "fail": "Consistently misses target",
     "hit_and_miss": "Hit and miss",
+}
+
+
+#: A point's special cause (``metrics.spc`` ``special_cause``) in words, for charts and tables.
+POINT_WORDS: dict[str, str] = {
+    "improvement": "special cause: improvement",
+    "concern": "special cause: concern",
+    "neither": "special cause (neither better nor worse)",
+    "": "common cause",
+}
+#: The brief's plain-English signal for each variation icon ("too few points": no limits yet).
+SIGNALS: dict[str | None, str] = {
+    "common_cause": "ordinary variation",
+    "improvement_high": "special cause improvement",
+    "improvement_low": "special cause improvement",
+    "concern_high": "special cause concern",
+    "concern_low": "special cause concern",
+    "neither_high": "special cause variation",
+    "neither_low": "special cause variation",
+    None: "too few points",
 }
 
 

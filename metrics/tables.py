@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from metrics.glossary import POINT_WORDS
 from metrics.query import Indicator
 
 #: SPC rule names (``metrics.spc``) in words.
@@ -18,12 +19,7 @@ RULE_WORDS = {
     "trend": "a run of rises or falls",
     "two_of_three": "two of three points near a limit",
 }
-SIGNAL_WORDS = {
-    "improvement": "Special cause: improvement",
-    "concern": "Special cause: concern",
-    "neither": "Special cause (neither better nor worse)",
-    "": "Common cause",
-}
+SIGNAL_WORDS = {cause: words[0].upper() + words[1:] for cause, words in POINT_WORDS.items()}
 
 
 def rules_in_words(rules: str) -> str:

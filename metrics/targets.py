@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import Metric, Target
+from metrics.catalogue import Metric, NumberWords, Target
 
 STATUSES = ("met", "not_met", "no_target", "no_data")
 
@@ -207,68 +206,6 @@ def status_words(value, target, direction: str, unit: str = "percent", decimals:
 
 
 # ---------------------------------------------------------------------------- gap in numbers
-@dataclass(frozen=True)
-class NumberWords:
-    """How to say the absolute numbers behind a percentage for one metric.
-
-    ``of_text`` follows "N of M" (``"attendances within 4 hours"``); ``more`` / ``fewer`` follow
-    the number needed to meet the target (``"more patients would have needed to be seen within 4
-    hours"``).
-    """
-
-    of_text: str
-    more: str = "more would have been needed to meet the target"
-    fewer: str = "fewer would have been needed to meet the target"
-
-
-#: Plain words for the numbers behind the percentage metrics in the catalogue.
-NUMBER_WORDS: dict[str, NumberWords] = {
-    "ae_4hr_all": NumberWords(
-        "attendances within 4 hours", more="more patients would have needed to be seen within 4 hours"
-    ),
-    "ae_4hr_type1": NumberWords(
-        "type 1 attendances within 4 hours", more="more patients would have needed to be seen within 4 hours"
-    ),
-    "ambulance_red1": NumberWords(
-        "Red 1 calls reached within 8 minutes", more="more Red 1 calls would have needed a response within 8 minutes"
-    ),
-    "ambulance_red2": NumberWords(
-        "Red 2 calls reached within 8 minutes", more="more Red 2 calls would have needed a response within 8 minutes"
-    ),
-    "ambulance_handover_over_30min": NumberWords(
-        "handovers took over 30 minutes", fewer="fewer handovers would have needed to take over 30 minutes"
-    ),
-    "ambulance_handover_over_60min": NumberWords(
-        "handovers took over an hour", fewer="fewer handovers would have needed to take over an hour"
-    ),
-    "beds_ga_occupancy": NumberWords("beds occupied", fewer="fewer beds would have needed to be occupied"),
-    "community_hospital_occupancy": NumberWords("beds occupied", fewer="fewer beds would have needed to be occupied"),
-    "not_in_best_setting": NumberWords(
-        "patients not in the best setting", fewer="fewer patients would have needed to be in the wrong setting"
-    ),
-    "ascof_2b1": NumberWords(
-        "older people still at home after 91 days", more="more people would have needed to be at home after 91 days"
-    ),
-    "ascof_2b2": NumberWords(
-        "older people offered reablement", more="more people would have needed to be offered reablement"
-    ),
-    "ascof_2d": NumberWords(
-        "people needed no further or lower support", more="more people would have needed to need no further support"
-    ),
-    "bcf_discharge_usual_residence": NumberWords(
-        "discharges to the usual place of residence",
-        more="more people would have needed to go home to their usual place of residence",
-    ),
-    "ucr_2hr": NumberWords(
-        "urgent community response referrals reached within 2 hours",
-        more="more people would have needed to be reached within 2 hours",
-    ),
-    "reablement_2day": NumberWords(
-        "referrals started within 2 days", more="more people would have needed to start within 2 days"
-    ),
-}
-
-
 def gap_to_target(value, numerator, denominator, target, metric: Metric) -> dict:
     """How far a value is from its target, in the metric's unit and in absolute numbers.
 
@@ -300,7 +237,7 @@ def gap_to_target(value, numerator, denominator, target, metric: Metric) -> dict
         return out
     out["gap_text"] = unit_difference(out["gap"], metric.unit, visible_decimals(out["gap"], metric.decimals))
     increase = metric.improvement_direction == "increase"
-    words = NUMBER_WORDS.get(metric.id, NumberWords(""))
+    words = metric.number_words or NumberWords(of="")
     scale = metric.scale
     if scale is not None and not _missing(numerator) and not _missing(denominator) and denominator > 0:
         required = float(target) / scale * float(denominator)

@@ -17,7 +17,7 @@ st.write(
     "BCF plans and targets have no national public file: they are loaded through the generic template."
 )
 
-for bcf_set in ("2023-2025", "2015-2020"):
+for bcf_set in cat.settings.bcf_sets:
     st.header(f"BCF metrics {bcf_set}")
     for metric in [m for m in cat.metrics if bcf_set in m.bcf_sets]:
         frame, latest, source_ids = sections.area_comparison(metric, start_year)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from metrics.calc import format_value
 from metrics.catalogue import Metric
+from metrics.glossary import POINT_WORDS
 from metrics.periods import short_period_label
 from metrics.spc import follows_gap
 from metrics.tables import rules_in_words
@@ -25,13 +26,10 @@ NHS_GREEN = "#007F3B"
 NHS_DARK_GREY = "#425563"
 AREA_COLOURS = [NHS_BLUE, NHS_ORANGE, NHS_GREEN, NHS_PURPLE, NHS_DARK_GREY, "#AE2573", "#00A499"]
 
-POINT_STYLES = {
-    # special_cause: (colour, marker symbol, words)
-    "improvement": (NHS_BLUE, "triangle-up", "special cause: improvement"),
-    "concern": (NHS_ORANGE, "diamond", "special cause: concern"),
-    "neither": (NHS_PURPLE, "square", "special cause (neither better nor worse)"),
-    "": (NHS_GREY, "circle", "common cause"),
-}
+_POINT_MARKS = {"improvement": (NHS_BLUE, "triangle-up"), "concern": (NHS_ORANGE, "diamond"),
+                "neither": (NHS_PURPLE, "square"), "": (NHS_GREY, "circle")}  # fmt: skip
+#: special_cause -> (colour, marker symbol, words); the words are the glossary's.
+POINT_STYLES = {cause: (*mark, POINT_WORDS[cause]) for cause, mark in _POINT_MARKS.items()}
 
 
 def _axis_title(metric: Metric) -> str:

@@ -505,6 +505,11 @@ def period_text(period_start, frequency: str) -> str:
     return period_label(pd.Timestamp(period_start).date(), frequency) if pd.notna(period_start) else ""
 
 
+def england_code(cat: Catalogue) -> str:
+    """The organisation code of the area every other is compared with (``settings.england_area``)."""
+    return cat.area_by_id[cat.settings.england_area].org_code
+
+
 def organisation_picker(metric: Metric, area_id: str) -> list[str]:
     """Organisations to compare: by default the area's members and England."""
     cat = data.catalogue()
@@ -512,7 +517,9 @@ def organisation_picker(metric: Metric, area_id: str) -> list[str]:
     available = sorted(reporting["code"])
     names = reporting.set_index("code")["name"]
     default = [
-        c for c in (*cat.members(metric.id, area_id), cat.area_by_id[area_id].org_code, "E92000001") if c in available
+        c
+        for c in (*cat.members(metric.id, area_id), cat.area_by_id[area_id].org_code, england_code(cat))
+        if c in available
     ]
     return st.multiselect(
         "Organisations",

@@ -61,13 +61,13 @@ def meeting_date(default: dt.date) -> dt.date:
     )
 
 
-def start_year() -> int:
-    """The first year shown on charts and tables."""
-    years = list(range(2010, dt.date.today().year + 1))
+def start_year(cat: Catalogue) -> int:
+    """The first year shown on charts and tables (the catalogue's ``first_year`` and ``default_start_year``)."""
+    years = list(range(cat.settings.first_year, dt.date.today().year + 1))
     return st.sidebar.selectbox(
         "Show from",
         years,
-        index=years.index(2016),
+        index=years.index(cat.settings.default_start_year),
         key="from",
         bind="query-params",
         help="Charts and tables start in April of this year.",
@@ -116,4 +116,4 @@ def selected_meeting() -> dt.date:
 
 
 def selected_start_year() -> int:
-    return int(st.session_state.get("from") or 2016)
+    return int(st.session_state["from"])

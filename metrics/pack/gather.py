@@ -152,7 +152,7 @@ def build_pack(
             ind = query.indicator(part, catalogue, metric.id, area_id, today)
             if ind.empty:
                 continue
-            row = brief_module.brief_row(ind, meeting_date, today)
+            row = brief_module.brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points)
             rows.append(row)
             used.update(ind.source_ids)
             src = catalogue.sources[metric.source]

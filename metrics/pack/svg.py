@@ -14,6 +14,7 @@ from html import escape
 import pandas as pd
 
 from metrics.catalogue import Metric
+from metrics.glossary import POINT_WORDS
 from metrics.periods import short_period_label
 from metrics.targets import format_number
 
@@ -21,12 +22,9 @@ WIDTH, HEIGHT = 680, 250
 LEFT, RIGHT, TOP, BOTTOM = 74, 14, 18, 40
 GREY, BLUE, ORANGE, PURPLE, DARK, RED = "#768692", "#005EB8", "#ED8B00", "#330072", "#425563", "#DA291C"
 #: special_cause -> (colour, shape, words); the same meaning as the pages' chart markers.
-POINT_STYLES = {
-    "improvement": (BLUE, "triangle", "special cause: improvement"),
-    "concern": (ORANGE, "diamond", "special cause: concern"),
-    "neither": (PURPLE, "square", "special cause (neither better nor worse)"),
-    "": (GREY, "circle", "common cause"),
-}
+_POINT_MARKS = {"improvement": (BLUE, "triangle"), "concern": (ORANGE, "diamond"), "neither": (PURPLE, "square"),
+                "": (GREY, "circle")}  # fmt: skip
+POINT_STYLES = {cause: (*mark, POINT_WORDS[cause]) for cause, mark in _POINT_MARKS.items()}
 MAX_TICKS = 8
 #: The unit over the value axis, where the tick labels do not say it themselves.
 AXIS_UNITS = {"rate_per_100k": "Per 100,000", "days": "Days", "beds": "Beds", "count": "Number", "ratio": "Ratio"}
