@@ -2,17 +2,18 @@
 
     python -m benchmarks.bench_sessions --db sqlite:////tmp/corpus.sqlite [--sessions 1,10,20]
         [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--floor-url URL]
-        [--budget 600]
+        [--server-pids PID,PID] [--budget 600]
 
 It starts ``--processes`` servers (``streamlit run app.py`` on free loopback ports, ``DATABASE_URL``
 = ``--db``), or attaches to one already running (``--url``, loopback only: a single process or the
 deployment in ``deploy/`` behind nginx). Beside them it serves **the floor**, the bare app in
 ``benchmarks/floor_app/`` (two pages, no data: 51 text and metric elements; a Plotly chart and a
 table), as many processes as the app (one when attached, unless ``--floor-url`` names a floor
-already served, e.g. the same deployment started with ``--app benchmarks/floor_app/app.py``). The
-floor's pages are timed first, in the same run, and a last table gives every page's figures as a
-ratio to the floor: for each measure, the slower of the floor's two pages. Each session does what a
-browser tab does when it opens a link: it opens the websocket ``/_stcore/stream`` and sends one
+already served, e.g. the same deployment started with ``--app benchmarks/floor_app/app.py``;
+``--server-pids`` gives the attached processes' ids so their CPU time is read too). The floor's
+pages are timed first, in the same run, and a last table gives every page's figures as a ratio to
+the floor: for each measure, the slower of the floor's two pages. Each session does what a browser
+tab does when it opens a link: it opens the websocket ``/_stcore/stream`` and sends one
 ``BackMsg.rerun_script`` carrying the page's URL path (``page_name``) and query string; the server runs
 the script and streams ``ForwardMsg`` deltas back. A session's time runs from opening the websocket
 to the ``script_finished`` message (finished successfully); it counts as an error if the page shows an
@@ -52,6 +53,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from benchmarks.served import (  # noqa: E402
     FLOOR_APP,
     AppPage,
+    RunningProcess,
     floor_of,
     floor_pages,
     load_average,
@@ -273,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--floor-url", help="with --url: the floor app already served on loopback (default: start one process)"
     )
+    parser.add_argument(
+        "--server-pids", help="with --url: the served processes' ids (comma-separated), to read their CPU time"
+    )
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.sessions.split(",") if n.strip()]
     if not counts or min(counts) < 1 or max(counts) > 200:
@@ -282,8 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     for given in (args.url, args.floor_url):
         if given and urlparse(given).hostname not in ("127.0.0.1", "localhost", "::1"):
             parser.error("--url, --floor-url: loopback addresses only")
-    if args.floor_url and not args.url:
-        parser.error("--floor-url goes with --url (without it the floor is started beside the app)")
+    if args.server_pids and not all(p.strip().isdigit() for p in args.server_pids.split(",")):
+        parser.error("--server-pids: process ids separated by commas, e.g. 1234,1235")
+    if (args.floor_url or args.server_pids) and not args.url:
+        parser.error("--floor-url and --server-pids go with --url (without it the benchmark starts the servers)")
     if not args.url and not args.db:
         parser.error("give --db (a database URL) or --url (a served app)")
     pages = select_pages(args.pages)
@@ -292,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.url:
             urls = [args.url]
+            # Read-only: the attached processes' CPU time from /proc, never a signal to them.
+            servers = [RunningProcess(int(p)) for p in (args.server_pids or "").split(",") if p.strip()]
         else:
             servers = start_servers(args.db, args.processes)
             urls = [s.url for s in servers]
@@ -312,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             result.floor, result.processes = is_floor, len(page_urls)
             results.append(result)
     finally:
-        stop_all(servers + floor_servers)
+        stop_all(floor_servers if args.url else servers + floor_servers)
     print_tables(results, counts)
     where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
     floor_where = args.floor_url or f"{len(floor_servers)} process(es) of streamlit run {FLOOR_APP.relative_to(ROOT)}"

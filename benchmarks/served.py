@@ -72,6 +72,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far, from ``/proc/PID/stat`` (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class RunningProcess:
+    """A server started elsewhere (e.g. by ``deploy.run``), known by its process id, for its CPU time."""
+
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.pid)
+
+
 def floor_pages() -> list[AppPage]:
     """The floor app's two pages (text and metrics; a chart and a table)."""
     return app_pages(FLOOR_APP)
@@ -117,8 +133,7 @@ class AppServer:
 
         Beside wall-clock times it shows the work a run costs whatever else the machine is doing.
         """
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
