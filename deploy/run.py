@@ -58,7 +58,10 @@ def render_config(run_dir: Path, listen: str, ports: list[int], template: Path =
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """True when nothing listens on ``host:port`` (connections closing there, in TIME_WAIT, do not
+    count: nginx and the app servers bind with SO_REUSEADDR too)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import bench_browser, bench_sessions
-
-from .conftest import CHROMIUM, IN_CI
+from tests.e2e.conftest import CHROMIUM, IN_CI, run_benchmark
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +29,11 @@ def _is_number(cell: str) -> bool:
         return False
 
 
-def test_two_sessions_get_the_meeting_brief_beside_the_floor(served_app, capsys):
-    bench_sessions.main(
-        ["--url", served_app, "--pages", "brief", "--sessions", "2", "--repeat", "1", "--budget", "180"]
-    )
-    out = capsys.readouterr().out
+def test_two_sessions_get_the_meeting_brief_beside_the_floor(served_app):
+    out = run_benchmark(
+        "bench_sessions", "--url", served_app, "--pages", "brief", "--sessions", "2", "--repeat", "1",
+        "--budget", "180",
+    )  # fmt: skip
     brief = _rows(out, "Meeting brief")
     # first table: processes, sessions, median, p95, max, errors, elements, CPU s/session
     processes, sessions, errors, elements = (brief[0][i] for i in (0, 1, 5, 6))
@@ -64,13 +62,12 @@ def _chromium_or_skip() -> None:
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
 
 
-def test_browser_instrument_times_a_page_beside_the_floor(demo_database, capsys):
+def test_browser_instrument_times_a_page_beside_the_floor(demo_database):
     _chromium_or_skip()
-    bench_browser.main(
-        ["--db", f"sqlite:///{demo_database}", "--pages", "home_first", "--repeat", "1", "--no-first-run",
-         "--budget", "240"]
+    out = run_benchmark(
+        "bench_browser", "--db", f"sqlite:///{demo_database}", "--pages", "home_first", "--repeat", "1",
+        "--no-first-run", "--budget", "240",
     )  # fmt: skip
-    out = capsys.readouterr().out
     head = next(line for line in out.splitlines() if line.startswith("page"))
     assert "cold x floor" in head and "warm x floor" in head and "load" in head, head
     for title in (*FLOOR_PAGES, "Home First"):
