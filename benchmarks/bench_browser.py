@@ -27,6 +27,11 @@ The times:
   demonstration database, as on a fresh machine), from starting the process to the default page
   fully drawn, with the part spent before the server answered its health check.
 
+**The floor**: the bare app in ``benchmarks/floor_app/`` (two pages, no data) is timed the same way,
+cold and warm, before the dashboard's pages, and the table gives each page's cold and warm times as
+a ratio to the floor (the slower of its two pages, measure by measure), with the 1-minute load
+average (``os.getloadavg``) when the page's timing started.
+
 ``--budget`` bounds the whole run (pages not started within it are skipped). Timings are
 informative only; no test asserts them.
 """
@@ -44,7 +49,19 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.served import AppPage, AppServer, app_pages, machine, select_pages  # noqa: E402
+from benchmarks.served import (  # noqa: E402
+    APP,
+    FLOOR_APP,
+    AppPage,
+    AppServer,
+    app_pages,
+    floor_of,
+    floor_pages,
+    load_average,
+    machine,
+    ratio,
+    select_pages,
+)
 from metrics.pack.pdf import CHROMIUM_ARGS  # noqa: E402 - the project's one list of offline Chromium flags
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -89,9 +106,16 @@ def open_page(context, url: str, timeout: float) -> tuple[object, float]:
     return page, wait_drawn(page, start, timeout)
 
 
-def bench_page(browser, db_url: str, app_page: AppPage, repeat: int, timeout: float) -> dict:
-    row = {"page": app_page.title, "cold": None, "warm": None, "elements": 0, "charts": 0, "errors": 0, "note": ""}
-    server = AppServer(db_url)
+def empty_row(app_page: AppPage, note: str = "") -> dict:
+    return {"page": app_page.title, "cold": None, "warm": None, "elements": 0, "charts": 0, "errors": 0,
+            "note": note, "load": None, "floor": False}  # fmt: skip
+
+
+def bench_page(browser, db_url: str | None, app_page: AppPage, repeat: int, timeout: float, app: Path = APP) -> dict:
+    """One page cold (fresh server and context) and warm (reloads); ``app`` is the script served."""
+    row = empty_row(app_page)
+    row["load"] = load_average()
+    server = AppServer(db_url, app)
     context = None
     try:
         server.wait_until_healthy()
@@ -140,6 +164,28 @@ def fmt(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "-"
 
 
+def print_table(rows: list[dict]) -> None:
+    """Cold and warm times per page, each also as a ratio to the floor, with the load average."""
+    floor = {m: floor_of([r[m] for r in rows if r["floor"]]) for m in ("cold", "warm")}
+    head = (
+        f"{'page':<28} {'load':>5} {'cold s':>7} {'warm s':>7} {'cold x floor':>12} {'warm x floor':>12} "
+        f"{'elements':>8} {'charts':>6} {'errors':>6}  note"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        load = f"{r['load']:.1f}" if r["load"] is not None else "-"
+        print(
+            f"{r['page'][:28]:<28} {load:>5} {fmt(r['cold']):>7} {fmt(r['warm']):>7} "
+            f"{ratio(r['cold'], floor['cold']):>12} {ratio(r['warm'], floor['warm']):>12} {r['elements']:>8} "
+            f"{r['charts']:>6} {r['errors']:>6}  {r['note']}"
+        )
+    print(
+        f"floor = the slower of the floor app's two pages in this run: cold {fmt(floor['cold'])} s, "
+        f"warm {fmt(floor['warm'])} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_browser", description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL the servers use (DATABASE_URL), already built")
@@ -163,22 +209,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not args.no_first_run:
                 first = first_run(browser, args.timeout)
-            for app_page in pages:
+            # The floor first, then every page, in one run and with the same settings.
+            plan = [(p, None, FLOOR_APP, True) for p in floor_pages()] + [(p, args.db, APP, False) for p in pages]
+            for app_page, db_url, app, is_floor in plan:
                 if time.monotonic() > deadline:
-                    rows.append({"page": app_page.title, "cold": None, "warm": None, "elements": 0, "charts": 0,
-                                 "errors": 0, "note": "skipped: time budget spent"})  # fmt: skip
+                    rows.append(empty_row(app_page, "skipped: time budget spent") | {"floor": is_floor})
                     continue
-                rows.append(bench_page(browser, args.db, app_page, args.repeat, args.timeout))
+                rows.append(bench_page(browser, db_url, app_page, args.repeat, args.timeout, app) | {"floor": is_floor})
         finally:
             browser.close()
-    head = f"{'page':<28} {'cold s':>7} {'warm s':>7} {'elements':>8} {'charts':>6} {'errors':>6}  note"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(
-            f"{r['page'][:28]:<28} {fmt(r['cold']):>7} {fmt(r['warm']):>7} {r['elements']:>8} {r['charts']:>6} "
-            f"{r['errors']:>6}  {r['note']}"
-        )
+    print_table(rows)
     if first is not None:
         print(
             f"first page after streamlit run on a fresh database path (demo database built): {fmt(first['drawn'])} s "

@@ -1,11 +1,19 @@
 """Concurrent readers at the protocol level: many Streamlit sessions against a served app, per page.
 
     python -m benchmarks.bench_sessions --db sqlite:////tmp/corpus.sqlite [--sessions 1,10,20]
-        [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--budget 600]
+        [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--floor-url URL]
+        [--server-pids PID,PID] [--budget 600]
 
 It starts ``--processes`` servers (``streamlit run app.py`` on free loopback ports, ``DATABASE_URL``
-= ``--db``), or attaches to one already running (``--url``, loopback only). Each session does what a
-browser tab does when it opens a link: it opens the websocket ``/_stcore/stream`` and sends one
+= ``--db``), or attaches to one already running (``--url``, loopback only: a single process or the
+deployment in ``deploy/`` behind nginx). Beside them it serves **the floor**, the bare app in
+``benchmarks/floor_app/`` (two pages, no data: 51 text and metric elements; a Plotly chart and a
+table), as many processes as the app (one when attached, unless ``--floor-url`` names a floor
+already served, e.g. the same deployment started with ``--app benchmarks/floor_app/app.py``;
+``--server-pids`` gives the attached processes' ids so their CPU time is read too). The floor's
+pages are timed first, in the same run, and a last table gives every page's figures as a ratio to
+the floor: for each measure, the slower of the floor's two pages. Each session does what a browser
+tab does when it opens a link: it opens the websocket ``/_stcore/stream`` and sends one
 ``BackMsg.rerun_script`` carrying the page's URL path (``page_name``) and query string; the server runs
 the script and streams ``ForwardMsg`` deltas back. A session's time runs from opening the websocket
 to the ``script_finished`` message (finished successfully); it counts as an error if the page shows an
@@ -17,9 +25,10 @@ For every page it first runs one warm-up session per server (fills the caches), 
 * for each ``--sessions`` count N: N sessions opened at the same moment, spread round-robin over the
   servers; median, p95 (nearest rank: with 10 sessions the slowest, with 20 the 19th) and max.
 
-The client runs in this process on the same machine, so it takes a little of the CPU it measures.
-``--budget`` bounds the whole run: cases not started within it are reported as skipped. Timings are
-informative only; no test asserts them.
+Each page's row records the 1-minute load average (``os.getloadavg``) when its timing started:
+other work on the machine skews wall-clock times. The client runs in this process on the same
+machine, so it takes a little of the CPU it measures. ``--budget`` bounds the whole run: cases not
+started within it are reported as skipped. Timings are informative only; no test asserts them.
 """
 
 from __future__ import annotations
@@ -33,14 +42,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
-from benchmarks.served import AppPage, machine, percentile, select_pages, start_servers, stop_all  # noqa: E402
+from benchmarks.served import (  # noqa: E402
+    FLOOR_APP,
+    AppPage,
+    RunningProcess,
+    floor_of,
+    floor_pages,
+    load_average,
+    machine,
+    percentile,
+    ratio,
+    select_pages,
+    start_servers,
+    stop_all,
+)
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -119,11 +142,18 @@ class PageResult:
     concurrent: dict[int, list[Run]] | None = None
     concurrent_cpu: dict[int, float] | None = None  # server CPU seconds per session
     skipped: str = ""
+    load: float | None = None  # 1-minute load average when the page's timing started
+    floor: bool = False  # one of the floor app's pages
+    processes: int = 1  # the URLs its sessions were spread over
+
+    def p95(self, n: int) -> float | None:
+        runs = (self.concurrent or {}).get(n)
+        return percentile([x.seconds for x in runs], 95) if runs else None
 
 
 def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int], repeat: int, timeout: float,
                deadline: float) -> PageResult:  # fmt: skip
-    result = PageResult(page, concurrent={}, concurrent_cpu={})
+    result = PageResult(page, concurrent={}, concurrent_cpu={}, load=load_average())
 
     def cpu() -> float | None:
         return sum(s.cpu_seconds() for s in servers) if servers else None
@@ -164,7 +194,7 @@ def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int],
     return result
 
 
-def print_tables(results: list[PageResult], counts: list[int], processes: int) -> None:
+def print_tables(results: list[PageResult], counts: list[int]) -> None:
     head = (
         f"{'page':<28} {'processes':>9} {'sessions':>8} {'median s':>9} {'p95 s':>7} {'max s':>7} {'errors':>6} "
         f"{'elements':>8} {'CPU s/session':>13}"
@@ -177,7 +207,7 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
             errors = [x for x in runs if x.error]
             cpu = r.concurrent_cpu.get(n)
             print(
-                f"{r.page.title[:28]:<28} {processes:>9} {n:>8} {statistics.median(times):>9.2f} "
+                f"{r.page.title[:28]:<28} {r.processes:>9} {n:>8} {statistics.median(times):>9.2f} "
                 f"{percentile(times, 95):>7.2f} {max(times):>7.2f} {len(errors):>6} {r.warm.elements:>8} "
                 f"{cpu if cpu is not None else float('nan'):>13.3f}"
             )
@@ -185,24 +215,51 @@ def print_tables(results: list[PageResult], counts: list[int], processes: int) -
                 print(f"    error: {e}")
     print()
     cols = "".join(f" {'p95 @' + str(n):>8}" for n in counts)
-    head = f"{'page':<28} {'elements':>8} {'blocks':>6} {'charts':>6} {'one warm run s':>14} {'CPU s':>6}{cols}"
+    head = (
+        f"{'page':<28} {'load':>5} {'elements':>8} {'blocks':>6} {'charts':>6} {'one warm run s':>14} "
+        f"{'CPU s':>6}{cols}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
         warm = r.warm
+        load = f"{r.load:>5.1f}" if r.load is not None else f"{'-':>5}"
         if warm is None or (warm.error and not r.concurrent):
-            print(f"{r.page.title[:28]:<28} failed: {warm.error if warm else r.skipped}")
+            print(f"{r.page.title[:28]:<28} {load} failed: {warm.error if warm else r.skipped}")
             continue
-        p95s = "".join(
-            f" {percentile([x.seconds for x in r.concurrent[n]], 95):>8.2f}" if n in r.concurrent else f" {'-':>8}"
-            for n in counts
-        )
+        p95s = "".join(f" {r.p95(n):>8.2f}" if n in r.concurrent else f" {'-':>8}" for n in counts)
         print(
-            f"{r.page.title[:28]:<28} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} {warm.seconds:>14.3f} "
-            f"{r.warm_cpu if r.warm_cpu is not None else float('nan'):>6.3f}{p95s}"
+            f"{r.page.title[:28]:<28} {load} {warm.elements:>8} {warm.blocks:>6} {warm.charts:>6} "
+            f"{warm.seconds:>14.3f} {r.warm_cpu if r.warm_cpu is not None else float('nan'):>6.3f}{p95s}"
         )
         if r.skipped:
             print(f"    {r.skipped}")
+    print()
+    print_ratios(results, counts)
+
+
+def _warm_seconds(r: PageResult) -> float | None:
+    return r.warm.seconds if r.warm is not None and not r.warm.error else None
+
+
+def print_ratios(results: list[PageResult], counts: list[int]) -> None:
+    """Every page's figures divided by the floor's (the slower floor page, measure by measure)."""
+    floor = [r for r in results if r.floor]
+    measures = [("warm x floor", _warm_seconds), ("CPU x floor", lambda r: r.warm_cpu)]
+    measures += [(f"p95@{n} x floor", lambda r, n=n: r.p95(n)) for n in counts]
+    floors = [floor_of([get(r) for r in floor]) for _, get in measures]
+    print("ratio to the floor: each figure divided by the slower of the floor app's two pages in this run")
+    head = f"{'page':<28} {'load':>5}" + "".join(f" {name:>{max(len(name), 6)}}" for name, _ in measures)
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        load = f"{r.load:>5.1f}" if r.load is not None else f"{'-':>5}"
+        cells = "".join(
+            f" {ratio(get(r), f):>{max(len(name), 6)}}" for (name, get), f in zip(measures, floors, strict=True)
+        )
+        print(f"{r.page.title[:28]:<28} {load}{cells}")
+    shown = ", ".join(f"{name.split(' x ')[0]} {f:.3f}" for (name, _), f in zip(measures, floors, strict=True) if f)
+    print(f"floor (s): {shown or 'not measured'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,40 +272,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the single warm session (median)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds one session may take")
     parser.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
+    parser.add_argument(
+        "--floor-url", help="with --url: the floor app already served on loopback (default: start one process)"
+    )
+    parser.add_argument(
+        "--server-pids", help="with --url: the served processes' ids (comma-separated), to read their CPU time"
+    )
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.sessions.split(",") if n.strip()]
     if not counts or min(counts) < 1 or max(counts) > 200:
         parser.error("--sessions: counts between 1 and 200")
     if not 1 <= args.processes <= 8:
         parser.error("--processes: between 1 and 8")
+    for given in (args.url, args.floor_url):
+        if given and urlparse(given).hostname not in ("127.0.0.1", "localhost", "::1"):
+            parser.error("--url, --floor-url: loopback addresses only")
+    if args.server_pids and not all(p.strip().isdigit() for p in args.server_pids.split(",")):
+        parser.error("--server-pids: process ids separated by commas, e.g. 1234,1235")
+    if (args.floor_url or args.server_pids) and not args.url:
+        parser.error("--floor-url and --server-pids go with --url (without it the benchmark starts the servers)")
+    if not args.url and not args.db:
+        parser.error("give --db (a database URL) or --url (a served app)")
     pages = select_pages(args.pages)
     deadline = time.monotonic() + args.budget
-    servers = []
-    if args.url:
-        if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
-            parser.error("--url: loopback addresses only")
-        urls = [args.url]
-    else:
-        if not args.db:
-            parser.error("give --db (a database URL) or --url (a served app)")
-        servers = start_servers(args.db, args.processes)
-        urls = [s.url for s in servers]
+    servers, floor_servers = [], []
     try:
+        if args.url:
+            urls = [args.url]
+            # Read-only: the attached processes' CPU time from /proc, never a signal to them.
+            servers = [RunningProcess(int(p)) for p in (args.server_pids or "").split(",") if p.strip()]
+        else:
+            servers = start_servers(args.db, args.processes)
+            urls = [s.url for s in servers]
+        if args.floor_url:
+            floor_urls = [args.floor_url]
+        else:
+            floor_servers = start_servers(None, len(urls), FLOOR_APP)
+            floor_urls = [s.url for s in floor_servers]
+        # The floor first, then every page, in one run and with the same settings.
+        plan = [(p, floor_urls, floor_servers, True) for p in floor_pages()]
+        plan += [(p, urls, servers, False) for p in pages]
         results = []
-        for page in pages:
+        for page, page_urls, page_servers, is_floor in plan:
             if time.monotonic() > deadline:
-                results.append(PageResult(page, skipped="skipped: time budget spent"))
+                results.append(PageResult(page, skipped="skipped: time budget spent", floor=is_floor))
                 continue
-            results.append(bench_page(urls, servers, page, counts, args.repeat, args.timeout, deadline))
+            result = bench_page(page_urls, page_servers, page, counts, args.repeat, args.timeout, deadline)
+            result.floor, result.processes = is_floor, len(page_urls)
+            results.append(result)
     finally:
-        stop_all(servers)
-    print_tables(results, counts, len(urls))
+        stop_all(floor_servers if args.url else servers + floor_servers)
+    print_tables(results, counts)
     where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
-    print(f"served by {where}")
+    floor_where = args.floor_url or f"{len(floor_servers)} process(es) of streamlit run {FLOOR_APP.relative_to(ROOT)}"
+    print(f"served by {where}; the floor by {floor_where}")
     print(
         "time = websocket opened -> script_finished; p95 = nearest rank; elements = the deltas a page sends in one "
         "run (new elements and layout blocks), of which blocks and Plotly charts; CPU s = the server processes' CPU "
-        "time per run (user + system, from /proc), steadier than wall time on a busy machine"
+        "time per run (user + system, from /proc), steadier than wall time on a busy machine; load = the 1-minute "
+        "load average when the page's timing started"
     )
     print(machine())
     return 0

@@ -21,6 +21,8 @@ from pathlib import Path
 from metrics.catalogue import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
+#: Streamlit's own floor: a bare two-page app with no data, timed beside the dashboard's pages.
+FLOOR_APP = PROJECT_ROOT / "benchmarks" / "floor_app" / "app.py"
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far, from ``/proc/PID/stat`` (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class RunningProcess:
+    """A server started elsewhere (e.g. by ``deploy.run``), known by its process id, for its CPU time."""
+
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.pid)
+
+
+def floor_pages() -> list[AppPage]:
+    """The floor app's two pages (text and metrics; a chart and a table)."""
+    return app_pages(FLOOR_APP)
+
+
 class AppServer:
     """``streamlit run app.py`` on a free loopback port with ``DATABASE_URL`` set to ``db_url``.
 
-    The server log goes to a temporary file, shown when the app fails to start.
+    ``app`` serves another script (the floor app, which reads no database: ``db_url`` None). The
+    server log goes to a temporary file, shown when the app fails to start.
     """
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str | None, app: Path = APP) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.perf_counter()
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, "DATABASE_URL": db_url}
+        env = dict(os.environ)
+        env.pop("DATABASE_URL", None)
+        if db_url is not None:
+            env["DATABASE_URL"] = db_url
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -106,8 +133,7 @@ class AppServer:
 
         Beside wall-clock times it shows the work a run costs whatever else the machine is doing.
         """
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -120,12 +146,12 @@ class AppServer:
         self.log.close()
 
 
-def start_servers(db_url: str, count: int) -> list[AppServer]:
+def start_servers(db_url: str | None, count: int, app: Path = APP) -> list[AppServer]:
     """``count`` servers on one database, all healthy; on any failure the started ones are stopped."""
     servers: list[AppServer] = []
     try:
         for _ in range(count):
-            servers.append(AppServer(db_url))
+            servers.append(AppServer(db_url, app))
         for s in servers:
             s.wait_until_healthy()
     except BaseException:
@@ -146,6 +172,25 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, -(-len(ordered) * q // 100))
     return ordered[int(rank) - 1]
+
+
+def load_average() -> float:
+    """The 1-minute load average now (``os.getloadavg``): printed beside each timing, since other
+    work on the machine skews it."""
+    return os.getloadavg()[0]
+
+
+def floor_of(values: list[float | None]) -> float | None:
+    """The floor for one measure: the slower of the floor app's pages in this run (None if none ran)."""
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def ratio(value: float | None, floor: float | None) -> str:
+    """``value / floor`` formatted for a table (``-`` when either is missing)."""
+    if value is None or floor is None or floor <= 0 or value != value:  # value != value: NaN
+        return "-"
+    return f"{value / floor:.2f}"
 
 
 def machine() -> str:

@@ -153,3 +153,16 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def run_benchmark(name: str, *args: str) -> str:
+    """``python -m benchmarks.NAME ARGS`` as an operator runs it, its printed tables returned.
+
+    In its own process, so the browser fixture's Playwright event loop is not in its way.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
