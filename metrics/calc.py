@@ -81,16 +81,6 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- roll-ups
-def _member_tuples(frame: pd.DataFrame, keys: list[str], successors: dict[str, str]) -> list[tuple]:
-    """Per group of ``keys`` (sorted key order): the member codes reporting, each under its current code."""
-    if frame.empty:
-        return []
-    codes = frame["org_code"].map(lambda c: successors.get(c, c))
-    pairs = frame[keys].assign(_code=codes.to_numpy()).drop_duplicates()
-    grouped = pairs.groupby(keys, sort=True)["_code"].agg(lambda c: tuple(sorted(c)))
-    return list(grouped)
-
-
 def rollup(
     obs: pd.DataFrame, metric: Metric, members: Sequence[str], successors: dict[str, str] | None = None
 ) -> pd.DataFrame:

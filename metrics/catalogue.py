@@ -531,9 +531,6 @@ class Catalogue(_Strict):
             **self.spc.model_dump(), rebase_dates=tuple(rebase_dates), rebase_reasons=tuple(rebase_reasons)
         )
 
-    def source_for(self, metric_id: str) -> Source:
-        return self.sources[self.metric(metric_id).source]
-
     def metrics_in_topic(self, topic: str) -> tuple[Metric, ...]:
         return tuple(m for m in self.metrics if m.topic == topic)
 

@@ -18,8 +18,6 @@ import pandas as pd
 
 from metrics.catalogue import Metric, NumberWords, Target
 
-STATUSES = ("met", "not_met", "no_target", "no_data")
-
 # Among targets for the same organisation scope, a time-limited ambition (a trajectory, an operating
 # plan figure, a local or interim target) is what the organisation is held to in that period; the
 # constitutional standard stays in force and is reported beside it.

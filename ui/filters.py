@@ -96,16 +96,6 @@ def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator", o
     return chosen
 
 
-def current_filters() -> dict[str, str]:
-    """The bound filter values, for building links to other pages."""
-    out = {}
-    for key in ("area", "meeting", "from", "metric"):
-        if key in st.session_state and st.session_state[key] is not None:
-            value = st.session_state[key]
-            out[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return out
-
-
 def selected_area() -> str:
     return area_id_for(data.catalogue(), st.session_state.get("area"))
 
