@@ -22,7 +22,7 @@ from loaders.snapshot import (
     write_snapshot,
 )
 from metrics import store
-from tests.conftest import PUBLIC_DATA
+from tests.conftest import PUBLIC_DATA, absent
 from tests.fixtures.make_ae_kh03 import write_ae_csv, write_kh03
 
 SOURCE_COLUMNS = ["file_name", "sha256", "publisher", "publication", "licence", "vintage", "periods", "is_demo"]
@@ -186,7 +186,7 @@ class TestPublishedSnapshot:
 
     def test_regenerating_from_the_public_files_gives_identical_content(self, tmp_path, catalogue):
         if not PUBLIC_DATA.exists():
-            pytest.skip(f"public data not available: {PUBLIC_DATA}")
+            absent(f"public data not available: {PUBLIC_DATA}")
         summary, written = snapshot_from_files([PUBLIC_DATA, REPORTED_DIR], tmp_path, catalogue)
         assert written is not None, summary.lines()
         committed = json.loads((PUBLISHED_DIR / "manifest.json").read_text(encoding="utf-8"))
