@@ -476,6 +476,7 @@ def compact_brief_table(brief: pd.DataFrame, sections: list[Section] | None = No
                 f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in brief["status"]
             ],
             "Since the meeting": brief["change_text"].to_numpy(),
+            "Currency": brief["currency_badge"].to_numpy(),
             "Group": [group.get(mid, "") for mid in brief["metric_id"]],
             "Variation": [words for _, words in variation],
             "Assurance": [words for _, words in assurance],
