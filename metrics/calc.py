@@ -1,6 +1,6 @@
 """Calculations on the tidy metrics layer: roll-ups, rates, change, reconciliation.
 
-Pure functions on DataFrames (DESIGN.md: IO at the edges). The observation frame has the columns
+Pure functions on DataFrames (docs/architecture.md: IO at the edges). The observation frame has the columns
 ``store.read_observations`` returns: metric_id, org_code, period_start (datetime64), period_type,
 numerator, denominator, value, source_id.
 

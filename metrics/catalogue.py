@@ -1,6 +1,6 @@
 """The metric catalogue: ``config.yaml`` parsed strictly into typed, frozen models.
 
-Metrics are data (STYLE.md, after dbt's semantic models): the catalogue names every metric, its
+Metrics are data (docs/architecture.md): the catalogue names every metric, its
 definition, unit, direction of improvement, targets and source. Loading is strict: a duplicate
 key, an unknown key, a missing field or a wrong type is an error that names the metric and the
 field, so a typo in the catalogue can never silently drop a target or a filter.

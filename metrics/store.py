@@ -1,6 +1,6 @@
 """The store: the only module that talks to the database (SQLAlchemy 2.x Core, engine passed in).
 
-Tables follow DESIGN.md: ``organisation``, ``observation`` (the tidy metrics layer), ``source``
+Tables (docs/architecture.md): ``organisation``, ``observation`` (the tidy metrics layer), ``source``
 (every observation traces to the file it came from), ``target`` and ``annotation`` (both seeded
 from the catalogue). SQLite under ``data/`` is the embedded default; any SQLAlchemy URL works.
 
@@ -102,7 +102,7 @@ source = Table(
     Column("loaded_at", DateTime, nullable=False),
 )
 
-# The primary key (metric, organisation, period start, period type) is the uniqueness rule of DESIGN.md.
+# The primary key (metric, organisation, period start, period type) is the uniqueness rule of the tidy metrics layer.
 observation = Table(
     "observation",
     metadata,
