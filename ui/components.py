@@ -556,15 +556,16 @@ def source_files(series: pd.DataFrame) -> None:
 
 
 def targets_table(
-    brief: pd.DataFrame, statuses: list[str], topics: list[str], discontinued: bool = False
+    brief: pd.DataFrame, statuses: list[str], topics: list[str], everything: bool = False
 ) -> pd.DataFrame:
     """The Targets page table: status in words (with a symbol), never colour alone.
 
-    Discontinued collections are left out unless asked for, as the brief's summary counts them.
+    By default only published collections still released, as the brief's summary counts them;
+    ``everything`` adds discontinued collections and figures quoted in committee papers.
     """
     keep = brief["status"].isin(statuses) & brief["topic"].isin(topics)
-    if not discontinued:
-        keep &= brief["currency_state"] != "discontinued"
+    if not everything:
+        keep &= brief["currency_state"].isin(["current", "overdue"])
     rows = brief[keep]
     return pd.DataFrame(
         {
