@@ -44,6 +44,13 @@ _ASSURANCE_ICONS = {
 }
 ASSURANCE_LABELS = {k: (ASSURANCE_WORDS[k], *v) for k, v in _ASSURANCE_ICONS.items()}
 
+#: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
+NO_INTERVAL_WORDS = (
+    "No interval is shown: this indicator is not a proportion of people or events (bed occupancy, for example, "
+    "is an average of beds over days), so a Wilson interval would not mean what it says. The figures are shown "
+    "as published, without a test of difference from England."
+)
+
 DEMO_TEXT = (
     "**Demonstration data.** Some figures on this page are generated demonstration data, not real "
     "statistics. Load the published NHS England files (see the Data page) to see real figures."
