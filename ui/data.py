@@ -253,18 +253,6 @@ def coverage() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _latest_month(token: str):
-    latest = coverage()
-    monthly = latest[latest["metric_id"].map(lambda m: catalogue().metric_by_id.get(m) is not None)]
-    return monthly["latest_period"].max() if len(monthly) else None
-
-
-def latest_period():
-    """The newest period loaded for any metric (anchors the default meeting date)."""
-    return _latest_month(version())
-
-
-@st.cache_data(show_spinner=False)
 def _reconciliation(token: str) -> pd.DataFrame:
     return reader().reconciliation()
 
