@@ -14,8 +14,8 @@ and conditional requests (``If-None-Match`` / ``If-Modified-Since``) for pages a
 
 from __future__ import annotations
 
-import datetime as dt
 import codecs
+import datetime as dt
 import hashlib
 import http.client
 import os

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 #: The only schemes fetched, for links and redirects alike.
 SCHEMES = ("http", "https")
@@ -91,8 +91,7 @@ def check_address(url: str, allowed: set[Origin]) -> str:
     if origin not in allowed:
         host = f"{origin[0]}:{origin[1]}" if origin[1] else origin[0]
         raise AddressRefused(
-            f"on {host}, not the publication's own host ({describe(allowed)}) nor in its allowed_hosts "
-            "in config.yaml"
+            f"on {host}, not the publication's own host ({describe(allowed)}) nor in its allowed_hosts in config.yaml"
         )
     return url
 
@@ -199,6 +198,20 @@ class _Handlers:
 
         class RedirectHandler(urllib.request.HTTPRedirectHandler):
             max_redirections = 5
+
+            def http_error_302(self, req, fp, code, msg, headers):
+                # Checked before urllib's own handling, which would follow ftp: and other ports.
+                target = headers.get("location") or headers.get("uri")
+                if target:
+                    try:
+                        target = urljoin(req.full_url, target)
+                        holder.check(target)
+                    except (AddressRefused, ValueError) as exc:
+                        fp.close()
+                        raise RedirectRefused(f"redirected ({code}) to {printable(target, 200)}: {exc}") from None
+                return super().http_error_302(req, fp, code, msg, headers)
+
+            http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
             def redirect_request(self, req, fp, code, msg, headers, newurl):
                 try:
