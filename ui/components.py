@@ -16,7 +16,7 @@ from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
 from metrics.summary import MeetingSummary, Section, summary_sentences
 from metrics.targets import format_target, unit_difference
-from ui import data, icons
+from ui import data, icons, safe
 
 STATUS_BADGES = {
     # status: (label, material icon, colour) -- the words carry the meaning; colour only repeats it
@@ -278,7 +278,7 @@ def brief_card(row, source_line: str = "") -> None:
     about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
     st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
     if source_line:
-        st.caption(source_line)
+        st.caption(safe.md(source_line))  # publication names come from loaded files
     left, right = st.columns([2, 3])
     with left:
         sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
@@ -297,14 +297,14 @@ def brief_card(row, source_line: str = "") -> None:
         if row.numbers_text:
             st.caption(row.numbers_text)
         if row.components_text:
-            st.caption(f"Made up of: {row.components_text}.")
+            st.caption(f"Made up of: {safe.md(row.components_text)}.")
         demo_badge([row.source_ids])
     with right:
         with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
             status_badge(row.status, row.status_text)
             variation_badge(row.variation)
             assurance_badge(row.assurance)
-        st.write(row.summary)
+        st.write(safe.md(row.summary))
         if row.gap_numbers_text:
             st.caption(f"To meet the target, {row.gap_numbers_text}.")
         if row.spc_note:
