@@ -20,10 +20,14 @@ import re
 import pandas as pd
 
 # CommonMark lets a backslash escape any ASCII punctuation character, and an escaped character is
-# shown as itself: escaping every one leaves no link, image, emphasis, entity, directive or
-# bare-link pattern for the renderer to find, and changes nothing the reader sees.
+# shown as itself: escaping every one leaves no link, image, emphasis, entity or directive for
+# the renderer to find, and changes nothing the reader sees.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACES = re.compile(r"\s+")
+# GitHub-style bare links are found in the rendered text, after escapes are undone: a zero-width
+# space after "https:", before the dot of "www." and after "@" leaves no address to link to.
+_BARE_LINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def md(text) -> str:
@@ -31,7 +35,7 @@ def md(text) -> str:
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     flat = _SPACES.sub(" ", "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in str(text)))
-    return _PUNCTUATION.sub(r"\\\1", flat)
+    return _PUNCTUATION.sub(r"\\\1", _BARE_LINK.sub(ZERO_WIDTH_SPACE, flat))
 
 
 def md_table(frame: pd.DataFrame) -> pd.DataFrame:
