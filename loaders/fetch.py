@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 from loaders import generic as generic_loader
 from loaders import registry
 from loaders.ingest import FileOutcome, PreparedFile, prepare_file, write_prepared
+from loaders.limits import BYTES_PER_MB, file_bytes
 from loaders.webguard import (
     AddressRefused,
     Deadline,
@@ -227,7 +228,8 @@ def _read_body(response, url: str, max_bytes: int | None, deadline: Deadline | N
             break
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
-            raise FetchError(f"{url}: larger than {max_bytes / 1048576:.0f} MB; not downloaded (settings.max_file_mb)")
+            limit = max_bytes / BYTES_PER_MB
+            raise FetchError(f"{url}: larger than {limit:g} MB; not downloaded (settings.max_file_mb)")
         chunks.append(chunk)
     expected = response.headers.get("Content-Length")
     if expected and expected.isdigit() and size < int(expected):
@@ -692,7 +694,7 @@ def _fetch_file(
     validators = {}
     if known is not None and known.get("sha256"):
         validators = {"etag": known.get("etag") or None, "last_modified": known.get("last_modified") or None}
-    max_bytes = int(catalogue.settings.max_file_mb * 1048576)
+    max_bytes = file_bytes(catalogue.settings.max_file_mb)
     try:
         response = http.get(link.url, max_bytes=max_bytes, **validators)
     except FetchError as exc:

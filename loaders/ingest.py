@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from loaders import registry
 from loaders.base import LoadResult, sha256_of
+from loaders.limits import BYTES_PER_MB, file_bytes, megabytes
 from loaders.parse import parse_file, parse_isolated
 from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
@@ -131,7 +132,7 @@ def prepare_file(
     again (a publication that went back to an earlier version, see ``store.reapply_load``).
     """
     path = Path(path)
-    limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
+    limit = max_bytes if max_bytes is not None else file_bytes(catalogue.settings.max_file_mb)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -142,7 +143,7 @@ def prepare_file(
                 path,
                 "error",
                 error=(
-                    f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
+                    f"'{path.name}': the file is {megabytes(size)}, over the {limit / BYTES_PER_MB:g} MB limit; "
                     "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
                 ),
             )

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from metrics import access, export, store
+from metrics import access, export
 from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.glossary import ASSURANCE_WORDS, VARIATION_WORDS
@@ -212,7 +212,7 @@ def admin_can_change_data() -> tuple[bool, str]:
     Returns whether uploads are allowed and, if not, what the user should know.
     """
     cat = data.catalogue()
-    if access.is_local_default(store.resolve_database_url(None, cat), cat):
+    if access.engine_is_local_default(data.engine(), cat):  # the database this app opened
         return True, ""
     stored = access.admin_hash(dict(os.environ), _secret_hash())
     if not stored:
