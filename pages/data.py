@@ -56,7 +56,10 @@ if not allowed:
     st.info(reason)
 else:
     upload = st.file_uploader(
-        "File to load", type=["csv", "xlsx", "xls", "rda"], max_upload_size=int(cat.settings.max_file_mb)
+        "File to load",
+        type=["csv", "xlsx", "xls", "rda"],
+        max_upload_size=int(cat.settings.max_file_mb),
+        help=f"Up to {cat.settings.max_file_mb:g} MB (1 MB = 1,000,000 bytes), as for `python -m loaders ingest`.",
     )
     if upload is not None:
         prepared = data.prepared_upload(upload.name, upload.getvalue())
