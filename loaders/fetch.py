@@ -680,6 +680,11 @@ def _fetch_file(
         result.status, result.message = "skipped", f"covers {period:%B %Y}, before --since"
         return result, None
     if options.dry_run:
+        try:  # a dry run lists only what a real run would request
+            check_address(link.url, http.allowed)
+        except AddressRefused as exc:
+            result.status, result.message = "error", f"{printable(link.url, 300)}: {exc}; not requested"
+            return result, None
         if known is None or not known.get("sha256"):
             result.status = "would-download"
         return result, None

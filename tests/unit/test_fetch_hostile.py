@@ -362,3 +362,18 @@ def test_a_page_of_thousands_of_links_gets_its_share_and_one_line_of_skipped(hos
         "the share of ae_monthly (6 of the 12 requests per run) is used up"
     ]
     assert len(report.lines()) < 10
+
+
+def test_a_dry_run_lists_a_link_off_the_host_as_an_error_not_a_download(hostile, hostile_site, sqlite_engine,
+                                                                        catalogue, tmp_path):  # fmt: skip
+    main, internal = hostile
+    links = [link(FEB_CSV), link(f"{internal.url}/internal/Monthly-AE-February-2026.csv"), link("file:///etc/x.csv")]
+    main.serve(YEAR, {"body": year_page(month_section("February 2026", "12 March 2026", links))})
+
+    report = fetch_publications(sqlite_engine, catalogue, ae_options(main, tmp_path, dry_run=True))
+
+    assert [r.status for r in report.results] == ["would-download", "error", "error"]
+    assert report.results[2].message == (
+        "file:///etc/x.csv: only http and https addresses are fetched, not file: address; not requested"
+    )
+    assert internal.log == []
