@@ -657,8 +657,9 @@ def _page_row(publication: Publication, url: str, status: str, checked: dt.datet
 
 
 def _record(engine: Engine, options: FetchOptions, rows: list[dict]) -> None:
+    """Write the fetch log; an address from a page is stored printable (PostgreSQL refuses NUL)."""
     if not options.dry_run:
-        store.record_fetch(engine, rows)
+        store.record_fetch(engine, [{**row, "url": printable(row["url"])} for row in rows])
 
 
 def _fetch_file(

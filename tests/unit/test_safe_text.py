@@ -44,3 +44,13 @@ def test_plotly_text_from_data_has_no_tags():
         '&lt;a href="https://evil.example"&gt;UHL&lt;/a&gt; &lt;b&gt;x&lt;/b&gt;&lt;br&gt;'
     )
     assert safe.plot("A&E") == "A&amp;E"  # Plotly shows the entity as "&"
+
+
+def test_the_pack_links_only_web_addresses():
+    from metrics.pack.page import web_address
+
+    assert web_address("https://digital.nhs.uk/x") == "https://digital.nhs.uk/x"
+    assert web_address("http://example.org") == "http://example.org"
+    for url in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "//evil.example", "https://",
+                "http://[zz/", "https://a.example/\nb", None, float("nan"), ""):  # fmt: skip
+        assert web_address(url) == "", url
