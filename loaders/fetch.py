@@ -10,6 +10,11 @@ Politeness (the statistics sites are public services): a descriptive user agent,
 every request, a bounded number of requests per run, retries with back-off on 429 and 5xx
 (honouring ``Retry-After``), proxy settings from the environment (``https_proxy``, ``no_proxy``),
 and conditional requests (``If-None-Match`` / ``If-Modified-Since``) for pages and files already held.
+
+Care (a page is someone else's text, see ``loaders.webguard``): only http(s) addresses on the
+publication's own host or its ``allowed_hosts`` are requested, redirects included; each request
+has an overall deadline; a file must be the publication's own layout; anything malformed is that
+item's error and the run goes on; the budget is shared equally between the publications.
 """
 
 from __future__ import annotations
