@@ -17,6 +17,7 @@ from loaders.ingest import ingest_file
 from metrics import store
 from metrics.catalogue import load_catalogue
 from tests.e2e.conftest import ADMIN_PASSWORD, _Server
+from tests.e2e.test_browser import ERROR_SELECTORS, PAGES
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +89,18 @@ def test_an_organisation_name_in_the_plotly_legend_and_hover_is_text(hostile_app
     _open(page, f"{url}/indicator?metric=ae_4hr_all")
     legend = page.locator(".legendtext", has_text='<a href="https://evil.example/org">')
     expect(legend.first).to_be_visible(timeout=60_000)
+    assert page.evaluate(FROM_DATA) == []
+
+
+@pytest.mark.parametrize("path", [p for p, _, _ in PAGES], ids=[p or "brief" for p, _, _ in PAGES])
+def test_no_page_turns_the_hostile_names_into_markup(hostile_app, page, path):
+    url, _ = hostile_app
+    _open(page, f"{url}/{path}")
+    # Every element of the page has arrived once the app is idle (no "Running..." indicator).
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000, polling=500
+    )
+    assert page.locator(ERROR_SELECTORS).count() == 0
     assert page.evaluate(FROM_DATA) == []
 
 
