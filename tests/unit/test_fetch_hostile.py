@@ -46,8 +46,11 @@ class HostileServer(Server):
                 server.log.append({"path": self.path, "headers": dict(self.headers), "status": 0})
                 try:
                     if "raw" in spec:
-                        self.wfile.write(spec["raw"])
-                        self.wfile.flush()
+                        size, pause = spec.get("drip", (len(spec["raw"]), 0))
+                        for start in range(0, len(spec["raw"]), size):
+                            self.wfile.write(spec["raw"][start : start + size])
+                            self.wfile.flush()
+                            time.sleep(pause)
                         self.close_connection = True
                         return
                     body, (size, pause) = spec["body"], spec["trickle"]
@@ -274,6 +277,18 @@ def test_a_trickled_file_is_cut_off_at_the_overall_deadline(hostile, hostile_sit
     )
     assert store.read_sources(sqlite_engine).empty
     assert raw_files(tmp_path) == []
+
+
+def test_trickled_headers_count_towards_the_deadline(hostile, sqlite_engine, catalogue, tmp_path):
+    main, _ = hostile
+    headers = b"".join(b"X-Slow-%d: v\r\n" % i for i in range(60))
+    main.serve("/ae/", {"raw": b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n<html></html>", "drip": (12, 0.1)})
+
+    report = fetch_publications(sqlite_engine, catalogue, ae_options(main, tmp_path, deadline=1.0))
+
+    assert report.problems == [
+        f"ae_monthly: {main.url}/ae/: no complete answer within 1 s (connecting and downloading); discarded"
+    ]
 
 
 def test_content_that_returns_to_an_earlier_version_is_a_revision_and_loaded(hostile, hostile_site, engine,
