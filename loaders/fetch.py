@@ -25,6 +25,7 @@ import hashlib
 import http.client
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -545,7 +546,10 @@ class _PageReader:
         self.validators[url] = found
         if not self.dry_run and (found["etag"] or found["last_modified"]):
             self.folder.mkdir(parents=True, exist_ok=True)
-            copy.write_text(text, encoding="utf-8")
+            # Written aside and renamed: another run at the same time may be reading the copy.
+            part = copy.with_name(f"{copy.name}.{os.getpid()}.{threading.get_ident()}.part")
+            part.write_text(text, encoding="utf-8")
+            part.replace(copy)
         return parse_page(text, response.url)
 
     def rows(self, publication: Publication, landing: str, status: str, checked: dt.datetime) -> list[dict]:
@@ -819,7 +823,7 @@ def _save(folder: Path, name: str, body: bytes, digest: str) -> Path:
     path = folder / safe
     if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
         path = folder / f"{path.stem}-{digest[:8]}{path.suffix}"
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")  # two runs at once
     tmp.write_bytes(body)
     tmp.replace(path)
     return path
