@@ -60,7 +60,8 @@ def origin_of(url: str) -> Origin:
         raise AddressRefused(f"not a usable address ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise AddressRefused(f"only http and https addresses are fetched, not {scheme or 'a relative'}: address")
+        what = f"is {scheme}:" if scheme else "has no http:// or https://"
+        raise AddressRefused(f"only http and https addresses are fetched (this one {what})")
     if not host:
         raise AddressRefused("the address names no host")
     return host.lower(), (None if port in (None, _DEFAULT_PORTS[scheme]) else port)

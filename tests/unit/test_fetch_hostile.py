@@ -120,14 +120,15 @@ def test_a_hostile_year_page_gives_per_item_errors_and_loads_only_its_own_files(
     forged = "/uploads/evil%0Aae_monthly:%20new:%20forged.csv"
     nul = "/uploads/December-2025%00.csv"
     hostile_links = {
-        f"file://{local}": "only http and https addresses are fetched, not file: address; not requested",
-        f"ftp://127.0.0.1:{port}/Monthly-AE-February-2026.csv": "not ftp: address",
+        f"file://{local}": "only http and https addresses are fetched (this one is file:); not requested",
+        f"ftp://127.0.0.1:{port}/Monthly-AE-February-2026.csv": "(this one is ftp:)",
         f"{internal.url}/internal/admin/Monthly-AE-February-2026.csv": f"on 127.0.0.1:{internal.url[17:]}, not",
         f"http://localhost:{port}/uploads/other-host.csv": f"on localhost:{port}, not the publication's own host",
         "http://127.0.0.1:abc/Monthly-AE.csv": "not a usable address (Port could not be cast",
         "http://[zz/Monthly-AE.csv": "not a usable address (Invalid IPv6 URL)",
         "/uploads/has space/Monthly-AE-February-2026.csv": "HTTP 404 Not Found",
-        "/uploads/to-file.csv": "redirected (302) to file:///etc/passwd: only http and https",
+        "/uploads/to-file.csv": "redirected (302) to file:///etc/passwd: only http and https addresses are fetched "
+        "(this one is file:); not followed",
         "/uploads/to-ftp.csv": "redirected (302) to ftp://127.0.0.1",
         "/uploads/to-internal.csv": "redirected (301) to http://127.0.0.1:",
         "/uploads/not-http.csv": "not a valid HTTP answer (BadStatusLine",
@@ -218,7 +219,7 @@ def test_a_landing_page_that_is_not_http_is_refused_before_any_request(hostile, 
     report = fetch_publications(sqlite_engine, catalogue, options)
 
     assert report.problems == [
-        "ae_monthly: file:///etc/passwd: only http and https addresses are fetched, not file: address; not requested"
+        "ae_monthly: file:///etc/passwd: only http and https addresses are fetched (this one is file:); not requested"
     ]
     assert report.requests == 0
 
@@ -389,6 +390,6 @@ def test_a_dry_run_lists_a_link_off_the_host_as_an_error_not_a_download(hostile,
 
     assert [r.status for r in report.results] == ["would-download", "error", "error"]
     assert report.results[2].message == (
-        "file:///etc/x.csv: only http and https addresses are fetched, not file: address; not requested"
+        "file:///etc/x.csv: only http and https addresses are fetched (this one is file:); not requested"
     )
     assert internal.log == []
