@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from loaders.dbcheck import named_database_problem
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
+from loaders.limits import file_bytes
 from metrics import access, export, query, store, tables
 from metrics.catalogue import CatalogueError, load_catalogue
 from metrics.reader import Reader
@@ -136,7 +138,7 @@ def _describe(outcome: FileOutcome) -> str:
 
 def cmd_ingest(args, catalogue) -> int:
     engine = _engine(args, catalogue)
-    max_bytes = int(args.max_mb * 1048576) if args.max_mb else None
+    max_bytes = file_bytes(args.max_mb) if args.max_mb else None
     files = expand_paths(args.paths)
     missing = [p for p in map(Path, args.paths) if not p.exists()]
     if missing:
@@ -398,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = load_catalogue(args.config)
     except CatalogueError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    if problem := named_database_problem(getattr(args, "db", None), catalogue):  # a message, never a traceback
+        print(f"ERROR: {problem}", file=sys.stderr)
         return 1
     handlers = {
         "ingest": cmd_ingest,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from loaders import registry
 from loaders.base import LoadResult, sha256_of
+from loaders.limits import BYTES_PER_MB, file_bytes, megabytes
 from loaders.parse import parse_file, parse_isolated
 from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
@@ -120,16 +121,18 @@ def prepare_file(
     force_demo: bool = False,
     published: dt.date | None = None,
     isolate: bool = False,
+    reload: bool = False,
 ) -> PreparedFile:
     """Everything short of writing: size check, dedupe, limits, detection, read, normalise, validate.
 
     The upload page shows this validation report before anything is written. Nothing here writes.
     ``published`` is the publication date to record when the file does not state its own. With
     ``isolate`` the file is parsed in a child process with capped memory and time
-    (``loaders.parse``), as every uploaded file is.
+    (``loaders.parse``), as every uploaded file is. With ``reload`` content already loaded is read
+    again (a publication that went back to an earlier version, see ``store.reapply_load``).
     """
     path = Path(path)
-    limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
+    limit = max_bytes if max_bytes is not None else file_bytes(catalogue.settings.max_file_mb)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -140,7 +143,7 @@ def prepare_file(
                 path,
                 "error",
                 error=(
-                    f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
+                    f"'{path.name}': the file is {megabytes(size)}, over the {limit / BYTES_PER_MB:g} MB limit; "
                     "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
                 ),
             )
@@ -148,7 +151,7 @@ def prepare_file(
     if size == 0:
         return PreparedFile(FileOutcome(path, "error", error=f"'{path.name}': the file is empty"))
     digest = sha256_of(path)
-    seen = store.find_source(engine, digest)
+    seen = None if reload else store.find_source(engine, digest)
     if seen is not None:
         note = [] if seen["file_name"] == path.name else [f"same content as '{seen['file_name']}', already loaded"]
         return PreparedFile(

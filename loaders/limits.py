@@ -22,6 +22,21 @@ from pathlib import Path
 
 from loaders.base import LoadError
 
+#: One megabyte, for every file-size limit: the upload widget counts in decimal megabytes (as the
+#: browser shows sizes), so the command line, the fetcher and the page all do too. A file one of
+#: them accepts is never refused by another for its size.
+BYTES_PER_MB = 1_000_000
+
+
+def file_bytes(megabytes: float) -> int:
+    """A size limit in megabytes (``settings.max_file_mb``, ``--max-mb``) in bytes."""
+    return int(megabytes * BYTES_PER_MB)
+
+
+def megabytes(size: int) -> str:
+    """A size in the same megabytes as the limits: ``49.9 MB``."""
+    return f"{size / BYTES_PER_MB:.1f} MB"
+
 
 def _env_number(name: str, default: float) -> float:
     raw = os.environ.get(f"LLR_{name}")

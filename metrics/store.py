@@ -511,6 +511,49 @@ def write_load(
     return counts
 
 
+def reapply_load(
+    engine: Engine,
+    tidy: pd.DataFrame,
+    record: SourceRecord,
+    organisations: pd.DataFrame | None = None,
+    catalogue: Catalogue | None = None,
+) -> WriteCounts | None:
+    """Apply again the rows of content loaded before, which a publication has gone back to.
+
+    A statistics file revised from A to B and then back to A: A's ``source`` row exists, but the
+    store holds B's figures. The rows are upserted under A's source row (``REVISION_RULE`` as for
+    any load, with ``record``'s publication date) and that row's ``loaded_at`` (and ``published``,
+    when later) are brought up to date, in one transaction with the writer lock.
+
+    Returns
+    -------
+    WriteCounts or None
+        None when the content is not in the store (load it with ``write_load``).
+    """
+    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
+    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    counts = WriteCounts()
+    if len(tidy):
+        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    with writing(engine) as conn:
+        _ensure_schema(conn)
+        if catalogue is not None:
+            _sync_catalogue(conn, catalogue)
+        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        if seen is None:
+            return None
+        counts.source_id = seen["id"]
+        counts.new_organisations = _add_organisations(conn, tidy, organisations)
+        if len(tidy):
+            _upsert(conn, tidy, seen["id"], record, now, counts)
+        values = {"loaded_at": now}
+        if record.published is not None and (seen["published"] is None or seen["published"] < record.published):
+            values["published"] = record.published
+        conn.execute(update(source).where(source.c.id == seen["id"]).values(**values))
+    return counts
+
+
 def _add_organisations(conn, tidy: pd.DataFrame, organisations: pd.DataFrame | None) -> list[str]:
     wanted = set(tidy["org_code"].unique())
     existing = set(conn.execute(select(organisation.c.code)).scalars())
@@ -802,7 +845,8 @@ def record_fetch(engine: Engine, rows: list[dict]) -> None:
     """
     if not rows:
         return
-    with engine.begin() as conn:
+    # Under the writer lock, so two runs at once take turns and the second updates the first's rows.
+    with writing(engine) as conn:
         for row in rows:
             values = {k: v for k, v in row.items() if k in FETCH_LOG_COLUMNS}
             key = (fetch_log.c.publication_id == values["publication_id"]) & (fetch_log.c.url == values["url"])

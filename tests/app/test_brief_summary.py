@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from metrics import calc, query, store
-from tests.app.conftest import app_runner
+from tests.app.conftest import app_runner, shown
 
 MEETING = dt.date(2025, 12, 1)
 #: Sources with no release calendar: figures quoted from committee papers and local returns.
@@ -158,7 +158,8 @@ def test_every_card_names_its_source_publication_and_period(corpus_app, corpus_d
     exp = _expected(corpus_db_url, catalogue, "llr")
     at = corpus_app(meeting=MEETING.isoformat())
     cards = _card_ids(at, catalogue)
-    lines = [c.value for c in at.caption if c.value.startswith("Source: ")]
+    # The Markdown a caption holds escapes every character from data; the reader sees it plain.
+    lines = [line for line in (shown(c.value) for c in at.caption) if line.startswith("Source: ")]
     assert len(lines) == len(cards) == len(exp["inds"])
     sources = exp["sources"].set_index("id")
     for mid, line in zip(cards, lines, strict=True):
