@@ -213,9 +213,16 @@ def _switch_to_wal(cursor) -> None:
             time.sleep(0.05)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL journalling and its folder is created if missing."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL journalling and its folder is created if missing.
+
+    With ``read_only`` nothing is created or changed: a SQLite file is opened read-only as it is
+    (its journal mode left alone, so a rollback-journal file keeps its bytes), a missing file is
+    read as an empty store (nothing is created on disk), and a PostgreSQL session is read-only.
+    """
     parsed = make_url(url)
+    if read_only:
+        return _make_reader_engine(parsed)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +243,52 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _make_reader_engine(parsed) -> Engine:
+    """An engine that cannot write (``make_engine(url, read_only=True)``)."""
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:" or not Path(parsed.database).exists():
+            # Nothing to read: an empty in-memory store, so no file is created by looking.
+            return create_engine("sqlite://", connect_args={"check_same_thread": False})
+        # The file opened read-only through SQLite's URI form: no journal-mode switch, no writes.
+        location = Path(parsed.database).resolve().as_uri().replace("file://", "file:", 1)
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(
+                f"{location}?mode=ro", uri=True, check_same_thread=False, timeout=SQLITE_BUSY_SECONDS
+            ),
+        )
+
+        @event.listens_for(engine, "connect")
+        def _read_only_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
+            dbapi_connection.execute("PRAGMA query_only=ON")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
+        )
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def sqlite_file_is_blank(path: str | Path) -> bool:
+    """True for an existing SQLite file that holds no table at all (an empty placeholder, or a file
+    an older version created by merely opening it); read without changing it."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if path.stat().st_size == 0:
+        return True
+    location = path.resolve().as_uri().replace("file://", "file:", 1)
+    try:
+        conn = sqlite3.connect(f"{location}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False  # not a database we can read: never treated as blank (it is not ours to replace)
+
+
 def database_file_missing(url: str) -> bool:
     """True for a SQLite file URL whose file does not exist (read commands must not create it)."""
     parsed = make_url(url)
@@ -252,6 +305,89 @@ def database_exists(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(source)).scalar_one() > 0
 
 
+class StoreBusy(Exception):
+    """A write gave up waiting for a lock another connection holds (the message names it)."""
+
+
+def lock_timeout_seconds() -> float:
+    """How long a write waits for a lock (the writer lock, or a table another client holds):
+    ``LLR_LOCK_TIMEOUT_SECONDS``, default ``SQLITE_BUSY_SECONDS``."""
+    return _env_seconds("LLR_LOCK_TIMEOUT_SECONDS", SQLITE_BUSY_SECONDS)
+
+
+def statement_timeout_seconds() -> float:
+    """The longest one statement of a write may run on PostgreSQL: ``LLR_STATEMENT_TIMEOUT_SECONDS``
+    (default 600; the first restore of the published snapshot takes well under a minute)."""
+    return _env_seconds("LLR_STATEMENT_TIMEOUT_SECONDS", 600.0)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _lock_holders(engine: Engine) -> str:
+    """Who holds a lock on the store's tables or its writer lock (PostgreSQL), for a message."""
+    tables = [t.name for t in metadata.sorted_tables]
+    query = text(
+        "SELECT DISTINCT a.pid, a.usename, a.application_name, host(a.client_addr) AS client, a.state, "
+        "a.xact_start, left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.granted AND a.pid <> pg_backend_pid() AND ("
+        " (l.locktype = 'advisory' AND l.objid::bigint = :low AND l.classid::bigint = :high)"
+        " OR (l.locktype = 'relation' AND l.relation IN ("
+        "   SELECT c.oid FROM pg_class c WHERE c.relname = ANY(:tables)"
+        "   AND c.relnamespace IN (SELECT n.oid FROM pg_namespace n WHERE n.nspname = ANY(current_schemas(false))))))"
+        " ORDER BY a.pid"
+    )
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                query,
+                {"low": WRITER_LOCK_KEY & 0xFFFFFFFF, "high": WRITER_LOCK_KEY >> 32, "tables": tables},
+            ).all()
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the timeout is what matters
+        return "another connection (it could not be named)"
+    if not rows:
+        return "another connection (it has since let go)"
+    return "; ".join(
+        f"process {r.pid} (user {r.usename}"
+        + (f", application '{r.application_name}'" if r.application_name else "")
+        + (f", from {r.client}" if r.client else "")
+        + f", {r.state}"
+        + (f" since {r.xact_start:%Y-%m-%d %H:%M:%S}" if r.xact_start else "")
+        + (f", last statement: {r.query}" if r.query else "")
+        + ")"
+        for r in rows
+    )
+
+
+def _busy_message(engine: Engine, waited: float, exc: BaseException) -> str:
+    if "statement timeout" in str(getattr(exc, "orig", exc)).lower():
+        return (
+            f"a statement of the write ran longer than {statement_timeout_seconds():g} s and was stopped; "
+            "nothing was written (set LLR_STATEMENT_TIMEOUT_SECONDS to allow longer)"
+        )
+    if engine.dialect.name == "postgresql":
+        holders = _lock_holders(engine)
+        return (
+            f"the store is locked by {holders}; gave up after waiting {waited:g} s and nothing was written "
+            "(end that transaction, or set LLR_LOCK_TIMEOUT_SECONDS to wait longer)"
+        )
+    return (
+        f"another process is writing to {engine.url.database} (SQLite names no one); gave up after waiting "
+        f"{waited:g} s and nothing was written (set LLR_LOCK_TIMEOUT_SECONDS to wait longer)"
+    )
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "lock timeout" in text_ or "database is locked" in text_ or "statement timeout" in text_
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction holding the store's writer lock; committed on success, else rolled back.
@@ -260,13 +396,29 @@ def writing(engine: Engine) -> Iterator[Connection]:
     rows a write compares against cannot change under it (a plain ``BEGIN`` reads first and can
     then fail to upgrade its lock). PostgreSQL: ``pg_advisory_xact_lock`` queues writers; it is
     released at commit or rollback. Readers are never blocked.
+
+    Waits are bounded: SQLite's busy timeout, and on PostgreSQL ``lock_timeout`` (for the writer
+    lock and any row or table another client holds) and ``statement_timeout``, both local to the
+    transaction. A write that gives up raises ``StoreBusy`` naming what holds the lock; nothing is
+    written.
     """
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
-        yield conn
+    waited = lock_timeout_seconds()
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited * 1000)}")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(waited * 1000)}")
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(statement_timeout_seconds() * 1000)}")
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+            yield conn
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
+            raise StoreBusy(_busy_message(engine, waited, exc)) from exc
+        raise
 
 
 def _ensure_schema(conn: Connection) -> None:
@@ -820,6 +972,8 @@ def fetch_log_version(engine: Engine) -> str:
     with engine.connect() as conn:
         count, last = conn.execute(select(func.count(), func.max(fetch_log.c.checked_at))).one()
     return f"{count}-{last}"
+
+
 # ---------------------------------------------------------------------------- snapshots
 #: The ``source`` columns a snapshot carries (not ``id``, which is local to a database, nor
 #: ``loaded_at``, which would change the snapshot every time it is made).
@@ -862,14 +1016,78 @@ class RestoreCounts:
     kept_newer: int = 0
 
 
+class StoreHoldsOtherData(Exception):
+    """A replacing write refused: the store holds data it was not pointed at (the message says what)."""
+
+
+#: What a restore does with a store that holds files the snapshot does not (``restore_tables``).
+OTHER_DATA_MODES = ("refuse", "replace", "merge")
+
+
+def _refuse_other_data(conn: Connection, sources: pd.DataFrame, other_data, engine: Engine) -> bool:
+    """Decide, inside the write transaction, whether the stored data may be replaced or merged into.
+
+    Returns True when the stored rows are to be deleted first. Raises ``StoreHoldsOtherData`` when
+    the store holds files the snapshot does not and ``other_data`` is "refuse", or when it is a
+    check that finds something it may not replace.
+    """
+    stored = [dict(r) for r in conn.execute(select(source.c.file_name, source.c.sha256, source.c.is_demo)).mappings()]
+    fetched = conn.execute(select(func.count()).select_from(fetch_log)).scalar_one()
+    if not stored and not fetched:
+        return False
+    where = _database_name(engine)
+    if callable(other_data):
+        reason = other_data(stored, fetched)
+        if reason:
+            raise StoreHoldsOtherData(f"{where} {reason}; nothing was changed")
+        return True
+    if other_data not in OTHER_DATA_MODES:
+        raise ValueError(f"other_data must be one of {OTHER_DATA_MODES} or a check, not {other_data!r}")
+    if other_data != "refuse":
+        return other_data == "replace"
+    other = sorted(r["file_name"] for r in stored if r["sha256"] not in set(sources["sha256"]))
+    if not other:
+        return False
+    shown_names = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+    raise StoreHoldsOtherData(
+        f"{where} holds {len(other)} file(s) that are not in this snapshot ({shown_names}); "
+        "restoring could change their figures, so nothing was changed (give --replace to replace the "
+        "whole store with the snapshot, or --merge to add it under the revision rule)"
+    )
+
+
+def _database_name(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _clear_data(conn: Connection) -> None:
+    """Delete every loaded row (the catalogue's own rows are synchronised again afterwards)."""
+    for table in (observation, fetch_log, source, organisation):
+        conn.execute(delete(table))
+
+
 def restore_tables(
-    engine: Engine, organisations: pd.DataFrame, sources: pd.DataFrame, observations: pd.DataFrame
+    engine: Engine,
+    organisations: pd.DataFrame,
+    sources: pd.DataFrame,
+    observations: pd.DataFrame,
+    catalogue: Catalogue | None = None,
+    other_data="refuse",
 ) -> RestoreCounts:
     """Load a snapshot's tables in one transaction, with the same revision rules as ingest.
 
     A source whose SHA-256 is already stored changes nothing (as re-ingesting the same file);
     the rows of a new source are added, or replace stored rows when its vintage is the same or
     later (``write_load``). Into an empty store the rows are bulk-inserted as they are.
+
+    ``other_data`` says what happens when the store holds files the snapshot does not: "refuse"
+    (``StoreHoldsOtherData``, nothing changed), "merge" (the revision rule decides row by row) or
+    "replace": every loaded row (observations, sources, organisations, the fetch log) is deleted
+    and the snapshot written in the same transaction, so a reader or a crash sees the old store or
+    the new one, never a mix. It may instead be a check, ``check(stored_sources, fetch_log_rows)
+    -> reason or None``, run inside the transaction: the store is replaced only when it returns
+    None. ``catalogue``, when given, is synchronised in
+    the same transaction (tables created, organisations, targets and annotations).
 
     Parameters
     ----------
@@ -893,6 +1111,10 @@ def restore_tables(
         sources["published"] = None
     with writing(engine) as conn:
         _ensure_schema(conn)
+        if _refuse_other_data(conn, sources, other_data, engine):
+            _clear_data(conn)
+        if catalogue is not None:
+            _sync_catalogue(conn, catalogue)
         known = set(conn.execute(select(source.c.sha256)).scalars())
         new_sources = sources[~sources["sha256"].isin(known)]
         counts.sources_already_loaded = len(sources) - len(new_sources)

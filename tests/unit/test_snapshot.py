@@ -108,7 +108,7 @@ class TestRoundTrip:
         later = write_ae_csv(tmp_path, "June-2020-second-revision.csv", seed=9)
         ingest_paths([later], engine, catalogue, published=dt.date(2021, 4, 22))
         june = observations_with_files(engine)
-        counts = restore_snapshot(engine, snapshot_dir, catalogue)
+        counts = restore_snapshot(engine, snapshot_dir, catalogue, other_data="merge")
         assert counts.kept_newer > 0 or counts.unchanged > 0
         after = observations_with_files(engine)
         merged = june.merge(after, on=["metric_id", "org_code", "period_start", "period_type"], suffixes=("", "_after"))
