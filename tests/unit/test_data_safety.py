@@ -399,3 +399,47 @@ def test_a_database_with_tables_is_never_replaced_by_the_first_start_build(defau
     assert not default_db.needs_build(url)
     assert default_db.build_default_database(url, catalogue) is False
     assert file_state(default_file) == before
+
+
+# ---------------------------------------------------------------------------- bounded waits
+def test_an_ingest_blocked_by_another_clients_transaction_gives_up_and_names_it(
+    engine, tmp_path, catalogue, monkeypatch
+):
+    monkeypatch.setenv("LLR_LOCK_TIMEOUT_SECONDS", "1")
+    path = write_csv(tmp_path / "in", "figures.csv", ROWS)
+    if engine.dialect.name == "postgresql":
+        holder = engine.connect()
+        holder.execute(text("SET application_name = 'month-end-report'"))
+        holder.execute(text("LOCK TABLE observation IN ACCESS EXCLUSIVE MODE"))
+    else:
+        holder = sqlite3.connect(engine.url.database)
+        holder.execute("BEGIN IMMEDIATE")
+    try:
+        summary = ingest_paths([path], engine, catalogue)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [o.status for o in summary.outcomes] == ["error"]
+    error = summary.outcomes[0].error
+    assert "gave up after waiting 1 s and nothing was written" in error
+    if engine.dialect.name == "postgresql":
+        assert "application 'month-end-report'" in error and "idle in transaction" in error
+    else:
+        assert "another process is writing to" in error
+    assert store.read_sources(engine).empty
+    # Once the other client lets go, the same file loads.
+    assert not ingest_paths([path], engine, catalogue).failed
+
+
+def test_a_writer_stuck_holding_the_writer_lock_is_named(postgres_url, tmp_path, catalogue, monkeypatch, capsys):
+    monkeypatch.setenv("LLR_LOCK_TIMEOUT_SECONDS", "1")
+    engine = create_engine(postgres_url)
+    with engine.connect() as holder:
+        holder.execute(text("SET application_name = 'stuck-ingest'"))
+        holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": store.WRITER_LOCK_KEY})
+        code = main(["ingest", str(write_csv(tmp_path / "in", "figures.csv", ROWS)), "--db", postgres_url])
+        holder.rollback()
+    engine.dispose()
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "the store is locked by process" in err and "application 'stuck-ingest'" in err
