@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, help="refuse files larger than this (default: settings.max_file_mb)")
     p.add_argument(
         "--published",
-        type=_iso_date,
+        type=_past_date,
         metavar="YYYY-MM-DD",
         help="publication date to record for files that do not state one (an older publication never "
         "replaces a newer one)",
@@ -126,6 +126,14 @@ def _iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-01-08") from None
+
+
+def _past_date(text: str) -> dt.date:
+    """A publication date: ISO, and not after today (a future date would keep later revisions out)."""
+    date = _iso_date(text)
+    if date > dt.date.today():
+        raise argparse.ArgumentTypeError(f"'{text}' is after today: a publication date cannot be in the future")
+    return date
 
 
 def _engine(args, catalogue, *, read_only: bool = False):

@@ -186,6 +186,8 @@ def prepare_file(
     if len(tidy):
         starts = pd.to_datetime(tidy["period_start"])
         periods = (starts.min().date(), starts.max().date())
+    if (why := publication_date_problem(record.published, periods, stated=result.published is not None)) is not None:
+        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
     outcome = FileOutcome(
         path,
         "valid",
@@ -196,6 +198,33 @@ def prepare_file(
         warnings=warnings,
     )
     return PreparedFile(outcome, result, record, catalogue)
+
+
+def publication_date_problem(
+    published: dt.date | None, periods: tuple[dt.date, dt.date] | None, *, stated: bool, today: dt.date | None = None
+) -> str | None:
+    """Why a publication date cannot be true, or None.
+
+    A date after today would make every later genuine revision lose to it (``REVISION_RULE``:
+    an older publication never replaces a newer one); a date before the first period the file
+    describes is a typo. ``stated`` says whether the file gave it (else the fetcher or
+    ``--published``), for the message.
+    """
+    if published is None:
+        return None
+    today = today or dt.date.today()
+    where = "the file states it was published" if stated else "the publication date given is"
+    if published > today:
+        return (
+            f"{where} {published.isoformat()}, after today; nothing was loaded (a wrong date would keep "
+            "every later revision out)"
+        )
+    if periods is not None and published < periods[0]:
+        return (
+            f"{where} {published.isoformat()}, before the first period it describes "
+            f"({periods[0].isoformat()}); nothing was loaded"
+        )
+    return None
 
 
 def prepare_upload(
@@ -243,9 +272,24 @@ def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
             outcome.warnings.append(f"same content as '{seen['file_name']}', already loaded")
         return outcome
     outcome.status = "loaded"
+    if counts.not_in_revision:
+        outcome.warnings.append(_not_in_revision_warning(counts.not_in_revision))
     outcome.added, outcome.updated = counts.added, counts.updated
     outcome.unchanged, outcome.kept_newer = counts.unchanged, counts.kept_newer
     return outcome
+
+
+def _not_in_revision_warning(rows: list[tuple[str, str, str]]) -> str:
+    """The ingest's note on organisations a revision no longer lists (``store.REVISION_RULE``)."""
+    orgs = sorted({org for _, org, _ in rows})
+    periods = sorted({period for _, _, period in rows})
+    named = ", ".join(orgs[:10]) + (f" and {len(orgs) - 10} more" if len(orgs) > 10 else "")
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    return (
+        f"this revision no longer lists {len(orgs)} organisation(s) an earlier file of the same publication "
+        f"gave for {span} ({named}): their {len(rows)} earlier figure(s) are kept, not removed; check "
+        "whether the publisher withdrew them"
+    )
 
 
 def ingest_file(

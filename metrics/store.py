@@ -537,13 +537,24 @@ class WriteCounts:
     periods: tuple[dt.date, dt.date] | None = None
     new_organisations: list[str] = field(default_factory=list)
     already_loaded: dict | None = None  # the ``source`` row of the same content, loaded meanwhile
+    #: Stored figures of the same publication (loader) for the metrics and periods this file
+    #: revises, for organisations the file no longer lists: kept, and reported (REVISION_RULE).
+    not_in_revision: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 #: How a revision is decided, in words (the README and the ingest summary say the same).
+#:
+#: A revision that no longer lists an organisation (a month's file re-published without a provider
+#: it had) does not remove that organisation's earlier figure: the store never deletes a figure no
+#: file replaced, because a missing row is as often a late or dropped return as a withdrawal. The
+#: figure is kept, still traced to the earlier file, and the ingest reports it by organisation
+#: (``WriteCounts.not_in_revision``) so an analyst can decide; a later file that lists the
+#: organisation again replaces it as usual.
 REVISION_RULE = (
     "a file of higher standing wins (a derived compilation < a published file < a known revision); "
     "between files of the same standing the later publication date wins when both dates are known, "
-    "otherwise the later load wins"
+    "otherwise the later load wins; an organisation a revision no longer lists keeps its earlier "
+    "figure, and the ingest reports it"
 )
 
 
@@ -732,6 +743,8 @@ def _upsert(
             observation.c.value.label("old_value"),
             source.c.vintage.label("old_vintage"),
             source.c.published.label("old_published"),
+            source.c.loader.label("old_loader"),
+            source.c.publication.label("old_publication"),
         )
         .join(source, source.c.id == observation.c.source_id)
         .where(
@@ -748,6 +761,8 @@ def _upsert(
         existing["period_key"] = existing["period_key"].str.slice(0, 10)
         merged = tidy.merge(existing, on=key, how="left", indicator=True)
         merged["_exists"] = merged.pop("_merge") == "both"
+    if not existing.empty:
+        counts.not_in_revision = _not_in_revision(existing, tidy, record, key)
     new_rows = merged[~merged["_exists"]]
     old_rows = merged[merged["_exists"]]
     if len(old_rows):
@@ -789,6 +804,22 @@ def _upsert(
             ),
         )
         counts.updated = n
+
+
+def _not_in_revision(existing: pd.DataFrame, tidy: pd.DataFrame, record: SourceRecord, key: list[str]) -> list:
+    """Stored rows this file would revise (same loader and publication, a metric and period it gives,
+    and it wins) for organisations it does not list: ``(metric_id, org_code, period)`` each, sorted."""
+    same = existing[(existing["old_loader"] == record.loader) & (existing["old_publication"] == record.publication)]
+    if same.empty:
+        return []
+    covered = tidy[["metric_id", "period_key", "period_type"]].drop_duplicates()
+    same = same.merge(covered, on=["metric_id", "period_key", "period_type"], how="inner")
+    same = same.merge(tidy[key].drop_duplicates(), on=key, how="left", indicator=True)
+    missing = same[same.pop("_merge") == "left_only"]
+    if missing.empty:
+        return []
+    missing = missing[_incoming_wins(missing["old_vintage"], missing["old_published"], record).to_numpy()]
+    return sorted(zip(missing["metric_id"], missing["org_code"], missing["period_key"], strict=True))
 
 
 def _incoming_wins(old_vintage: pd.Series, old_published: pd.Series, record: SourceRecord) -> pd.Series:
