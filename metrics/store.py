@@ -224,18 +224,26 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if read_only:
         return _make_reader_engine(parsed)
     if parsed.get_backend_name() == "sqlite":
+        new_file = True
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Only a file this engine creates is put in WAL mode: an existing file keeps the journal
+            # mode its owner chose (WAL does not work on network shares), whoever opens it.
+            new_file = not path.exists() or path.stat().st_size == 0
         # A second writer waits for the first one's file instead of failing with "database is locked".
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
             cursor = dbapi_connection.cursor()
-            _switch_to_wal(cursor)
-            # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
-            # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            if new_file:
+                _switch_to_wal(cursor)
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
+                # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
+                # A rollback-journal file keeps the default (FULL), which that guarantee needs there.
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -264,8 +272,12 @@ def _make_reader_engine(parsed) -> Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
+        # Added to any options the URL carries (a search_path, say), not in place of them.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{given} -c default_transaction_read_only=on".strip()
         return create_engine(
-            parsed, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
+            parsed.difference_update_query(["options"]), pool_pre_ping=True, connect_args={"options": options}
         )
     return create_engine(parsed, pool_pre_ping=True)
 
@@ -1250,8 +1262,10 @@ def make_scratch_sqlite_engine(path: str | Path) -> Engine:
 
 
 def seal_sqlite(engine: Engine) -> None:
-    """Fold the write-ahead log into a freshly built SQLite file so the file alone is the database
-    (it is then renamed into place; WAL journalling resumes on the next connection)."""
+    """Fold the write-ahead log into a freshly built SQLite file so the file alone is the database,
+    and leave it in WAL mode (it is then renamed into place; ``make_engine`` switches only files it
+    creates, so a built file carries its mode with it)."""
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")

@@ -443,3 +443,41 @@ def test_a_writer_stuck_holding_the_writer_lock_is_named(postgres_url, tmp_path,
     assert code == 1
     err = capsys.readouterr().err
     assert "the store is locked by process" in err and "application 'stuck-ingest'" in err
+
+
+def test_status_and_export_on_postgresql_read_only_keep_the_urls_own_options(postgres_url, tmp_path, catalogue, capsys):
+    engine = create_engine(postgres_url)
+    ingest_paths([write_csv(tmp_path / "in", "figures.csv", ROWS)], engine, catalogue)
+    before = dump(engine)
+    assert main(["status", "--db", postgres_url]) == 0
+    assert "sources loaded: 1 (0 demo)" in capsys.readouterr().out  # the schema of the URL was read
+    assert main(["export", "--metric", "ae_4hr_all", "--db", postgres_url]) == 0
+    assert "RWE" in capsys.readouterr().out
+    reader = store.make_engine(postgres_url, read_only=True)
+    with pytest.raises(Exception, match="read-only transaction"):
+        with reader.begin() as conn:
+            conn.execute(text("DELETE FROM observation"))
+    reader.dispose()
+    assert dump(engine) == before
+    engine.dispose()
+
+
+def test_opening_an_existing_rollback_journal_file_never_switches_it_to_wal(tmp_path, catalogue):
+    path = rollback_journal_sqlite(tmp_path, catalogue)
+    before = file_state(path)
+    engine = store.make_engine(f"sqlite:///{path}")  # as the dashboard's pages open their database
+    store.read_observations(engine)
+    store.read_sources(engine)
+    engine.dispose()
+    assert file_state(path) == before and journal_mode(path) == "delete"
+    # A write keeps the owner's journal mode too.
+    engine = store.make_engine(f"sqlite:///{path}")
+    assert not ingest_paths([write_csv(tmp_path / "more", "more.csv", OTHER_ROWS)], engine, catalogue).failed
+    engine.dispose()
+    assert journal_mode(path) == "delete"
+
+
+def test_the_first_start_build_is_a_wal_file(default_file, catalogue):
+    url = f"sqlite:///{default_file}"
+    assert default_db.build_default_database(url, catalogue)
+    assert journal_mode(default_file) == "wal"
