@@ -188,6 +188,8 @@ def prepare_file(
         periods = (starts.min().date(), starts.max().date())
     if (why := publication_date_problem(record.published, periods, stated=result.published is not None)) is not None:
         return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
+    if periods is not None and (why := _fewer_organisations(tidy, periods[0], engine, record)) is not None:
+        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
     outcome = FileOutcome(
         path,
         "valid",
@@ -198,6 +200,29 @@ def prepare_file(
         warnings=warnings,
     )
     return PreparedFile(outcome, result, record, catalogue)
+
+
+#: A file listing fewer than this share of the organisations its publication gave for the period
+#: before, when that was at least ``_MIN_FOR_COMPARISON``, is taken for a cut or partial file.
+_COMPLETE_SHARE = 0.5
+_MIN_FOR_COMPARISON = 20
+
+
+def _fewer_organisations(tidy: pd.DataFrame, first: dt.date, engine: Engine, record: store.SourceRecord) -> str | None:
+    """Why a file looks cut short: far fewer organisations for its first period than the same
+    publication gave for the period before (providers come and go, but not half of them at once)."""
+    starts = pd.to_datetime(tidy["period_start"])
+    at_first = tidy[starts == pd.Timestamp(first)]
+    counts = at_first.groupby("metric_id")["org_code"].nunique()
+    before = store.previous_organisation_counts(engine, sorted(counts.index), first, record.loader, record.publication)
+    for metric_id, (period, stored) in sorted(before.items()):
+        given = int(counts.get(metric_id, 0))
+        if stored >= _MIN_FOR_COMPARISON and given < _COMPLETE_SHARE * stored:
+            return (
+                f"gives {metric_id} for {given} organisation(s) in {first.isoformat()}, but the same publication "
+                f"gave {stored} for {period.isoformat()}: a cut or partial file? Nothing was loaded"
+            )
+    return None
 
 
 def publication_date_problem(

@@ -42,7 +42,7 @@ from sqlalchemy import Engine
 from loaders.base import LoadError, LoadResult, Problems, shown
 from loaders.ingest import FileOutcome, IngestSummary, expand_paths, ingest_paths
 from loaders.limits import Limits
-from loaders.validate import _CONTROL, MAX_PUBLICATION_LENGTH, text_problem, validate_tidy
+from loaders.validate import _CONTROL, MAX_PUBLICATION_LENGTH, ORG_CODE, text_problem, validate_tidy
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT, Catalogue
 
@@ -471,6 +471,17 @@ def check_snapshot(frames: dict[str, pd.DataFrame], catalogue: Catalogue, folder
         future = sources[sources["published"].notna() & (sources["published"] > pd.Timestamp(today))]
         for r in future.head(3).itertuples():
             problems.add(f"source '{shown(r.file_name)}' says it was published on {r.published:%Y-%m-%d}, after today")
+        early = sources[sources["published"].notna() & (sources["published"] < sources["period_from"])]
+        for r in early.head(3).itertuples():
+            problems.add(
+                f"source '{shown(r.file_name)}' says it was published on {r.published:%Y-%m-%d}, before the "
+                f"first period it describes ({r.period_from:%Y-%m-%d})"
+            )
+    known = set(catalogue.organisation_by_code)
+    twins = {c for c in obs["org_code"].astype(str).unique() if c not in known and c != c.upper() and ORG_CODE.match(c)}
+    for code in sorted(twins)[:3]:
+        # An ingest reads such a code in upper case; a snapshot must already hold it that way.
+        problems.add(f"organisation code '{shown(code)}' is not upper case, as ODS and ONS codes are written")
     for col in ("loader", "file_name", "publisher", "publication", "licence", "vintage", "periods"):
         for value in sources[col].head(100_000):
             if why := text_problem(value, MAX_PUBLICATION_LENGTH):

@@ -960,6 +960,37 @@ def observation_sources(engine: Engine, source_ids: list[int]) -> pd.DataFrame:
     return _frame(engine, query, date_columns=["period_from", "period_to", "published"], datetime_columns=["loaded_at"])
 
 
+def previous_organisation_counts(
+    engine: Engine, metric_ids: list[str], before: dt.date, loader: str, publication: str
+) -> dict[str, tuple[dt.date, int]]:
+    """Per metric: the latest period before ``before`` that files of this loader and publication
+    gave, and how many organisations they gave for it (for judging whether a file is complete)."""
+    if not _has_schema(engine) or not metric_ids:
+        return {}
+    joined = observation.join(source, source.c.id == observation.c.source_id)
+    same = (source.c.loader == loader) & (source.c.publication == publication)
+    latest = (
+        select(observation.c.metric_id.label("metric_id"), func.max(observation.c.period_start).label("period"))
+        .select_from(joined)
+        .where(observation.c.metric_id.in_(sorted(metric_ids)), observation.c.period_start < before, same)
+        .group_by(observation.c.metric_id)
+        .subquery()
+    )
+    query = (
+        select(latest.c.metric_id, cast(latest.c.period, String), func.count(func.distinct(observation.c.org_code)))
+        .select_from(
+            joined.join(
+                latest,
+                (latest.c.metric_id == observation.c.metric_id) & (latest.c.period == observation.c.period_start),
+            )
+        )
+        .where(same)
+        .group_by(latest.c.metric_id, latest.c.period)
+    )
+    with engine.connect() as conn:
+        return {m: (dt.date.fromisoformat(str(p)[:10]), int(n)) for m, p, n in conn.execute(query)}
+
+
 def data_version(engine: Engine) -> str:
     """A short token that changes whenever a file is loaded: the key for cached reads."""
     if not _has_schema(engine):

@@ -278,3 +278,21 @@ def test_an_older_publication_without_an_organisation_is_not_reported(engine, tm
     older = ae_csv(tmp_path / "b", "June-2020-first.csv", rows=fewer)
     outcome = ingest_one(older, engine, catalogue, published=dt.date(2020, 7, 9))
     assert not [w for w in outcome.warnings if "no longer lists" in w]
+
+
+def test_a_file_cut_short_without_its_total_row_is_refused(engine, tmp_path, catalogue):
+    june = ae_csv(tmp_path / "a", "June-2020.csv", pad_rows=40)
+    assert ingest_one(june, engine, catalogue).status == "loaded"
+    text = write_ae_csv(tmp_path, "July-2020.csv", period="MSitAE-JULY-2020", pad_rows=40).read_bytes()
+    cut = tmp_path / "b" / "July-2020.csv"
+    cut.parent.mkdir()
+    cut.write_bytes(b"\r\n".join(text.split(b"\r\n")[:12]) + b"\r\n")  # header and 11 providers, no TOTAL
+    outcome = ingest_one(cut, engine, catalogue)
+    assert outcome.status == "error"
+    assert "gives ae_12hr_dta for 11 organisation(s) in 2020-07-01, but the same publication gave 46" in (
+        outcome.error
+    )
+    assert "a cut or partial file? Nothing was loaded" in outcome.error
+    assert len(store.read_sources(engine)) == 1
+    whole = ae_csv(tmp_path / "c", "July-2020.csv", period="MSitAE-JULY-2020", pad_rows=40)
+    assert ingest_one(whole, engine, catalogue).status == "loaded"

@@ -8,6 +8,7 @@ and PostgreSQL, and the command line must answer with a message, never a traceba
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -121,6 +122,26 @@ HOSTILE = {
         "sources",
         lambda text: text.replace(",https://", ",javascript:alert(1)//https://", 1),
         "source URL 'javascript:alert(1)//https://",
+    ),
+    "a lower-case twin of an organisation code": (
+        "observations",
+        replace_in_row("ae_attendances", ",RWE,", ",rwe,"),
+        "organisation code 'rwe' is not upper case",
+    ),
+    "a month that has not ended": (
+        "observations",
+        lambda text: replace_in_row("ae_attendances", ",2024-01-01,", f",{dt.date.today():%Y-%m}-01,")(text),
+        "the month has not ended yet",
+    ),
+    "a percentage that disagrees with its parts": (
+        "observations",
+        replace_in_row("ae_4hr_all", ",14000,20000,70,", ",2000,20000,70,"),
+        "the value 70% does not agree with its numerator and denominator (2000 / 20000 = 10.0%)",
+    ),
+    "a source published before its period": (
+        "sources",
+        lambda text: _published(text, "2019-01-01"),
+        "says it was published on 2019-01-01, before the first period it describes (2024-01-01)",
     ),
     "a source published in 2099": (
         "sources",
