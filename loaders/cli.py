@@ -140,11 +140,15 @@ def _engine(args, catalogue, *, read_only: bool = False):
     return store.make_engine(store.resolve_database_url(args.db, catalogue), read_only=read_only)
 
 
-def _named(args, catalogue) -> str:
-    """The database a command is about to change, as it is named (password hidden), and from where."""
+def _shown_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    url = make_url(store.resolve_database_url(args.db, catalogue)).render_as_string(hide_password=True)
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _named(args, catalogue) -> str:
+    """The database a command is about to change, as it is named (password hidden), and from where."""
+    url = _shown_url(store.resolve_database_url(args.db, catalogue))
     origin = "--db" if args.db else ("DATABASE_URL" if _environment_url() else "the default")
     return f"{url} (from {origin})"
 
@@ -298,7 +302,8 @@ def cmd_demo(args, catalogue) -> int:
     from loaders.demo import DemoRefused, replace_with_demo
 
     url = store.resolve_database_url(args.db or DEMO_DATABASE_URL, catalogue)
-    print(f"building the demo database in {_named(argparse.Namespace(db=url), catalogue)}", file=sys.stderr)
+    origin = "--db" if args.db else "its own file; DATABASE_URL is never used"
+    print(f"building the demo database in {_shown_url(url)} ({origin})", file=sys.stderr)
     engine = store.make_engine(url)
     try:
         summary = replace_with_demo(engine, catalogue)

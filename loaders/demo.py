@@ -295,7 +295,7 @@ class DemoRefused(Exception):
     """The database named for the demo holds something other than demonstration data."""
 
 
-def demo_only_check(catalogue: Catalogue):
+def demo_only_check():
     """A check for ``store.restore_tables``: why the stored data is not the demo database's, or None.
 
     The demo database holds the demo files (marked demo) and the figures reported to committee
@@ -329,12 +329,11 @@ def replace_with_demo(engine: Engine, catalogue: Catalogue) -> IngestSummary:
         When the database holds other data; it is left unchanged.
     """
     import tempfile
-    from pathlib import Path as _Path
 
     from loaders.snapshot import snapshot_frames
 
     with tempfile.TemporaryDirectory(prefix="llr-demo-") as folder:
-        scratch = store.make_engine(f"sqlite:///{_Path(folder) / 'demo.sqlite'}")
+        scratch = store.make_engine(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
         try:
             summary = build_demo_database(scratch, catalogue)
             if summary.failed:
@@ -353,9 +352,7 @@ def replace_with_demo(engine: Engine, catalogue: Catalogue) -> IngestSummary:
         sources[col] = pd.to_datetime(sources[col].replace("", None), format="%Y-%m-%d")
     organisations = frames["organisations"].replace("", None)
     try:
-        store.restore_tables(
-            engine, organisations, sources, obs, catalogue=catalogue, other_data=demo_only_check(catalogue)
-        )
+        store.restore_tables(engine, organisations, sources, obs, catalogue=catalogue, other_data=demo_only_check())
     except store.StoreHoldsOtherData as exc:
         raise DemoRefused(str(exc)) from None
     return summary

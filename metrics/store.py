@@ -7,7 +7,8 @@ from the catalogue). SQLite under ``data/`` is the embedded default; any SQLAlch
 Writing is serialised: every write runs in one transaction that first takes the store's writer
 lock (``BEGIN IMMEDIATE`` on SQLite, a transaction-level advisory lock on PostgreSQL), so two
 ingests at once queue instead of racing, and readers (WAL on SQLite, MVCC on PostgreSQL) see
-each file either completely or not at all. Reading never writes.
+each file either completely or not at all. Waits for a lock are bounded (``writing``). Reading
+never writes: read commands use ``make_engine(url, read_only=True)``.
 
 Which figures win when two files give different values for the same metric, organisation and
 period (``REVISION_RULE``): the file of higher standing (the loader's ``vintage``: a derived
@@ -214,7 +215,8 @@ def _switch_to_wal(cursor) -> None:
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL journalling and its folder is created if missing.
+    """Create an engine; a SQLite file it creates gets WAL journalling (an existing file keeps the
+    journal mode it has) and its folder is created if missing.
 
     With ``read_only`` nothing is created or changed: a SQLite file is opened read-only as it is
     (its journal mode left alone, so a rollback-journal file keeps its bytes), a missing file is

@@ -481,3 +481,17 @@ def test_the_first_start_build_is_a_wal_file(default_file, catalogue):
     url = f"sqlite:///{default_file}"
     assert default_db.build_default_database(url, catalogue)
     assert journal_mode(default_file) == "wal"
+
+
+def test_a_statistics_page_dated_in_the_future_does_not_record_that_date(site, options, tmp_path, catalogue):  # noqa: F811
+    from loaders.fetch import fetch_publications
+    from tests.unit.test_fetch import FEB_CSV, YEAR, month_section, year_page
+
+    links = [(FEB_CSV, "Monthly A&amp;E February 2026 (CSV, 1MB)")]
+    site.serve(YEAR, {"body": year_page(month_section("February 2026", "12 March 2099", links))})
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'fetched.sqlite'}")
+    report = fetch_publications(engine, catalogue, options)
+    assert [r.status for r in report.results] == ["new"]
+    assert store.read_sources(engine)["published"].isna().all()
+    assert store.read_fetch_log(engine).query("kind == 'file'")["published"].isna().all()
+    engine.dispose()
