@@ -327,13 +327,13 @@ def ingest_file(
     published: dt.date | None = None,
 ) -> FileOutcome:
     """Load one file; never raises for bad input (the outcome carries the message)."""
-    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published)
     try:
+        prepared = prepare_file(
+            path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published
+        )
         return write_prepared(prepared, engine)
     except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
-        outcome = prepared.outcome
-        outcome.status, outcome.error = "error", f"'{path.name}': {exc}"
-        return outcome
+        return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")
 
 
 def ingest_paths(

@@ -576,7 +576,7 @@ def find_source(engine: Engine, sha256: str) -> dict | None:
     """The ``source`` row for a file already loaded (by content hash), or None."""
     if not _has_schema(engine):
         return None
-    with engine.connect() as conn:
+    with reading_bounded(engine) as conn:
         row = conn.execute(_source_select(conn).where(source.c.sha256 == sha256)).mappings().first()
     return dict(row) if row else None
 
@@ -989,8 +989,27 @@ def previous_organisation_counts(
         .where(same)
         .group_by(latest.c.metric_id, latest.c.period)
     )
-    with engine.connect() as conn:
+    with reading_bounded(engine) as conn:
         return {m: (dt.date.fromisoformat(str(p)[:10]), int(n)) for m, p, n in conn.execute(query)}
+
+
+@contextmanager
+def reading_bounded(engine: Engine) -> Iterator[Connection]:
+    """A read an ingest makes before it writes, waiting at most ``lock_timeout_seconds`` for a table
+    another client holds (PostgreSQL); ``StoreBusy`` names the holder. Nothing is written."""
+    waited = lock_timeout_seconds()
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(waited * 1000)}")
+            yield conn
+            conn.rollback()
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
+            raise StoreBusy(_busy_message(engine, waited, exc)) from exc
+        raise
 
 
 def data_version(engine: Engine) -> str:
