@@ -725,6 +725,8 @@ def _fetch_file(
             published = result.published = parsedate_to_datetime(row["last_modified"]).date()
         except (TypeError, ValueError):
             pass
+    if published is not None and published > dt.date.today():
+        published = result.published = None  # a date after today is a typo: recorded, it would keep revisions out
     row["published"] = published
     kind = sniff_format(response.body)
     if kind not in publication.formats:

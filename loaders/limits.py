@@ -62,6 +62,9 @@ class Limits:
     parse_memory_mb: float = 2048.0
     parse_seconds: float = 120.0
     max_errors_reported: int = 20
+    #: Organisations one file may give for one metric and period: the largest publication loaded
+    #: (KH03) has under 300, so a file with thousands is invented or damaged, not a bigger England.
+    max_organisations: int = 2000
 
     @classmethod
     def from_environment(cls) -> Limits:

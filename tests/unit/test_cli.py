@@ -295,8 +295,8 @@ class CountWrites:
         self.statements: list[str] = []
         make = store.make_engine
 
-        def recording(url):
-            engine = make(url)
+        def recording(url, **options):
+            engine = make(url, **options)
             event.listen(engine, "before_cursor_execute", self._capture)
             return engine
 
