@@ -3,7 +3,7 @@ Leicestershire, Rutland), with LLR and England for context."""
 
 import streamlit as st
 
-from ui import charts, components, data, filters, sections
+from ui import badges, charts, components, data, filters, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -26,7 +26,7 @@ for bcf_set in cat.settings.bcf_sets:
         if frame.empty:
             st.info("No figures loaded for this metric yet (BCF returns are loaded through the generic template).")
             continue
-        components.demo_banner(source_ids)
+        badges.demo_banner(source_ids)
         st.dataframe(latest, hide_index=True)
         st.plotly_chart(
             charts.compare_chart(frame, metric),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import charts, components, data, filters, sections
+from ui import badges, charts, components, data, downloads, filters, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -19,7 +19,7 @@ metric_id = filters.metric(cat)
 metric = cat.metric(metric_id)
 
 frame, latest, source_ids = sections.area_comparison(metric, start_year)
-components.demo_banner(source_ids)
+badges.demo_banner(source_ids)
 if frame.empty:
     st.info(f"No figures for {metric.name} are loaded for any area.")
 else:
@@ -45,10 +45,10 @@ if ranks.empty:
     st.info("National figures for other organisations are not loaded for this indicator, so no ranking is possible.")
 else:
     st.dataframe(ranks, hide_index=True)
-components.downloads(
+downloads.downloads(
     latest if not frame.empty else ranks,
     f"compare-{metric.id}",
-    components.about_sheet(cat, source_ids, f"{metric.name} by area"),
+    downloads.about_sheet(cat, source_ids, f"{metric.name} by area"),
     key="compare",
 )
 components.definition(metric, cat)

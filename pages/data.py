@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
-from ui import components, data, filters, safe, tables
+from ui import badges, components, data, downloads, filters, safe, sign_in, tables
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -14,12 +14,12 @@ st.title("Data and sources")
 st.write("Every figure on the dashboard comes from one of the files listed here, with its publisher and licence.")
 
 sources = data.sources()
-components.demo_banner(sources["id"].tolist())
+badges.demo_banner(sources["id"].tolist())
 
 st.header("Sources loaded")
 sources_shown = tables.sources_table(sources)
 st.dataframe(sources_shown, hide_index=True)
-components.downloads(
+downloads.downloads(
     sources_shown, "sources-loaded", {"Title": "Files loaded into the dashboard"}, key="sources-download"
 )
 st.header("Latest period for each indicator")
@@ -43,7 +43,7 @@ for term, meaning in GLOSSARY.items():
     st.markdown(f"**{term}.** {meaning}")
 with st.expander("What the SPC icons mean"):
     for icon, meaning in ICON_GLOSSARY.items():
-        st.markdown(f"**{components.icon_words(icon)}.** {meaning}")
+        st.markdown(f"**{badges.icon_words(icon)}.** {meaning}")
 
 st.header("Load new files")
 st.write(
@@ -51,7 +51,7 @@ st.write(
     "community response), a Home First extract, or the generic indicator template. The file is checked first; "
     "nothing is written until you confirm."
 )
-allowed, reason = components.admin_can_change_data()
+allowed, reason = sign_in.admin_can_change_data()
 if not allowed:
     st.info(reason)
 else:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics import tables
 from metrics.query import components_text
-from ui import charts, components, data, filters, safe, sections
+from ui import badges, charts, components, data, downloads, filters, safe, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -19,21 +19,21 @@ metric = cat.metric(metric_id)
 area = cat.area_by_id[area_id]
 
 ind = data.indicator(metric_id, area_id)
-components.demo_banner([ind.source_ids])
+badges.demo_banner([ind.source_ids])
 st.header(f"{metric.name}: {area.name}")
 st.caption(metric.description)
-components.demo_badge([ind.source_ids])
+badges.demo_badge([ind.source_ids])
 
 if ind.empty:
     st.info(f"No figures for {metric.name} are loaded for {area.name}. Choose another area in the sidebar.")
 else:
     cols = st.columns(3)
     with cols[0]:
-        components.variation_badge(ind.variation)
+        badges.variation_badge(ind.variation)
     with cols[1]:
-        components.assurance_badge(ind.assurance)
+        badges.assurance_badge(ind.assurance)
     st.write(f"Latest figure ({ind.latest['period_label']}): {components.latest_value_text(ind)}.")
-    components.currency_note(ind.currency)
+    badges.currency_note(ind.currency)
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
     sections.spc_chart(
@@ -70,10 +70,10 @@ if compare:
 st.subheader("The figures")
 table = tables.figures_table(ind, start_year, data.sources())
 st.dataframe(table, hide_index=True)
-components.downloads(
+downloads.downloads(
     table,
     f"{metric.id}-{area_id}",
-    components.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}"),
+    downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}"),
     key="indicator",
     row_source_ids=ind.window(start_year)["source_ids"].tolist(),
 )

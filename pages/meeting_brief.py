@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import components, data, filters
+from ui import badges, brief_view, data, downloads, filters
 from ui import pack as pack_ui
 from ui.router import require_app
 
@@ -24,12 +24,12 @@ brief = data.brief(area_id, meeting)
 if brief.empty:
     st.info(f"No figures are loaded for {area.name}. Choose another area, or load publications on the Data page.")
     st.stop()
-components.demo_banner(brief["source_ids"])
+badges.demo_banner(brief["source_ids"])
 
-components.brief_style()  # printing hides navigation and keeps each card on one page
+brief_view.brief_style()  # printing hides navigation and keeps each card on one page
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
-components.brief_summary(summary, area.short_name, open_cards)
+brief_view.brief_summary(summary, area.short_name, open_cards)
 
 view = st.segmented_control(
     "View",
@@ -41,7 +41,7 @@ view = st.segmented_control(
 )
 
 if view == "Icons only":
-    components.icons_table(brief, sections)
+    brief_view.icons_table(brief, sections)
 else:
     rows = brief.set_index("metric_id", drop=False)
     lines = data.source_lines(brief)
@@ -57,15 +57,15 @@ else:
             else:
                 st.caption("Collections that have stopped: their last figures are kept for the record.")
             for row in rows.loc[list(section.metric_ids)].itertuples():
-                with st.container(border=True, key=components.card_anchor(row.metric_id)):
-                    components.brief_card(row, lines[row.metric_id])
+                with st.container(border=True, key=brief_view.card_anchor(row.metric_id)):
+                    brief_view.brief_card(row, lines[row.metric_id])
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")
-    components.downloads(
-        components.brief_export_table(brief),
+    downloads.downloads(
+        brief_view.brief_export_table(brief),
         f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
-        components.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
+        downloads.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
         key="brief",
         row_source_ids=brief["source_ids"].tolist(),
     )

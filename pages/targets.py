@@ -3,7 +3,7 @@
 import streamlit as st
 
 from metrics.catalogue import TOPICS
-from ui import components, data, filters
+from ui import badges, components, data, downloads, filters
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -21,14 +21,14 @@ brief = data.brief(area_id, filters.selected_meeting())
 if brief.empty:
     st.info(f"No figures are loaded for {area.name}.")
     st.stop()
-components.demo_banner(brief["source_ids"])
+badges.demo_banner(brief["source_ids"])
 
 left, right = st.columns(2)
 statuses = left.multiselect(
     "Show",
     ["met", "not_met", "no_target"],
     default=["met", "not_met", "no_target"],
-    format_func=components.status_words,
+    format_func=badges.status_words,
     key="status",
 )
 topics = right.multiselect(
@@ -38,9 +38,9 @@ everything = st.toggle(
     "Include discontinued collections and figures quoted in committee papers", value=False, key="everything"
 )
 table = components.targets_table(brief, statuses, topics, everything)
-about = components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
+about = downloads.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
 # Each row says whether it is demonstration data when any is (the same column as the download).
-table = components.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
+table = downloads.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
 st.dataframe(table, hide_index=True)
 st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
 summary, _ = data.brief_summary(area_id, filters.selected_meeting())
@@ -48,4 +48,4 @@ st.caption(
     f"The Meeting brief's summary counts {len(summary.targets_met)} met and {len(summary.targets_missed)} missed: "
     "the indicators here from published collections still released, with a target in force at their latest figure."
 )
-components.downloads(table, f"targets-{area_id}", about, key="targets")
+downloads.downloads(table, f"targets-{area_id}", about, key="targets")

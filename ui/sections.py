@@ -10,7 +10,7 @@ from metrics.calc import format_value
 from metrics.catalogue import Metric
 from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
-from ui import charts, components, data, filters, safe
+from ui import badges, charts, components, data, filters, safe
 
 
 def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
@@ -30,17 +30,17 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         return False
     st.subheader(metric.name)
     st.caption(metric.description)
-    components.demo_badge([ind.source_ids])
+    badges.demo_badge([ind.source_ids])
     label, status, words = latest_status(ind)
     cols = st.columns(3)
     with cols[0]:
-        components.status_badge(status, words)
+        badges.status_badge(status, words)
     with cols[1]:
-        components.variation_badge(ind.variation)
+        badges.variation_badge(ind.variation)
     with cols[2]:
-        components.assurance_badge(ind.assurance)
+        badges.assurance_badge(ind.assurance)
     st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}. {words}.")
-    components.currency_note(ind.currency)
+    badges.currency_note(ind.currency)
     if parts := components_text(ind):
         st.write(f"Made up of: {safe.md(parts)}.")
     if ind.spc is not None and ind.spc.reason:
@@ -67,7 +67,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
     found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: f[1].currency.discontinued)
-    components.demo_banner([ind.source_ids for _, ind in found])
+    badges.demo_banner([ind.source_ids for _, ind in found])
     if not found:
         st.info(
             f"No {title.lower()} figures are loaded for {cat.area_by_id[area_id].name}. "
@@ -93,8 +93,8 @@ def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
                 "Indicator": m.name,
                 "Latest": f"{components.latest_value_text(ind)} ({label})",
                 "Target": words,
-                "Variation": components.variation_words(ind.variation),
-                "Assurance": components.assurance_words(ind.assurance),
+                "Variation": badges.variation_words(ind.variation),
+                "Assurance": badges.assurance_words(ind.assurance),
                 "Currency": ind.currency.badge,
             }
         )

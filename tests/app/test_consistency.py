@@ -11,7 +11,7 @@ import pytest
 from metrics import calc, query, store, tables
 from metrics.brief import meeting_brief
 from tests.app.conftest import app_runner
-from ui import components
+from ui import badges, brief_view
 
 MEETING = dt.date(2025, 12, 1)
 TODAY = dt.date(2026, 11, 30)
@@ -35,12 +35,12 @@ def test_icons_are_the_same_on_every_view_and_download(database, catalogue):
     checked = 0
     for area in catalogue.areas:
         brief = meeting_brief(obs, catalogue, area.id, MEETING, today=TODAY)
-        exported = components.brief_export_table(brief)
+        exported = brief_view.brief_export_table(brief)
         for i, row in enumerate(brief.itertuples()):
             ind = query.indicator(by_metric[row.metric_id], catalogue, row.metric_id, area.id, TODAY)
             assert (row.variation, row.assurance) == (ind.variation, ind.assurance), (area.id, row.metric_id)
-            assert exported["Variation"].iloc[i] == components.variation_words(ind.variation)
-            assert exported["Assurance"].iloc[i] == components.assurance_words(ind.assurance)
+            assert exported["Variation"].iloc[i] == badges.variation_words(ind.variation)
+            assert exported["Assurance"].iloc[i] == badges.assurance_words(ind.assurance)
             for start_year in (2010, 2019, 2024):
                 shown = tables.figures_table(ind, start_year)
                 if len(shown):  # any window shows the latest point as the whole series does

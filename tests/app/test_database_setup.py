@@ -19,7 +19,7 @@ from metrics import store
 from metrics.catalogue import PROJECT_ROOT
 from tests.app.conftest import PAGES, app_runner
 from tests.conftest import IN_CI, POSTGRES_URL
-from ui import components
+from ui import components, downloads
 
 
 def _text(at) -> str:
@@ -141,8 +141,8 @@ class TestDemoLabelling:
     def test_exports_carry_a_demo_column_when_any_figure_is_demo(self, monkeypatch):
         monkeypatch.setattr(components.data, "shows_demo", lambda ids: any(i == 7 for t in ids for i in t))
         frame = pd.DataFrame({"Indicator": ["A&E", "Reported"]})
-        about = {"Title": "x", "Demonstration data": components.DEMO_ABOUT}
-        out = components.with_demo_column(frame, about, [(7, 8), (9,)])
+        about = {"Title": "x", "Demonstration data": downloads.DEMO_ABOUT}
+        out = downloads.with_demo_column(frame, about, [(7, 8), (9,)])
         assert out["demo"].tolist() == ["yes", "no"]
-        assert components.with_demo_column(out, about)["demo"].tolist() == ["yes", "no"]  # kept, not re-marked
-        assert components.with_demo_column(frame, {"Title": "x"}, [(9,), (9,)]).columns.tolist() == ["Indicator"]
+        assert downloads.with_demo_column(out, about)["demo"].tolist() == ["yes", "no"]  # kept, not re-marked
+        assert downloads.with_demo_column(frame, {"Title": "x"}, [(9,), (9,)]).columns.tolist() == ["Indicator"]

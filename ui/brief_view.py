@@ -1,0 +1,227 @@
+"""The Meeting brief on screen: its summary, its cards, the icons view and the brief's download table."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from metrics.summary import MeetingSummary, Section, summary_sentences
+from ui import data, icons, safe
+from ui.badges import (
+    assurance_badge,
+    assurance_words,
+    currency_badge,
+    demo_badge,
+    status_badge,
+    status_words,
+    variation_badge,
+    variation_words,
+)
+
+CARD_HELP = (
+    "**The figure** is the latest published value; under it, the change since the meeting "
+    "(blue: better, orange: worse, grey: no better or worse). **The small line** (sparkline) is "
+    "the last 24 periods, oldest on the left. **The numbers** under the figure are the counts "
+    "behind a percentage or rate. **The badges**: whether the target in force was met; the "
+    "variation icon (statistical process control, NHS England's Making Data Count): ordinary "
+    "variation, or a special cause - an improvement, a concern, or neither; the assurance icon: "
+    "whether, on past variation, the target will consistently be met, consistently missed, or "
+    "be hit and miss. **Source**: who published the figure, in which publication, for which period."
+)
+
+
+def card_anchor(metric_id: str) -> str:
+    """The id of a brief card, for links from the summary (``#card-ae_4hr_all``)."""
+    return f"card-{metric_id}"
+
+
+def brief_card(row, source_line: str = "") -> None:
+    """One indicator in the meeting brief: name, source, value, numbers, target, SPC icons, sparkline, summary."""
+    metric = data.catalogue().metric(row.metric_id)
+    about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
+    st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
+    if source_line:
+        st.caption(safe.md(source_line))  # publication names come from loaded files
+    left, right = st.columns([2, 3])
+    with left:
+        sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
+        change = row.change if row.change is not None and not pd.isna(row.change) else 0.0
+        st.metric(
+            f"{row.name} ({row.latest_label})",
+            row.value_text,
+            delta=row.change_text if row.change_text else None,
+            # Making Data Count colours (blue better, orange worse); the words say which way.
+            delta_color={"better": "blue", "worse": "orange"}.get(row.direction, "gray"),
+            delta_arrow="up" if change > 0 else "down" if change < 0 else "off",
+            chart_data=sparkline if len(sparkline) > 1 else None,
+            help=f"Sparkline: the last {len(sparkline)} periods.",
+            label_visibility="collapsed",  # the card's heading names it; the period is in the source line
+        )
+        if row.numbers_text:
+            st.caption(row.numbers_text)
+        if row.components_text:
+            st.caption(f"Made up of: {safe.md(row.components_text)}.")
+        demo_badge([row.source_ids])
+    with right:
+        with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
+            status_badge(row.status, row.status_text)
+            variation_badge(row.variation)
+            assurance_badge(row.assurance)
+            currency_badge(row.currency_state, row.currency_badge, row.currency_text)
+        st.write(safe.md(row.summary))
+        if row.gap_numbers_text:
+            st.caption(f"To meet the target, {row.gap_numbers_text}.")
+        if row.spc_note:
+            st.caption(row.spc_note)
+        if row.currency_text:
+            st.caption(row.currency_text)
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text safe inside Markdown link text (no brackets or emphasis from the words)."""
+    for ch in "\\[]*_`":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def brief_summary(summary: MeetingSummary, area_short: str, linked_cards: set[str]) -> None:
+    """The brief at a glance, before any card; each name links to its card (or to Indicator detail)."""
+
+    def link(named) -> str:
+        if named.metric_id in linked_cards:
+            target = f"#{card_anchor(named.metric_id)}"
+        else:
+            target = f"/indicator?{urlencode({'metric': named.metric_id, 'area': area_short})}"
+        return f"[{_markdown_text(named.name)}]({target})"
+
+    with st.container(border=True, key="brief-summary"):
+        st.subheader("Since the meeting", anchor="summary")
+        st.markdown("\n".join(f"- {line}" for line in summary_sentences(summary, link)))
+
+
+def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
+    """The 'Icons only' view: one line per indicator, the Making Data Count icons with their words."""
+    table = compact_brief_table(brief, sections)
+    st.dataframe(
+        table,
+        hide_index=True,
+        row_height=30,
+        height=30 * (len(table) + 1) + 3,  # every line on screen, no inner scroll
+        column_config={
+            "Indicator": st.column_config.TextColumn("Indicator", width=320),
+            "Variation icon": st.column_config.ImageColumn("Variation", width="small", help=VARIATION_HELP),
+            "Assurance icon": st.column_config.ImageColumn("Assurance", width="small", help=ASSURANCE_HELP),
+            "Variation": st.column_config.TextColumn("Variation (in words)"),
+            "Assurance": st.column_config.TextColumn("Assurance (in words)"),
+        },
+        column_order=[
+            "Indicator",
+            "Variation icon",
+            "Assurance icon",
+            "Target",
+            "Latest",
+            "Since the meeting",
+            "Variation",
+            "Assurance",
+            "Group",
+        ],
+    )
+
+
+VARIATION_HELP = (
+    "Making Data Count variation: grey ~ ordinary variation; blue improvement, orange concern, "
+    "purple neither, with H (higher) or L (lower)."
+)
+
+
+ASSURANCE_HELP = (
+    "Making Data Count assurance: blue P consistently meets the target, orange F consistently misses, "
+    "grey ~ hit and miss."
+)
+
+
+#: Print (A4) and phone layout for the brief: navigation hidden on paper, cards never cut across
+#: pages, labels wrapped rather than cut short (on paper and on a phone). A static style sheet of
+#: the project's own, never data.
+BRIEF_STYLE = """<style>
+@media print {
+  @page { size: A4; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stButtonGroup"],
+  [data-testid="stDownloadButton"], .st-key-brief-downloads, header, footer { display: none !important; }
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"], .block-container {
+    padding: 0 !important; margin: 0 !important; max-width: 100% !important; }
+  [class*="st-key-card-"], [class*="st-key-brief-summary"], [data-testid="stHorizontalBlock"],
+  [data-testid="stMetric"], [data-testid="stExpander"] { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {
+    overflow: visible !important; white-space: normal !important; text-overflow: clip !important; }
+}
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
+  h1 { font-size: 1.8rem !important; }
+  h2 { font-size: 1.4rem !important; }
+  h3 { font-size: 1.2rem !important; }
+}
+</style>"""
+
+
+def brief_style() -> None:
+    """Inject the brief's print and phone style sheet (static; see ``BRIEF_STYLE``)."""
+    st.html(BRIEF_STYLE)
+
+
+BRIEF_EXPORT_COLUMNS = {
+    "name": "Indicator",
+    "latest_label": "Latest period",
+    "value_text": "Latest value",
+    "numbers_text": "Numbers",
+    "meeting_value_text": "At the meeting",
+    "change_text": "Change since the meeting",
+    "status_text": "Target",
+    "signal": "Statistical signal",
+    "summary": "Summary",
+    "currency_text": "Data currency",
+}
+
+
+def brief_export_table(brief: pd.DataFrame) -> pd.DataFrame:
+    """The brief as a download: the same words, and the same SPC icons in words, as on screen."""
+    cols = [c for c in BRIEF_EXPORT_COLUMNS if c in brief.columns]
+    out = brief[cols].rename(columns=BRIEF_EXPORT_COLUMNS)
+    variation = [variation_words(v) for v in brief["variation"]]
+    out.insert(out.columns.get_loc("Statistical signal") + 1, "Variation", variation)
+    out.insert(out.columns.get_loc("Variation") + 1, "Assurance", [assurance_words(a) for a in brief["assurance"]])
+    return out
+
+
+def compact_brief_table(brief: pd.DataFrame, sections: list[Section] | None = None) -> pd.DataFrame:
+    """The 'icons only' table: one line per indicator in the cards' order, icons as images and in words."""
+    group = {}
+    if sections:
+        for section in sections:
+            group.update(dict.fromkeys(section.metric_ids, section.title))
+        order = [mid for section in sections for mid in section.metric_ids]
+        brief = brief.set_index("metric_id", drop=False).loc[order].reset_index(drop=True)
+    variation = [(icons.variation_icon(v, variation_words(v)), variation_words(v)) for v in brief["variation"]]
+    assurance = [(icons.assurance_icon(a, assurance_words(a)), assurance_words(a)) for a in brief["assurance"]]
+    return pd.DataFrame(
+        {
+            "Indicator": brief["name"].to_numpy(),
+            "Latest": (brief["value_text"] + " (" + brief["latest_label"] + ")").to_numpy(),
+            "Variation icon": [uri for uri, _ in variation],
+            "Assurance icon": [uri for uri, _ in assurance],  # "" (no icon) shows as an empty cell
+            "Target": [
+                f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in brief["status"]
+            ],
+            "Since the meeting": brief["change_text"].to_numpy(),
+            "Currency": brief["currency_badge"].to_numpy(),
+            "Group": [group.get(mid, "") for mid in brief["metric_id"]],
+            "Variation": [words for _, words in variation],
+            "Assurance": [words for _, words in assurance],
+        }
+    )
