@@ -84,6 +84,7 @@ class Settings(_Strict):
     first_year: int = Field(ge=1990)  # the earliest "Show from" year offered
     default_start_year: int = Field(ge=1990)  # charts and tables start in April of this year
     bcf_sets: tuple[str, ...] = ()  # the Better Care Fund metric sets, newest first
+    next_meeting_weeks: int = Field(default=8, ge=1, le=52)  # actions due within this are "due before the next meeting"
 
 
 class Organisation(_Strict):

@@ -5,6 +5,7 @@ import streamlit as st
 from metrics import tables
 from metrics.query import components_text
 from ui import charts, components, data, filters, sections
+from ui import questions as questions_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -52,6 +53,8 @@ else:
             config={"displaylogo": False},
             alt=f"{metric.name}: the {area.short_name} total and its parts",
         )
+
+    questions_ui.on_indicator(questions_ui.indicator_questions(metric_id, area_id, filters.selected_meeting()))
 
 st.subheader("Compare organisations")
 compare = components.organisation_picker(metric, area_id)

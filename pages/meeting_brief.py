@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import components, data, filters
 from ui import pack as pack_ui
+from ui import questions as questions_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -30,6 +31,8 @@ components.brief_style()  # printing hides navigation and keeps each card on one
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
 components.brief_summary(summary, area.short_name, open_cards)
+questions = questions_ui.area_questions(area_id, meeting)
+questions_ui.chair_list(questions)
 
 view = st.segmented_control(
     "View",
@@ -59,6 +62,7 @@ else:
             for row in rows.loc[list(section.metric_ids)].itertuples():
                 with st.container(border=True, key=components.card_anchor(row.metric_id)):
                     components.brief_card(row, lines[row.metric_id])
+                    questions_ui.under_card(questions, row.metric_id)
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")
