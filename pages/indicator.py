@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import tables
 from metrics.query import components_text
+from ui import actions as actions_ui
 from ui import charts, components, data, filters, sections
 from ui import questions as questions_ui
 from ui.router import require_app
@@ -54,6 +55,7 @@ else:
             alt=f"{metric.name}: the {area.short_name} total and its parts",
         )
 
+    actions_ui.beside_indicator(metric_id, area_id, key="indicator")
     questions_ui.on_indicator(questions_ui.indicator_questions(metric_id, area_id, filters.selected_meeting()))
 
 st.subheader("Compare organisations")

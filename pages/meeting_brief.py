@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import actions as actions_ui
 from ui import components, data, filters
 from ui import pack as pack_ui
 from ui import questions as questions_ui
@@ -62,6 +63,7 @@ else:
             for row in rows.loc[list(section.metric_ids)].itertuples():
                 with st.container(border=True, key=components.card_anchor(row.metric_id)):
                     components.brief_card(row, lines[row.metric_id])
+                    actions_ui.beside_indicator(row.metric_id, area_id, key=f"card-{row.metric_id}")
                     questions_ui.under_card(questions, row.metric_id)
 
 with st.container(key="brief-downloads"):  # not printed

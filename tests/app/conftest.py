@@ -22,6 +22,7 @@ PAGES = [
     "pages/indicator.py",
     "pages/compare.py",
     "pages/data.py",
+    "pages/actions.py",
 ]
 
 
