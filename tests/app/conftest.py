@@ -22,7 +22,6 @@ PAGES = [
     "pages/indicator.py",
     "pages/compare.py",
     "pages/data.py",
-    "pages/actions.py",
 ]
 
 
