@@ -7,6 +7,7 @@ from metrics.query import components_text
 from ui import actions as actions_ui
 from ui import charts, components, data, filters, sections
 from ui import questions as questions_ui
+from ui import reported as reported_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -84,7 +85,7 @@ components.downloads(
 )
 reported = data.reconciliation(metric.id)
 if not reported.empty:
-    st.subheader("Reported to committee")
-    components.reported_figures(reported, cat)
+    st.subheader("Reported to committee, beside the published statistics")
+    reported_ui.reported_beside_published(reported, cat, key="indicator")
 components.definition(metric, cat)
 components.source_files(ind.series)
