@@ -74,3 +74,23 @@ def test_an_overdue_action_and_the_questions_on_the_brief_and_in_the_pack(monkey
 def test_reading_a_brief_without_an_actions_log_shows_no_actions(app):
     at = app("pages/meeting_brief.py", meeting=MEETING)
     assert not any("Committee actions" in m.value for m in at.markdown)
+
+
+def test_indicator_detail_and_the_data_page_show_reported_beside_published(corpus_db_url, monkeypatch):
+    run = app_runner(monkeypatch, corpus_db_url)
+    at = run("pages/indicator.py", metric="ae_4hr_all", area="LLR")
+    assert "Reported to committee, beside the published statistics" in [s.value for s in at.subheader]
+    (table,) = [d.value for d in at.dataframe if "Reported to committee" in d.value.columns]
+    row = table.iloc[0]
+    assert (row["Period"], row["Reported to committee"], row["Large difference"]) == ("September 2016", "79.48%", "Yes")
+    assert row["Note"].startswith("September 2016: the committee was told 79.48%; the published statistics give")
+    assert any("Why a reported figure can differ from the published one" in c.value for c in at.caption)
+    # The large gap raises a question, quoting both figures.
+    assert "Questions to ask" in [s.value for s in at.subheader]
+    questions = "\n".join(plain(m.value) for m in at.markdown)
+    published = row["Published statistics"]
+    assert f"as 79.48% for September 2016, but the published statistics give {published}" in questions
+
+    at = run("pages/data.py")
+    tables = [d.value for d in at.dataframe if "Published statistics" in d.value.columns]
+    assert len(tables) == 1 and "79.48%" in tables[0]["Reported to committee"].tolist()
