@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from metrics import query
 from metrics.calc import format_value
 from metrics.catalogue import Catalogue, Metric
 from metrics.currency import day_text
@@ -275,6 +276,27 @@ def area_questions(
 ) -> list[Question]:
     """Every question of an area's indicators, in the order the indicators are given."""
     return [q for ind in indicators for q in indicator_questions(ind, catalogue, meeting, reported)]
+
+
+def brief_questions(
+    obs: pd.DataFrame,
+    catalogue: Catalogue,
+    area_id: str,
+    meeting: dt.date | pd.Timestamp,
+    metric_ids: Sequence[str],
+    today: dt.date | None = None,
+    reported: pd.DataFrame | None = None,
+) -> list[Question]:
+    """The questions of a brief's indicators from the area's rows (``Reader.area_rows``), read once.
+
+    Each indicator is the read layer's (``metrics.query.indicator``), as the brief's cards and the
+    pack build theirs, so the questions use the same figures as the cards.
+    """
+    by_metric = dict(tuple(obs.groupby("metric_id", sort=False))) if len(obs) else {}
+    indicators = (
+        query.indicator(by_metric[mid], catalogue, mid, area_id, today) for mid in metric_ids if mid in by_metric
+    )
+    return area_questions(indicators, catalogue, meeting, reported)
 
 
 def questions_frame(questions: Sequence[Question]) -> pd.DataFrame:

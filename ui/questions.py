@@ -27,10 +27,11 @@ def escape_markdown(text: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _area_questions(token: str, area_id: str, meeting: dt.date, today: dt.date) -> list[Question]:
-    cat = data.catalogue()
     metric_ids = data.brief(area_id, meeting)["metric_id"].tolist()
-    indicators = [data.indicator(mid, area_id) for mid in metric_ids]
-    return questions_module.area_questions(indicators, cat, meeting, data.reconciliation())
+    rows = data.reader().area_rows(area_id)
+    return questions_module.brief_questions(
+        rows, data.catalogue(), area_id, meeting, metric_ids, today, data.reconciliation()
+    )
 
 
 def area_questions(area_id: str, meeting: dt.date) -> list[Question]:

@@ -11,7 +11,13 @@ import pytest
 
 from metrics import query
 from metrics.catalogue import DEFAULT_CONFIG, CatalogueError, parse_catalogue
-from metrics.questions import area_questions, indicator_questions, is_large_difference, questions_frame
+from metrics.questions import (
+    area_questions,
+    brief_questions,
+    indicator_questions,
+    is_large_difference,
+    questions_frame,
+)
 
 TODAY = dt.date(2026, 3, 20)
 
@@ -254,3 +260,18 @@ class TestCatalogueWords:
             parse_catalogue(text)
         assert "questions: rule 'overdue' is missing" in str(err.value)
         assert "questions: 'overdu' is not a rule" in str(err.value)
+
+
+def test_brief_questions_read_the_areas_rows_once_and_ask_what_each_indicator_asks(catalogue):
+    months = pd.date_range("2024-02-01", periods=24, freq="MS")
+    obs = pd.DataFrame(
+        rows("ae_4hr_all", "RWE", months, [60.0, 61.0] * 12) + rows("ae_4hr_type1", "RWE", months, [70.0, 71.0] * 12)
+    )
+    meeting = dt.date(2025, 12, 1)
+    got = brief_questions(obs, catalogue, "llr", meeting, ["ae_4hr_type1", "ae_4hr_all", "ucr_2hr"], TODAY)
+    one_by_one = [
+        q
+        for mid in ("ae_4hr_type1", "ae_4hr_all")
+        for q in indicator_questions(query.indicator(obs, catalogue, mid, "llr", TODAY), catalogue, meeting)
+    ]
+    assert got == one_by_one and got
