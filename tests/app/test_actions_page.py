@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 
+import openpyxl
 import pytest
 from sqlalchemy.engine import make_url
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import app_test
 
 from metrics import access, actions, store
 from tests.app.conftest import app_runner
@@ -25,9 +29,19 @@ def actions_app(monkeypatch, demo_db_url, tmp_path):
     return app_runner(monkeypatch, url), store.make_engine(url)
 
 
-def widget(items, key):
-    (found,) = [w for w in items if w.key == key]
-    return found
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """The files the page offers for download, by file name (as AppTest stores them)."""
+    captured: dict[str, bytes] = {}
+
+    class Recording(MemoryMediaFileStorage):
+        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+            if filename and isinstance(path_or_data, bytes):
+                captured[filename] = path_or_data
+            return super().load_and_get_id(path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+    return captured
 
 
 def sign_in(at):
@@ -85,7 +99,7 @@ class TestActionsPage:
         assert "give your name, so the log says who made the change." in [e.value for e in at.error]
         assert actions.current_actions(engine).empty
 
-    def test_filters_and_downloads(self, actions_app, catalogue):
+    def test_filters_and_downloads(self, actions_app, catalogue, downloads):
         run, engine = actions_app
         content = (
             b"meeting_date,action,owner,due_date,metrics,area,status,closing_note\n"
@@ -105,3 +119,32 @@ class TestActionsPage:
         assert at.dataframe[0].value["Action"].tolist() == ["A&E plan"]
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == ["Download the actions (CSV)", "Download the actions (Excel)"]
+        # The downloads hold the filtered actions, with the import header (so they can be imported again).
+        assert downloads["actions.csv"].decode() == (
+            "meeting_date,action,owner,due_date,metrics,area,status,closing_note\n"
+            "2026-01-21,A&E plan,UHL,2026-03-18,ae_4hr_all,llr,open,\n"
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(downloads["actions.xlsx"])).active
+        assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+            ["2026-01-21", "A&E plan", "UHL", "2026-03-18", "ae_4hr_all", "llr", "open", None]
+        ]
+
+    def test_the_administrator_changes_an_action_and_imports_a_file(self, actions_app, catalogue):
+        run, engine = actions_app
+        content = b"meeting_date,action,owner,due_date,metrics,area,status,closing_note\n" + (
+            b"2026-01-21,A&E plan,UHL,2026-03-18,ae_4hr_all,llr,open,\n"
+        )
+        actions.import_file(engine, catalogue, "a.csv", content, "clerk")
+        at = run("pages/actions.py")
+        sign_in(at)
+        at.text_input(key="action-edit-1-owner").input("University Hospitals of Leicester")
+        at.text_input(key="action-edit-1-who").input("Chair")
+        at.button(key="action-edit-1-save").click().run()
+        assert "Action 1 changed." in [s.value for s in at.success]
+        history = store.read_action_history(engine, 1)
+        assert history["owner"].tolist() == ["UHL", "University Hospitals of Leicester"]
+        assert history["action"].tolist() == ["A&E plan", "A&E plan"]
+
+        # Import is offered to the administrator (the file's checks are tested in tests/unit/test_actions.py).
+        assert len(at.get("file_uploader")) == 1
+        assert "Record the actions in this file" in [b.label for b in at.button]
