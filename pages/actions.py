@@ -57,6 +57,7 @@ xlsx_col.download_button(
 )  # fmt: skip
 
 st.header("Add, change or close actions")
+st.caption("Changing the actions log needs the administrator, as loading files does (see the Data page).")
 allowed, reason = components.admin_can_change_data()
 if not allowed:
     st.info(reason)
