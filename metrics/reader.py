@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics import brief as brief_module
-from metrics import calc, compare, query, store
+from metrics import calc, compare, fetch_status, query, store
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue
 
@@ -150,3 +150,36 @@ class Reader:
     def sources(self) -> pd.DataFrame:
         """Every loaded file (``store.read_sources``)."""
         return store.read_sources(self.engine)
+
+    def organisations(self) -> pd.DataFrame:
+        """Every organisation the store knows (code, name, kind)."""
+        return store.read_organisations(self.engine)
+
+    def annotations(self) -> pd.DataFrame:
+        """Events drawn on charts (``store.read_annotations``)."""
+        return store.read_annotations(self.engine)
+
+    def coverage(self) -> pd.DataFrame:
+        """Per metric: first and latest period and how many organisations (aggregated in SQL)."""
+        return store.latest_periods(self.engine)
+
+    def publication_status(self, meeting: dt.date, today: dt.date | None = None) -> pd.DataFrame:
+        """Per publication: last checked, newest period held, next release and currency, arrivals since
+        ``meeting`` (``metrics.fetch_status.publication_status``)."""
+        today = today or dt.date.today()
+        return fetch_status.publication_status(
+            self.catalogue, store.read_fetch_log(self.engine), self.coverage(), meeting, today
+        )
+
+    # ------------------------------------------------------------------ versions (for caches)
+    def has_data(self) -> bool:
+        """True when the store has its schema and at least one loaded file."""
+        return store.database_exists(self.engine)
+
+    def data_version(self) -> str:
+        """Changes whenever a file is loaded (caches key on it)."""
+        return store.data_version(self.engine)
+
+    def fetch_log_version(self) -> str:
+        """Changes whenever ``fetch`` logs a check."""
+        return store.fetch_log_version(self.engine)

@@ -5,7 +5,7 @@ import streamlit as st
 from metrics import tables
 from metrics.query import components_text
 from ui import actions as actions_ui
-from ui import charts, components, data, filters, sections
+from ui import charts, components, data, filters, safe, sections
 from ui import questions as questions_ui
 from ui import reported as reported_ui
 from ui.router import require_app
@@ -48,7 +48,7 @@ else:
     )
     if ind.components:
         st.subheader(f"What makes up the {area.short_name} figure")
-        st.write(f"{components_text(ind)}.")
+        st.write(f"{safe.md(components_text(ind))}.")
         st.plotly_chart(
             charts.compare_chart(sections.components_frame(ind, start_year), metric),
             key="indicator-components",

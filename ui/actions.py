@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics import actions as actions_module
 from metrics import store
-from ui import data
+from ui import data, safe
 from ui.questions import escape_markdown
 
 TABLE_COLUMNS = {
@@ -198,7 +198,8 @@ def import_upload(name: str, content: bytes, who: str) -> str:
 
 
 def show_message(message: str) -> None:
+    """A save's outcome; it can quote a file's name and cells, so it is shown as literal text."""
     if message.startswith("Error: "):
-        st.error(message.removeprefix("Error: "))
+        st.error(safe.md(message.removeprefix("Error: ")))
     else:
-        st.success(message)
+        st.success(safe.md(message))

@@ -14,15 +14,12 @@ import streamlit as st
 
 from metrics import questions as questions_module
 from metrics.questions import Question
-from ui import data
-
-#: Characters Markdown (and Streamlit's LaTeX and colour syntax) would act on.
-_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+from ui import data, safe
 
 
 def escape_markdown(text: str) -> str:
-    """Text from data or users, shown literally by ``st.markdown``."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    """Text from data or users, shown literally by ``st.markdown`` (``ui.safe.md``)."""
+    return safe.md(text)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
