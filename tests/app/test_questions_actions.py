@@ -94,3 +94,19 @@ def test_indicator_detail_and_the_data_page_show_reported_beside_published(corpu
     at = run("pages/data.py")
     tables = [d.value for d in at.dataframe if "Published statistics" in d.value.columns]
     assert len(tables) == 1 and "79.48%" in tables[0]["Reported to committee"].tolist()
+
+
+def test_action_text_and_owner_are_never_markup(monkeypatch, demo_db_url, tmp_path, catalogue):
+    copy = tmp_path / "hostile.sqlite"
+    shutil.copy(make_url(demo_db_url).database, copy)
+    url = f"sqlite:///{copy}"
+    hostile = (
+        b"meeting_date,action,owner,due_date,metrics,area,status,closing_note\n"
+        b"2025-06-01,[Sign in here](https://evil.example/login) **URGENT**,:red[ICB] $x$,2025-07-31,"
+        b"ae_4hr_all,llr,open,\n"
+    )
+    actions.import_file(store.make_engine(url), catalogue, "hostile.csv", hostile, "clerk")
+    at = app_runner(monkeypatch, url)("pages/meeting_brief.py", meeting=MEETING)
+    (line,) = [m.value for m in at.markdown if "Sign in here" in m.value]
+    assert "](https" not in line and "**URGENT" not in line and ":red[" not in line and "$x$" not in line
+    assert "\\[Sign in here\\]" in line and "\\*\\*URGENT\\*\\*" in line
