@@ -22,6 +22,7 @@ pages = {
     "For the meeting": [
         st.Page("pages/meeting_brief.py", title="Meeting brief", icon=":material/summarize:", default=True),
         st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
+        st.Page("pages/actions.py", title="Actions", icon=":material/task_alt:", url_path="actions"),
     ],
     "Topics": [
         st.Page(

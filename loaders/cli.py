@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", metavar="FOLDER", help="where downloads are kept (default: data/raw)")
     p.add_argument("--db")
 
+    _actions_parser(sub)
+
     sub.add_parser("generate-demo", help="regenerate the demo input files in data/demo/ (seeded)")
 
     sub.add_parser(
@@ -126,6 +128,56 @@ def _parser() -> argparse.ArgumentParser:
         help=f"print the salted hash of an administrator password, for {access.HASH_VARIABLE}",
     )
     return parser
+
+
+def _actions_parser(sub) -> None:
+    p = sub.add_parser("actions", help="the committee's actions log: import a file of actions, or export them")
+    verbs = p.add_subparsers(dest="verb", required=True)
+    q = verbs.add_parser("import", help="add every action in a CSV or XLSX file (the whole file or nothing)")
+    q.add_argument("file")
+    q.add_argument("--by", help="who is recording the actions (default: the file's name)")
+    q.add_argument("--db")
+    q = verbs.add_parser("export", help="write every action as it stands (CSV on standard output by default)")
+    q.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    q.add_argument("--out", help="write to this file instead of standard output")
+    q.add_argument("--db")
+
+
+def cmd_actions(args, catalogue) -> int:
+    """``actions import FILE`` / ``actions export [--format csv|xlsx]`` (``metrics.actions``)."""
+    from metrics import actions
+
+    url = store.resolve_database_url(args.db, catalogue)
+    if args.verb == "import":
+        path = Path(args.file)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            print(f"ERROR: {path}: cannot be read ({exc.strerror})", file=sys.stderr)
+            return 1
+        engine = store.make_engine(url)
+        try:
+            ids = actions.import_file(engine, catalogue, path.name, content, args.by or f"import of {path.name}")
+        except actions.ActionsError as exc:
+            print(f"ERROR: {exc}; nothing was recorded", file=sys.stderr)
+            return 1
+        print(f"{path.name}: {len(ids)} action{'s' if len(ids) != 1 else ''} recorded")
+        return 0
+    if store.database_file_missing(url):
+        print(f"ERROR: no database at {url}", file=sys.stderr)
+        return 1
+    current = actions.current_actions(store.make_engine(url))
+    if args.format == "xlsx":
+        content = actions.export_xlsx(current)
+    else:
+        content = actions.export_csv(current).encode("utf-8")
+    if args.out:
+        Path(args.out).write_bytes(content)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    return 0
 
 
 def _iso_date(text: str) -> dt.date:
@@ -482,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         "restore": cmd_restore,
         "generate-demo": cmd_generate_demo,
         "fetch": cmd_fetch,
+        "actions": cmd_actions,
     }
     try:
         return handlers[args.command](args, catalogue)

@@ -54,6 +54,7 @@ RECONCILE_COLUMNS = [
     "difference",
     "members_reporting",
     "note",
+    "members",  # the organisation codes the published figure adds up
 ]
 
 
@@ -365,6 +366,7 @@ def reconcile_reported_area(
             "difference": float(r.value_reported) - float(r.value),
             "members_reporting": int(r.members_reporting),
             "note": _reconcile_note(metric, r, tuple(r.members)),
+            "members": tuple(r.members),
         }
         for r in joined.itertuples(index=False)
     ]

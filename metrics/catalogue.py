@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -83,6 +84,7 @@ class Settings(_Strict):
     first_year: int = Field(ge=1990)  # the earliest "Show from" year offered
     default_start_year: int = Field(ge=1990)  # charts and tables start in April of this year
     bcf_sets: tuple[str, ...] = ()  # the Better Care Fund metric sets, newest first
+    next_meeting_weeks: int = Field(default=8, ge=1, le=52)  # actions due within this are "due before the next meeting"
 
 
 class Organisation(_Strict):
@@ -329,6 +331,90 @@ class EndedPublication(_Strict):
     discontinued: Discontinued
 
 
+#: The suggested-question rules (``metrics.questions``) and the names each may use in its words.
+_COMMON_PLACEHOLDERS = ("indicator", "area", "value", "period")
+_LIMITS = ("target", "target_kind", "lower_limit", "upper_limit")
+QUESTION_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "special_cause_concern": (*_COMMON_PLACEHOLDERS, "moved", "where", "limit"),
+    "assurance_fail": (*_COMMON_PLACEHOLDERS, *_LIMITS),
+    "trajectory_missed": (*_COMMON_PLACEHOLDERS, "target", "target_kind", "target_source", "gap"),
+    "hit_and_miss": (*_COMMON_PLACEHOLDERS, *_LIMITS),
+    "series_break": (*_COMMON_PLACEHOLDERS, "change_period", "reason"),
+    "membership_change": (*_COMMON_PLACEHOLDERS, "change_period", "reason"),
+    "overdue": (*_COMMON_PLACEHOLDERS, "next_period", "due"),
+    "discontinued": (*_COMMON_PLACEHOLDERS, "stopped", "successor"),
+    "reported_gap": (*_COMMON_PLACEHOLDERS, "reported", "published", "difference"),
+}
+SPECIAL_CAUSE_PLACES = tuple(
+    f"{rule}_{side}" for rule in ("outside_limits", "shift", "trend", "two_of_three") for side in ("low", "high")
+)
+
+
+def _placeholders(template: str) -> list[str]:
+    """The ``{names}`` in a question's words (a malformed brace is a ValueError)."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+class QuestionRule(_Strict):
+    """One rule's words: the question and the line of figures it rests on."""
+
+    question: str = Field(min_length=1)
+    figures: str = Field(min_length=1)
+
+
+class LargeDifference(_Strict):
+    """When a figure reported to committee is far enough from the published one to ask about."""
+
+    percentage_points: float = Field(gt=0)
+    relative: float = Field(gt=0, lt=1)
+
+
+class Questions(_Strict):
+    """Suggested questions (``questions`` in config.yaml): thresholds and the words of every rule."""
+
+    large_difference: LargeDifference
+    target_kinds: dict[TargetKind, str]
+    special_cause_words: dict[str, str]
+    rules: dict[str, QuestionRule]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Questions:
+        problems = []
+        for rule in QUESTION_PLACEHOLDERS:
+            if rule not in self.rules:
+                problems.append(f"questions: rule '{rule}' is missing")
+        for rule, words in self.rules.items():
+            if rule not in QUESTION_PLACEHOLDERS:
+                problems.append(f"questions: '{rule}' is not a rule (one of: {', '.join(QUESTION_PLACEHOLDERS)})")
+                continue
+            allowed = QUESTION_PLACEHOLDERS[rule]
+            for field_name in ("question", "figures"):
+                try:
+                    names = _placeholders(getattr(words, field_name))
+                except ValueError as exc:
+                    problems.append(f"questions: rule '{rule}': field '{field_name}': {exc}")
+                    continue
+                for name in names:
+                    if name not in allowed:
+                        problems.append(
+                            f"questions: rule '{rule}': field '{field_name}': '{{{name}}}' is not one of "
+                            f"{', '.join('{' + a + '}' for a in allowed)}"
+                        )
+        missing = [k for k in TargetKind.__args__ if k not in self.target_kinds]
+        if missing:
+            problems.append(f"questions: field 'target_kinds': missing {', '.join(missing)}")
+        for key in SPECIAL_CAUSE_PLACES:
+            if key not in self.special_cause_words:
+                problems.append(f"questions: field 'special_cause_words': '{key}' is missing")
+        for key in self.special_cause_words:
+            if key not in SPECIAL_CAUSE_PLACES:
+                known = ", ".join(SPECIAL_CAUSE_PLACES)
+                problems.append(f"questions: field 'special_cause_words': '{key}' is not one of {known}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 def _publication_kind(value) -> str:
     ended = isinstance(value, EndedPublication) or (isinstance(value, dict) and "discontinued" in value)
     return "ended" if ended else "running"
@@ -351,6 +437,7 @@ class Catalogue(_Strict):
     metrics: tuple[Metric, ...]
     annotations: tuple[Annotation, ...] = ()
     publications: tuple[AnyPublication, ...] = ()
+    questions: Questions
 
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
@@ -683,7 +770,7 @@ def parse_catalogue(text: str, name: str = "config.yaml") -> Catalogue:
                 messages.append(f"{where}: missing")
             elif err["type"] == "extra_forbidden":
                 messages.append(f"{where}: unknown key")
-            elif err["type"] == "value_error" and not err["loc"]:
+            elif err["type"] == "value_error" and (not err["loc"] or tuple(err["loc"]) == ("questions",)):
                 messages.append(str(err["ctx"]["error"]))
             else:
                 messages.append(f"{where}: {err['msg']} (got {err.get('input')!r})")

@@ -4,7 +4,8 @@ import streamlit as st
 
 from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
-from ui import badges, components, data, downloads, filters, safe, sign_in, tables
+from ui import badges, data, downloads, filters, safe, sign_in, tables
+from ui import reported as reported_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -36,7 +37,7 @@ st.dataframe(tables.fetch_status_table(data.fetch_status(filters.selected_meetin
 
 st.header("Figures reported to committee, beside the published series")
 st.write("Where a committee paper quoted a figure for a period the published statistics also cover, both are shown.")
-components.reported_figures(data.reconciliation(), cat)
+reported_ui.reported_beside_published(data.reconciliation(), cat, key="data")
 
 st.header("Glossary")
 for term, meaning in GLOSSARY.items():

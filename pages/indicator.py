@@ -4,7 +4,10 @@ import streamlit as st
 
 from metrics import tables
 from metrics.query import components_text
+from ui import actions as actions_ui
 from ui import badges, charts, components, data, downloads, filters, safe, sections
+from ui import questions as questions_ui
+from ui import reported as reported_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -53,6 +56,9 @@ else:
             alt=f"{metric.name}: the {area.short_name} total and its parts",
         )
 
+    actions_ui.beside_indicator(metric_id, area_id, key="indicator")
+    questions_ui.on_indicator(questions_ui.indicator_questions(metric_id, area_id, filters.selected_meeting()))
+
 st.subheader("Compare organisations")
 compare = components.organisation_picker(metric, area_id)
 if compare:
@@ -79,7 +85,7 @@ downloads.downloads(
 )
 reported = data.reconciliation(metric.id)
 if not reported.empty:
-    st.subheader("Reported to committee")
-    components.reported_figures(reported, cat)
+    st.subheader("Reported to committee, beside the published statistics")
+    reported_ui.reported_beside_published(reported, cat, key="indicator")
 components.definition(metric, cat)
 components.source_files(ind.series)

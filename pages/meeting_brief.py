@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from ui import actions as actions_ui
 from ui import badges, brief_view, data, downloads, filters
 from ui import pack as pack_ui
+from ui import questions as questions_ui
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -30,6 +32,8 @@ brief_view.brief_style()  # printing hides navigation and keeps each card on one
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
 brief_view.brief_summary(summary, area.short_name, open_cards)
+questions = questions_ui.area_questions(area_id, meeting)
+questions_ui.chair_list(questions)
 
 view = st.segmented_control(
     "View",
@@ -59,6 +63,8 @@ else:
             for row in rows.loc[list(section.metric_ids)].itertuples():
                 with st.container(border=True, key=brief_view.card_anchor(row.metric_id)):
                     brief_view.brief_card(row, lines[row.metric_id])
+                    actions_ui.beside_indicator(row.metric_id, area_id, key=f"card-{row.metric_id}")
+                    questions_ui.under_card(questions, row.metric_id)
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")

@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.periods import period_label
-from metrics.targets import format_target, unit_difference
+from metrics.targets import format_target
 from ui import data
 from ui.badges import assurance_words, status_words
 
@@ -150,35 +150,6 @@ def latest_value_text(ind) -> str:
     if m.scale is not None and pd.notna(last["numerator"]) and pd.notna(last["denominator"]):
         text += f" ({last['numerator']:,.0f} of {last['denominator']:,.0f})"
     return text
-
-
-def unit_difference_signed(delta, unit: str, decimals: int) -> str:
-    """A difference with its sign, in percentage points for percentages: ``-5.9 percentage points``."""
-    if delta is None or pd.isna(delta):
-        return ""
-    sign = "\u2212" if delta < 0 else "+" if delta > 0 else ""
-    return f"{sign}{unit_difference(float(delta), unit, decimals)}"
-
-
-def reported_figures(reconciliation: pd.DataFrame, cat: Catalogue) -> None:
-    """Figures reported to committee beside the published series for the same period."""
-    if reconciliation.empty:
-        return
-    rows = []
-    for r in reconciliation.itertuples():
-        m = cat.metric_by_id[r.metric_id]
-        rows.append(
-            {
-                "Indicator": m.name,
-                "Area": cat.area_by_id[r.area_id].name,
-                "Period": period_label(r.period_start.date(), r.period_type),
-                "Reported to committee": format_value(r.reported, m.unit, m.decimals),
-                "Published series": format_value(r.published, m.unit, m.decimals),
-                "Difference": unit_difference_signed(r.difference, m.unit, m.decimals),
-                "Note": r.note,
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
 def wide_table(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from metrics.calc import format_value
 from metrics.catalogue import Metric
 from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
+from ui import actions as actions_ui
 from ui import badges, charts, components, data, filters, safe
 
 
@@ -45,6 +46,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         st.write(f"Made up of: {safe.md(parts)}.")
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
+    actions_ui.beside_indicator(metric.id, area_id, key=key)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
         st.dataframe(tables.figures_table(ind, start_year, data.sources()), hide_index=True)

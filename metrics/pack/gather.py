@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from metrics import brief as brief_module
 from metrics import query
+from metrics import questions as questions_module
 from metrics import summary as summary_module
 from metrics.catalogue import TOPICS, Catalogue
 from metrics.reader import Reader
@@ -65,6 +66,8 @@ class Pack:
     catalogue: Catalogue
     summary: summary_module.MeetingSummary  # the brief's opening summary
     sections: tuple[summary_module.Section, ...]  # the brief's cards in the order that matters
+    questions: tuple[questions_module.Question, ...] = ()  # suggested questions, in the chair's order
+    actions: pd.DataFrame | None = None  # the committee's open actions due or overdue (metrics.actions)
 
     @property
     def items(self) -> list[PackItem]:
@@ -110,6 +113,8 @@ def build_pack(
     topics: Sequence[str] | None = None,
     today: dt.date | None = None,
     generated_at: dt.datetime | None = None,
+    reported: pd.DataFrame | None = None,
+    actions: pd.DataFrame | None = None,
 ) -> Pack:
     """Gather a meeting pack.
 
@@ -128,6 +133,10 @@ def build_pack(
         Catalogue topic ids (``urgent_care``, ``beds`` ...); every topic but population by default.
     today, generated_at : optional
         For data currency and the cover's "generated" line; default to now.
+    reported : DataFrame, optional
+        ``Reader.reconciliation()``: figures reported to committee (a large gap raises a question).
+    actions : DataFrame, optional
+        The committee's open actions due before the next meeting or overdue (``metrics.actions.due``).
 
     Returns
     -------
@@ -176,6 +185,13 @@ def build_pack(
         catalogue,
         summary_module.meeting_summary(brief, catalogue, meeting),
         tuple(summary_module.card_sections(brief)),
+        tuple(
+            questions_module.for_the_chair(
+                questions_module.area_questions((item.indicator for t in built for item in t.items), catalogue,
+                                                meeting, reported)  # fmt: skip
+            )
+        ),
+        actions,
     )
 
 
@@ -207,6 +223,10 @@ def read_pack(
     """
     if area_id not in catalogue.area_by_id:
         raise PackError(f"unknown area '{area_id}': choose from {', '.join(a.id for a in catalogue.areas)}")
+    from metrics import actions as actions_module  # the actions log reads the store too
+
     reader = Reader(engine, catalogue)
+    today = today or dt.date.today()
+    due = actions_module.due(actions_module.current_actions(engine), catalogue, area_id, today)
     return build_pack(reader.area_rows(area_id), catalogue, reader.sources(), area_id, meeting_date, topics, today,
-                      generated_at)  # fmt: skip
+                      generated_at, reader.reconciliation(), due)  # fmt: skip

@@ -81,6 +81,8 @@ def pack_html(pack: Pack) -> str:
     body = [
         _cover(pack),
         _summary(pack),
+        _actions(pack),
+        _questions(pack),
         *(_topic(pack, t) for t in pack.topics),
         _appendix(pack),
     ]
@@ -100,7 +102,11 @@ def generated_text(pack: Pack) -> str:
 
 
 def _cover(pack: Pack) -> str:
-    contents = ['<li><a href="#summary">Summary</a></li>']
+    contents = [
+        '<li><a href="#summary">Summary</a></li>',
+        '<li><a href="#actions">Actions due and overdue</a></li>',
+        '<li><a href="#questions">Questions</a></li>',
+    ]
     for topic in pack.topics:
         n = len(topic.items)
         count = f"{n} indicator{'s' if n != 1 else ''}" if n else "no figures for this area"
@@ -152,6 +158,49 @@ def _summary(pack: Pack) -> str:
         )
         groups.append(f"<h3>{_e(section.title)} ({len(section.metric_ids)})</h3><ul>{lines}</ul>")
     return f'<section class="page summary" id="summary"><h2>Summary</h2>{sentences}{"".join(groups)}</section>'
+
+
+def _actions(pack: Pack) -> str:
+    """The committee's open actions for the area that are overdue or due before the next meeting."""
+    due = pack.actions
+    if due is None or due.empty:
+        body = "<p>No open action is overdue or due before the next meeting.</p>"
+    else:
+        names = pack.catalogue.metric_by_id
+        rows = []
+        for r in due.to_dict("records"):
+            linked = "; ".join(
+                f'<a href="#{item_anchor(m)}">{_e(names[m].name)}</a>' if m in pack.brief["metric_id"].values
+                else _e(names[m].name if m in names else m)
+                for m in str(r["metrics"] or "").split(";") if m
+            )  # fmt: skip
+            meeting = pd.Timestamp(r["meeting_date"])
+            rows.append(
+                f"<tr><td>{_e(r['standing'])}</td><td>{_e(r['action'])}</td><td>{_e(r['owner'])}</td>"
+                f"<td>{linked}</td><td>{meeting.day} {meeting:%B %Y}</td></tr>"
+            )
+        body = (
+            "<table><thead><tr><th>Where it stands</th><th>Action</th><th>Owner</th><th>Indicators</th>"
+            f"<th>Agreed</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+    return f'<section class="page actions" id="actions"><h2>Actions due and overdue</h2>{body}</section>'
+
+
+def _questions(pack: Pack) -> str:
+    """The suggested questions, in the chair's order, each linked to its indicator."""
+    if not pack.questions:
+        body = "<p>The figures raise no suggested question for this meeting.</p>"
+    else:
+        items = "".join(
+            f'<li><a href="#{item_anchor(q.metric_id)}">{_e(q.indicator)}</a>: {_e(q.text)}'
+            f'<br><span class="meta">Figures: {_e(q.figures)}</span></li>'
+            for q in pack.questions
+        )
+        body = (
+            "<p>Suggested from what the figures say (signals, targets, breaks in the series, data currency, "
+            f'figures reported to committee); each names the figures it rests on.</p><ol class="questions">{items}</ol>'
+        )
+    return f'<section class="page questions" id="questions"><h2>Questions</h2>{body}</section>'
 
 
 def _demo_tag(item: PackItem) -> str:

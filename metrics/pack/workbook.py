@@ -1,10 +1,11 @@
 """The meeting pack as an XLSX workbook for board papers: real numbers with number formats.
 
-Sheets: ``Summary`` (one row per indicator), one sheet per topic with the data behind every
-chart, ``Definitions``, ``Sources`` and ``About``. Percentages are stored as fractions with a
-percentage format (68.2% is the number 0.682, so it pastes and sums as a percentage), counts with
-thousands separators, periods as dates formatted as months next to their label. A ``Demo`` column
-appears when any figure is demonstration data. Text cells are formula-safe (``metrics.export``).
+Sheets: ``Summary`` (one row per indicator), ``Actions due`` and ``Questions`` (as in the HTML
+pack), one sheet per topic with the data behind every chart, ``Definitions``, ``Sources`` and
+``About``. Percentages are stored as fractions with a percentage format (68.2% is the number
+0.682, so it pastes and sums as a percentage), counts with thousands separators, periods as dates
+formatted as months next to their label. A ``Demo`` column appears when any figure is
+demonstration data. Text cells are formula-safe (``metrics.export``).
 
 The workbook is deterministic: the same pack gives the same bytes (the zip entries and the
 document properties carry the pack's generated-at time, not the moment of saving).
@@ -47,7 +48,10 @@ DEFINITION_HEADERS = ["Indicator", "Metric id", "Topic", "What it shows", "How i
                       "Publication page"]  # fmt: skip
 SOURCE_HEADERS = ["Publisher", "Publication", "Licence", "Publication page", "Periods", "First period",
                   "Last period", "Published", "File name", "Demo"]  # fmt: skip
-WRAPPED = {"Summary", "What it shows", "How it is calculated", "Targets", "Series breaks", "Note", "Rule",
+QUESTION_HEADERS = ["Topic", "Indicator", "Question", "The figures"]
+ACTION_HEADERS = ["Where it stands", "Action", "Owner", "Due", "Indicators", "Agreed at the meeting of"]
+WRAPPED = {"Question", "The figures", "Action",
+           "Summary", "What it shows", "How it is calculated", "Targets", "Series breaks", "Note", "Rule",
            "Data currency", "Target status"}  # fmt: skip
 
 
@@ -91,6 +95,8 @@ def pack_xlsx(pack: Pack) -> bytes:
     wb.remove(wb.active)
     demo = pack.demo
     _summary_sheet(wb.create_sheet("Summary"), pack, demo)
+    _actions_sheet(wb.create_sheet("Actions due"), pack)
+    _questions_sheet(wb.create_sheet("Questions"), pack)
     for topic in pack.topics:
         ws = wb.create_sheet(_sheet_name(topic.name))
         _write_header(ws, TOPIC_HEADERS + (["Demo"] if demo else []))
@@ -252,6 +258,30 @@ def _sources_sheet(ws: Worksheet, pack: Pack) -> None:
             ],
             {6: DATE_FORMAT, 7: DATE_FORMAT, 8: DAY_FORMAT},
         )
+    _finish(ws)
+
+
+def _actions_sheet(ws: Worksheet, pack: Pack) -> None:
+    """Open actions overdue or due before the next meeting (as in the HTML pack)."""
+    _write_header(ws, ACTION_HEADERS)
+    due = pack.actions
+    names = pack.catalogue.metric_by_id
+    for r in [] if due is None else due.to_dict("records"):
+        linked = "; ".join(names[m].name if m in names else m for m in str(r["metrics"] or "").split(";") if m)
+        _append(
+            ws,
+            [_text(r["standing"]), _text(r["action"]), _text(r["owner"]), _date(r["due_date"]), _text(linked),
+             _date(r["meeting_date"])],
+            {4: DAY_FORMAT, 6: DAY_FORMAT},
+        )  # fmt: skip
+    _finish(ws)
+
+
+def _questions_sheet(ws: Worksheet, pack: Pack) -> None:
+    """One row per suggested question: topic, indicator, question, the figures."""
+    _write_header(ws, QUESTION_HEADERS)
+    for q in pack.questions:
+        ws.append([_text(q.topic), _text(q.indicator), _text(q.text), _text(q.figures)])
     _finish(ws)
 
 

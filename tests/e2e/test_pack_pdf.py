@@ -44,9 +44,10 @@ def test_pdf_pages_numbers_and_text(demo_pack, printed):
     reader = PdfReader(io.BytesIO(printed[1]))
     pages = [p.extract_text() for p in reader.pages]
     n_items = len(demo_pack.items)
-    # A cover, the summary, one section per topic (each starts a page) and the appendix; at most
-    # about two indicators to a page.
-    assert 3 + len(demo_pack.topics) <= len(pages) <= n_items + 12
+    # A cover, the summary, the actions due, the questions, one section per topic (each starts a
+    # page) and the appendix; at most about two indicators and about six questions to a page.
+    question_pages = -(-len(demo_pack.questions) // 6)
+    assert 5 + len(demo_pack.topics) <= len(pages) <= n_items + 12 + question_pages
     assert "Meeting pack: Leicester, Leicestershire" in pages[0]
     assert "1 June 2025" in pages[0]
     assert f"Page 1 of {len(pages)}" in pages[0]
@@ -58,6 +59,7 @@ def test_pdf_pages_numbers_and_text(demo_pack, printed):
     assert "Since the meeting on 1 June 2025" in text.replace("\n", " ")
     assert "Demonstration data" in pages[0]
     assert "Appendix: sources" in text and "Glossary of the SPC signs" in text
+    assert "Actions due and overdue" in text and "Questions" in text
 
 
 def test_screenshots_of_the_pdf_and_a_section(browser, printed, artifacts):

@@ -216,7 +216,10 @@ def workbook(pack) -> openpyxl.Workbook:
 class TestWorkbook:
     def test_sheets_and_frozen_headers(self, obs, catalogue):
         wb = workbook(make(obs, catalogue))
-        assert wb.sheetnames == ["Summary", "Urgent and emergency care", "Beds", "Definitions", "Sources", "About"]
+        assert wb.sheetnames == [
+            "Summary", "Actions due", "Questions", "Urgent and emergency care", "Beds", "Definitions", "Sources",
+            "About",
+        ]  # fmt: skip
         for ws in wb.worksheets:
             assert ws.freeze_panes == "A2"
         headers = [c.value for c in wb["Urgent and emergency care"][1]]

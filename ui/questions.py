@@ -1,0 +1,91 @@
+"""Suggested questions on the pages: under each brief card, one list for the chair, Indicator detail.
+
+The questions come from ``metrics.questions`` on the read layer's answers (cached per data
+version); this module only lays them out. Their words include figures and reasons from the data,
+so every line is escaped against Markdown before it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from metrics import questions as questions_module
+from metrics.questions import Question
+from ui import data, safe
+
+
+def escape_markdown(text: str) -> str:
+    """Text from data or users, shown literally by ``st.markdown`` (``ui.safe.md``)."""
+    return safe.md(text)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _area_questions(token: str, area_id: str, meeting: dt.date, today: dt.date) -> list[Question]:
+    metric_ids = data.brief(area_id, meeting)["metric_id"].tolist()
+    rows = data.reader().area_rows(area_id)
+    return questions_module.brief_questions(
+        rows, data.catalogue(), area_id, meeting, metric_ids, today, data.reconciliation()
+    )
+
+
+def area_questions(area_id: str, meeting: dt.date) -> list[Question]:
+    """Every suggested question for the area's brief indicators, in the brief's order."""
+    return _area_questions(data.version(), area_id, meeting, data.brief_today())
+
+
+def indicator_questions(metric_id: str, area_id: str, meeting: dt.date) -> list[Question]:
+    """The questions one indicator raises (as on its brief card)."""
+    ind = data.indicator(metric_id, area_id)
+    return questions_module.indicator_questions(ind, data.catalogue(), meeting, data.reconciliation(metric_id))
+
+
+def indicator_link(q: Question) -> str:
+    """The Indicator detail address of a question's indicator and area."""
+    area = data.catalogue().area_by_id[q.area_id].short_name
+    return f"/indicator?{urlencode({'metric': q.metric_id, 'area': area})}"
+
+
+def _line(q: Question) -> str:
+    return f"{escape_markdown(q.text)}  \n*{escape_markdown('Figures: ' + q.figures)}*"
+
+
+def under_card(questions: list[Question], metric_id: str) -> None:
+    """The questions of one brief card, under it."""
+    mine = [q for q in questions if q.metric_id == metric_id]
+    if not mine:
+        return
+    with st.container(key=f"questions-{metric_id}"):
+        st.markdown("**Questions to ask**")
+        st.markdown("\n".join(f"- {_line(q)}" for q in mine))
+
+
+def chair_list(questions: list[Question]) -> None:
+    """All the brief's questions in one list for the chair, each linked to its indicator."""
+    chosen = questions_module.for_the_chair(questions)
+    title = f"Questions for the chair ({len(chosen)})"
+    with st.expander(title, expanded=False, key="questions-chair"):
+        if not chosen:
+            st.write("The figures raise no suggested question for this meeting.")
+            return
+        st.caption(
+            "Suggested from what the figures say (signals, targets, breaks in the series, data currency, "
+            "figures reported to committee); each names the figures it rests on."
+        )
+        st.markdown(
+            "\n".join(
+                f"{i}. [{escape_markdown(q.indicator)}]({indicator_link(q)}): {_line(q)}"
+                for i, q in enumerate(chosen, start=1)
+            )
+        )
+
+
+def on_indicator(questions: list[Question]) -> None:
+    """The Questions section of Indicator detail."""
+    st.subheader("Questions to ask")
+    if not questions:
+        st.write("The figures raise no suggested question for this meeting.")
+        return
+    st.markdown("\n".join(f"- {_line(q)}" for q in questions))
