@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from loaders import default_db
 from loaders.ingest import prepare_upload
-from metrics import query, store
+from metrics import areas, query, store
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.fetch_status import publication_status
@@ -31,8 +31,20 @@ from metrics.reader import Reader
 
 
 @st.cache_resource(show_spinner=False)
-def catalogue() -> Catalogue:
+def base_catalogue() -> Catalogue:
+    """config.yaml alone: what the store is built and written with."""
     return load_catalogue()
+
+
+def catalogue() -> Catalogue:
+    """The catalogue pages read with: config.yaml plus one area per integrated care board from the
+    reference data in the store (``metrics.areas``), rebuilt when the data changes."""
+    return _catalogue_for(default_db.app_database_url(base_catalogue()), version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalogue_for(url: str, token: str) -> Catalogue:
+    return areas.full_catalogue(engine(), base_catalogue())
 
 
 BUILD_MESSAGE = {
@@ -48,10 +60,10 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The store named by ``DATABASE_URL``, else the default SQLite file (built on a fresh machine)."""
-    url = default_db.app_database_url(catalogue())
+    url = default_db.app_database_url(base_catalogue())
     if default_db.needs_build(url):
         with st.spinner(BUILD_MESSAGE[default_db.demo_requested()]):
-            default_db.build_default_database(url, catalogue())
+            default_db.build_default_database(url, base_catalogue())
     return _engine_for(url)
 
 
@@ -62,7 +74,7 @@ def has_data() -> bool:
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    return make_url(default_db.app_database_url(catalogue())).render_as_string(hide_password=True)
+    return make_url(default_db.app_database_url(base_catalogue())).render_as_string(hide_password=True)
 
 
 #: How long a page trusts its last look at the store's data version. Every cached read is keyed
@@ -77,7 +89,7 @@ def _version(url: str) -> str:
 
 def version() -> str:
     """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
-    return _version(default_db.app_database_url(catalogue()))
+    return _version(default_db.app_database_url(base_catalogue()))
 
 
 def refresh() -> None:
@@ -87,11 +99,11 @@ def refresh() -> None:
 
 def reader() -> Reader:
     """The read layer on the app's store."""
-    return _reader_for(default_db.app_database_url(catalogue()))
+    return _reader_for(default_db.app_database_url(base_catalogue()), version())
 
 
-@st.cache_resource(show_spinner=False)
-def _reader_for(url: str) -> Reader:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reader_for(url: str, token: str) -> Reader:
     return Reader(engine(), catalogue())
 
 
@@ -276,7 +288,7 @@ def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Checking the file...", max_entries=4)
 def _prepared_upload(token: str, digest: str, file_name: str, _content: bytes):
-    return prepare_upload(file_name, _content, engine(), catalogue())
+    return prepare_upload(file_name, _content, engine(), base_catalogue())
 
 
 def prepared_upload(file_name: str, content: bytes):
