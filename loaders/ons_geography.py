@@ -29,7 +29,17 @@ NAME = "ons_geography"
 SOURCE_KEY = "ons_geography"
 ICB_START = dt.date(2022, 7, 1)  # integrated care boards replaced CCGs on 1 July 2022
 
-LOC_COLUMNS = ("LOC22CD", "LOC22CDH", "LOC22NM", "ICB22CD", "ICB22CDH", "ICB22NM", "NHSER22CD", "NHSER22CDH", "NHSER22NM")
+LOC_COLUMNS = (
+    "LOC22CD",
+    "LOC22CDH",
+    "LOC22NM",
+    "ICB22CD",
+    "ICB22CDH",
+    "ICB22NM",
+    "NHSER22CD",
+    "NHSER22CDH",
+    "NHSER22NM",
+)
 LSOA_COLUMNS = ("LSOA11CD", "ICB22CDH", "LAD22CD", "LAD22NM")
 NAMES_COLUMNS = ("ICB24CD", "ICB24CDH", "ICB24NM")
 LAYOUTS = (LOC_COLUMNS, LSOA_COLUMNS, NAMES_COLUMNS)
@@ -126,13 +136,20 @@ def _sub_icb(raw: pd.DataFrame):
         orgs.append(_org(r.NHSER22CDH, r.NHSER22NM, "region", r.NHSER22CD))
     icbs = raw["ICB22CDH"].nunique()
     return reference_result(
-        orgs, members, f"ONS sub-ICB location to ICB to region lookup ({len(raw)} locations, {icbs} ICBs)", "2022-07", "ons_sub_icb"
+        orgs,
+        members,
+        f"ONS sub-ICB location to ICB to region lookup ({len(raw)} locations, {icbs} ICBs)",
+        "2022-07",
+        "ons_sub_icb",
     )
 
 
 def _districts(raw: pd.DataFrame):
     shared = raw.groupby(["LAD22CD", "LAD22NM", "ICB22CDH"], sort=True).size().rename("lsoas").reset_index()
-    orgs = [_org(code, name, "district", code) for code, name in shared.drop_duplicates("LAD22CD")[["LAD22CD", "LAD22NM"]].itertuples(index=False)]
+    orgs = [
+        _org(code, name, "district", code)
+        for code, name in shared.drop_duplicates("LAD22CD")[["LAD22CD", "LAD22NM"]].itertuples(index=False)
+    ]
     members = [_member(r.LAD22CD, r.ICB22CDH, "district_icb", r.lsoas) for r in shared.itertuples(index=False)]
     return reference_result(
         orgs,
@@ -144,5 +161,7 @@ def _districts(raw: pd.DataFrame):
 
 
 def _icb_names(raw: pd.DataFrame):
-    orgs = [_org(r.ICB24CDH, r.ICB24NM, "icb", r.ICB24CD) for r in raw.drop_duplicates("ICB24CDH").itertuples(index=False)]
+    orgs = [
+        _org(r.ICB24CDH, r.ICB24NM, "icb", r.ICB24CD) for r in raw.drop_duplicates("ICB24CDH").itertuples(index=False)
+    ]
     return reference_result(orgs, [], f"ONS ICB names and codes ({len(orgs)} ICBs)", "2024-12", "ons_icb_names")

@@ -6,8 +6,8 @@ persons by single year of age. Rows come in the publication's order: each county
 county is followed by its districts, which is how a district's county is known.
 
 The table does not state its mid-year (the title rows were removed when it was saved as CSV);
-this layout is the mid-2024 release, ``MID_YEAR``. It is filed under the financial year that starts in that year (mid-2024 -> 2024/25), as the
-catalogue's population metrics are.
+this layout is the mid-2024 release, ``MID_YEAR``. It is filed under the financial year that
+starts in that year (mid-2024 -> 2024/25), as the catalogue's population metrics are.
 
 Stored, for every English area: ``population_all``, ``population_18plus``, ``population_18_64``
 and ``population_65plus``; each area as an organisation with its ONS name; and memberships
@@ -79,9 +79,7 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
         bad = values.isna() | (values < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise LoadError(
-                f"'{text.iloc[i]}' is not a number of people", file=file, row=i + 2, column=lower[column]
-            )
+            raise LoadError(f"'{text.iloc[i]}' is not a number of people", file=file, row=i + 2, column=lower[column])
         counts[column] = values.to_numpy(dtype=float)
     ages = np.column_stack([counts[a] for a in AGES])
     bands = {
@@ -118,8 +116,11 @@ def normalise(raw: pd.DataFrame, catalogue: Catalogue) -> LoadResult:
         )
     tidy = pd.concat(parts, ignore_index=True)
     organisations = pd.DataFrame(
-        {"code": codes[english].to_numpy(), "name": frame["name"][english].str.strip().to_numpy(),
-         "kind": geography[english].map(KINDS).to_numpy()}  # fmt: skip
+        {
+            "code": codes[english].to_numpy(),
+            "name": frame["name"][english].str.strip().to_numpy(),
+            "kind": geography[english].map(KINDS).to_numpy(),
+        }  # fmt: skip
     )
     reference_orgs, memberships = [], []
     county = None

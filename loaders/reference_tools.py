@@ -19,7 +19,9 @@ def ods_date(text: str, file: str, row: int, column: str) -> dt.date | None:
     try:
         return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
-        raise LoadError(f"'{text}' is not a date (expected YYYYMMDD, e.g. 20220701)", file=file, row=row, column=column)
+        raise LoadError(  # noqa: B904 - the message says all there is
+            f"'{text}' is not a date (expected YYYYMMDD, e.g. 20220701)", file=file, row=row, column=column
+        )
 
 
 def organisations_frame(rows: list[dict]) -> pd.DataFrame:

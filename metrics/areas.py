@@ -45,6 +45,7 @@ TRUST_SOURCES = ("ae", "kh03")
 #: The membership group whose members are ICBs (ICB-level figures, e.g. discharge delays).
 ICB_GROUP = "icb"
 COUNCIL_GROUP = "councils"
+COUNCIL_ORIGIN = "ONS district -> ICB lookup (most small areas)"
 
 
 def trust_name(name: str) -> str:
@@ -53,7 +54,7 @@ def trust_name(name: str) -> str:
     keep = {"NHS", "UK", "CIC", "ICB", "GP"}
     words = []
     for i, word in enumerate(str(name).split()):
-        if word in keep:
+        if word in keep or any(ch.isdigit() for ch in word):
             words.append(word)
         elif i > 0 and word.lower() in small:
             words.append(word.lower())
@@ -102,8 +103,12 @@ def with_reference_areas(
         **dict(_latest_view(orgs, "ons_sub_icb").query("kind == 'icb'")[["code", "name"]].itertuples(index=False)),
         **dict(_latest_view(orgs, "ons_icb_names")[["code", "name"]].itertuples(index=False)),
     }
-    region_names = dict(_latest_view(orgs, "ons_sub_icb").query("kind == 'region'")[["code", "name"]].itertuples(index=False))
-    icb_region = dict(members[members["relation"] == "icb_region"][["member_code", "parent_code"]].itertuples(index=False))
+    region_names = dict(
+        _latest_view(orgs, "ons_sub_icb").query("kind == 'region'")[["code", "name"]].itertuples(index=False)
+    )
+    icb_region = dict(
+        members[members["relation"] == "icb_region"][["member_code", "parent_code"]].itertuples(index=False)
+    )
     trust_region = dict(trusts[["code", "region_code"]].itertuples(index=False))
     for icb, group in trust_icb.groupby("parent_code"):  # merged boards: the region of their trusts
         regions = {trust_region.get(c) for c in group["member_code"]} - {None}
@@ -174,7 +179,9 @@ def with_reference_areas(
                 f"Formed by a 2026 merger{formed}; ONS has not yet named it, so it is shown by its ODS code "
                 f"({icb}). ODS lists its trusts under it for all periods."
             )
-        short = re.sub(r"^NHS |\s*Integrated Care Board$", "", name) if icb in icb_names else f"ICB {icb} ({region_name})"
+        short = (
+            re.sub(r"^NHS |\s*Integrated Care Board$", "", name) if icb in icb_names else f"ICB {icb} ({region_name})"
+        )
         areas.append(
             Area(
                 id=area_id, name=name, short_name=short, org_code=icb, region=region, population=population,
@@ -191,11 +198,15 @@ def with_reference_areas(
             }
             origins.extend(
                 MembershipOrigin(
-                    group="trusts", area_id=area_id, member=r.member_code,
-                    origin=f"ODS {r.file_name} (trust -> ICB)", valid_from=_date(r.valid_from), valid_to=_date(r.valid_to),
+                    group="trusts",
+                    area_id=area_id,
+                    member=r.member_code,
+                    origin=f"ODS {r.file_name} (trust -> ICB)",
+                    valid_from=_date(r.valid_from),
+                    valid_to=_date(r.valid_to),
                 )
                 for r in mine.itertuples(index=False)
-            )  # fmt: skip
+            )
         groups.setdefault(ICB_GROUP, {})[area_id] = (icb,)
         origins.append(MembershipOrigin(group=ICB_GROUP, area_id=area_id, member=icb, origin="the board itself"))
         mine_councils = tuple(sorted(councils.get(icb, ())))
@@ -204,9 +215,9 @@ def with_reference_areas(
                 add_org(code, council_names.get(code, code), "local_authority")
             groups.setdefault(COUNCIL_GROUP, {})[area_id] = mine_councils
             origins.extend(
-                MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin="ONS district -> ICB lookup (most small areas)")
+                MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
                 for c in mine_councils
-            )  # fmt: skip
+            )
     memberships = {
         name: catalogue.memberships[name].model_copy(update={"areas": groups.get(name, {})})
         if name in catalogue.memberships
@@ -233,7 +244,9 @@ def _populations_and_councils(
     districts = members[members["relation"] == "district_icb"]
     if districts.empty or not lad_population:
         return {}, {}
-    county_of = dict(members[members["relation"] == "district_county"][["member_code", "parent_code"]].itertuples(index=False))
+    county_of = dict(
+        members[members["relation"] == "district_county"][["member_code", "parent_code"]].itertuples(index=False)
+    )
     frame = districts[["member_code", "parent_code", "weight"]].copy()
     frame["lad"] = frame["member_code"].map(lambda c: LAD_2023_SUCCESSORS.get(c, c))
     # Share of each (current) district's small areas in each board.

@@ -1005,9 +1005,9 @@ def seal_sqlite(engine: Engine) -> None:
 
 
 # ---------------------------------------------------------------------------- reference data
-# Organisations and area memberships from reference files (ODS, ONS lookups). Each loader's rows
-# are one view (column ``loader``: which list, e.g. ``ods_trusts``): a newer file of the same view replaces its rows (a reference
-# extract is a snapshot of the whole list, so a trust missing from it is no longer listed).
+# Organisations and area memberships from reference files (ODS, ONS lookups). Each file is one
+# view (column ``loader``: which list, e.g. ``ods_trusts``); a newer file of the same view replaces
+# its rows (a reference extract is the whole list, so a trust missing from it is no longer listed).
 REFERENCE_ORGANISATION_COLUMNS = ["code", "name", "kind", "ons_code", "region_code", "opened", "closed"]
 REFERENCE_MEMBERSHIP_COLUMNS = ["member_code", "parent_code", "relation", "valid_from", "valid_to", "weight"]
 
