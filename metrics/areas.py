@@ -45,6 +45,8 @@ TRUST_SOURCES = ("ae", "kh03")
 #: The membership group whose members are ICBs (ICB-level figures, e.g. discharge delays).
 ICB_GROUP = "icb"
 COUNCIL_GROUP = "councils"
+#: Origins of a config.yaml area's ODS trusts, which compare it with other boards like for like.
+ODS_BASIS = "ods_trusts"
 COUNCIL_ORIGIN = "ONS district -> ICB lookup (most small areas)"
 
 
@@ -157,6 +159,18 @@ def with_reference_areas(
         name = icb_names.get(icb) or f"NHS integrated care board {icb} ({region_name}, formed 2026)"
         population = populations.get(icb)
         if icb == llr_icb:  # LLR: the confirmed area from config.yaml, also called by its ODS code
+            # Its ODS trusts are kept aside: beside other boards it is compared on the same basis.
+            origins.extend(
+                MembershipOrigin(
+                    group=ODS_BASIS,
+                    area_id=catalogue.settings.default_area,
+                    member=r.member_code,
+                    origin=f"ODS {r.file_name} (trust -> ICB; used when compared with other boards)",
+                    valid_from=_date(r.valid_from),
+                    valid_to=_date(r.valid_to),
+                )
+                for r in trust_icb[trust_icb["parent_code"] == icb].itertuples(index=False)
+            )
             areas = [
                 a.model_copy(update={"aliases": (*a.aliases, icb.lower()), "region": region, "population": population})
                 if a.id == catalogue.settings.default_area
@@ -198,7 +212,7 @@ def with_reference_areas(
             }
             origins.extend(
                 MembershipOrigin(
-                    group="trusts",
+                    group=ODS_BASIS,
                     area_id=area_id,
                     member=r.member_code,
                     origin=f"ODS {r.file_name} (trust -> ICB)",
@@ -309,6 +323,11 @@ def describe_areas(catalogue: Catalogue, area_id: str | None = None) -> list[str
         lines.append(f"  from: {area.origin}")
         if area.note:
             lines.append(f"  note: {area.note}")
+        if area.origin == "config.yaml" and (aside := ods_trusts(catalogue, area.id)):
+            lines.append(f"  ODS trusts, used when compared with other boards ({len(aside)}):")
+            for code, (first, last) in aside.items():
+                label = orgs[code].name if code in orgs else code
+                lines.append(f"    {code}  {label}  (ODS, {first or '...'} to {last or 'now'})")
         for name, membership in catalogue.memberships.items():
             members = membership.areas.get(area.id, ())
             if not members:
@@ -316,7 +335,7 @@ def describe_areas(catalogue: Catalogue, area_id: str | None = None) -> list[str
             lines.append(f"  {name} ({len(members)}):")
             for code in members:
                 label = orgs[code].name if code in orgs else code
-                origin = origin_of.get((area.id, code))
+                origin = None if area.origin == "config.yaml" else origin_of.get((area.id, code))
                 if origin is None:
                     where = "config.yaml"
                 else:
@@ -326,3 +345,37 @@ def describe_areas(catalogue: Catalogue, area_id: str | None = None) -> list[str
                     where = f"{origin.origin}{span}"
                 lines.append(f"    {code}  {label}  ({where})")
     return lines
+
+
+def area_label(area: Area) -> str:
+    """The area as the area chooser lists it and the URL holds it: config.yaml areas by their short
+    name (``LLR``, ``Rutland``), generated ones by name and code (``Lancashire and South Cumbria (QE1)``),
+    so typing either finds it."""
+    return area.short_name if area.origin == "config.yaml" else f"{area.short_name} ({area.org_code})"
+
+
+def area_choices(catalogue: Catalogue) -> list[str]:
+    """Every area's label: config.yaml areas in their order, then the generated ones by name."""
+    configured = [a for a in catalogue.areas if a.origin == "config.yaml"]
+    generated = sorted((a for a in catalogue.areas if a.origin != "config.yaml"), key=lambda a: a.short_name.lower())
+    return [area_label(a) for a in [*configured, *generated]]
+
+
+def area_for_text(catalogue: Catalogue, text: str | None) -> str | None:
+    """The area id for a label, an id or an alias, any case (``Rutland``, ``qe1``, ``QK1``); else None."""
+    if text is None:
+        return None
+    for a in catalogue.areas:
+        if area_label(a) == text:
+            return a.id
+    return catalogue.find_area(text)
+
+
+def ods_trusts(catalogue: Catalogue, area_id: str) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """The NHS trusts ODS places in an area's board, with the dates they hold: the basis on which
+    every board is compared with the others (LLR's own figure also counts its confirmed sites)."""
+    return {
+        o.member: (o.valid_from, o.valid_to)
+        for o in catalogue.membership_origins
+        if o.area_id == area_id and o.group == ODS_BASIS
+    }

@@ -138,13 +138,15 @@ def ranks(metric_id: str, org_codes) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _area_comparison(token: str, metric_id: str, today: dt.date):
-    return reader().area_comparison(metric_id, today)
+def _area_comparison(token: str, metric_id: str, today: dt.date, also: tuple[str, ...]):
+    return reader().area_comparison(metric_id, today, also)
 
 
-def area_comparison(metric_id: str):
-    """Every area's indicator and latest row for a metric (``Reader.area_comparison``)."""
-    return _area_comparison(version(), metric_id, dt.date.today())
+def area_comparison(metric_id: str, also: tuple[str, ...] = ()):
+    """The config.yaml areas' (and ``also``'s) indicators and latest rows (``Reader.area_comparison``)."""
+    cat = catalogue()  # config.yaml areas are always in: one cache entry for all of them
+    extra = tuple(a for a in also if a in cat.area_by_id and cat.area_by_id[a].origin != "config.yaml")
+    return _area_comparison(version(), metric_id, dt.date.today(), extra)
 
 
 @st.cache_data(show_spinner=False)

@@ -120,7 +120,7 @@ def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
-    by_area, latest = data.area_comparison(metric.id)
+    by_area, latest = data.area_comparison(metric.id, (filters.selected_area(),))
     parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     table = pd.DataFrame(
@@ -153,7 +153,8 @@ def _interval(low, high) -> str:
 def national_ranks(metric: Metric):
     """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
     cat = data.catalogue()
-    codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
+    local = set(cat.area_org_codes(filters.selected_area()))  # LLR's organisations, or the chosen ICB's
+    codes = [o.code for o in cat.organisations if o.kind not in ("country", "system") and (o.place or o.code in local)]
     ranks = data.ranks(metric.id, codes)
     ranks = ranks[ranks["peers"] > 1].copy()
     return pd.DataFrame(
