@@ -197,12 +197,15 @@ def ranked_table(result: Funnel, chosen: str | None, peer_reasons: dict[str, str
     ascending = m.improvement_direction == "decrease"
     points = points.sort_values("value", ascending=ascending, kind="stable").reset_index(drop=True)
     points["rank"] = points["value"].rank(ascending=ascending, method="min").astype(int)
+    names = zip(points["area_id"], points["name"], strict=True)
+    chosen_names = [f"{n} (chosen)" if a == chosen else n for a, n in names]
+    intervals = zip(points["ci95_low"], points["ci95_high"], strict=True)
     return pd.DataFrame(
         {
             "Rank": points["rank"],
-            "ICB": [f"{n} (chosen)" if a == chosen else n for a, n in zip(points["area_id"], points["name"], strict=True)],
+            "ICB": chosen_names,
             "Value": [f"{v:.{m.decimals}f}%" for v in points["value"]],
-            "95% interval": [f"{lo:.1f}% to {hi:.1f}%" for lo, hi in zip(points["ci95_low"], points["ci95_high"], strict=True)],
+            "95% interval": [f"{lo:.1f}% to {hi:.1f}%" for lo, hi in intervals],
             "Compared with England": points["vs_england"].map(COMPARISON_WORDS),
             "Within 99.8% limits": points["outside"].map({"": "yes", "above": "no: above", "below": "no: below"}),
             "Numerator": [f"{v:,.0f}" for v in points["numerator"]],

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
-from metrics import brief as brief_module
 from metrics import areas, calc, compare, query, store
+from metrics import brief as brief_module
 from metrics import funnel as funnel_module
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue

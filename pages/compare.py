@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import charts, components, data, filters, sections
+from ui import charts, components, data, filters, funnel, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -36,6 +36,8 @@ else:
             "Intervals are Wilson score intervals. An area is significantly better or worse than England when "
             "England's figure lies outside its interval (the method Fingertips uses)."
         )
+
+funnel.funnel_section(metric, filters.selected_area())
 
 st.subheader("Rank among English organisations doing the same job")
 ranks = sections.national_ranks(metric)

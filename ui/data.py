@@ -149,6 +149,16 @@ def area_comparison(metric_id: str, also: tuple[str, ...] = ()):
     return _area_comparison(version(), metric_id, dt.date.today(), extra)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _funnel(token: str, metric_id: str):
+    return reader().funnel(metric_id)
+
+
+def funnel(metric_id: str):
+    """Every integrated care board beside England for a metric (``Reader.funnel``), once per data version."""
+    return _funnel(version(), metric_id)
+
+
 @st.cache_data(show_spinner=False)
 def _sources(token: str) -> pd.DataFrame:
     return store.read_sources(engine())

@@ -62,7 +62,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     cat = data.catalogue()
     area_id = filters.selected_area()
     start_year = filters.selected_start_year()
-    st.title(title)
+    st.title(f"{title}: {cat.area_by_id[area_id].name}")
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
@@ -153,8 +153,13 @@ def _interval(low, high) -> str:
 def national_ranks(metric: Metric):
     """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
     cat = data.catalogue()
-    local = set(cat.area_org_codes(filters.selected_area()))  # LLR's organisations, or the chosen ICB's
-    codes = [o.code for o in cat.organisations if o.kind not in ("country", "system") and (o.place or o.code in local)]
+    area = cat.area_by_id[filters.selected_area()]  # LLR's organisations, or the chosen board's
+    local = set(cat.area_org_codes(area.id)) if area.origin != "config.yaml" else None
+    codes = [
+        o.code
+        for o in cat.organisations
+        if o.kind not in ("country", "system") and (o.code in local if local is not None else o.place is not None)
+    ]
     ranks = data.ranks(metric.id, codes)
     ranks = ranks[ranks["peers"] > 1].copy()
     return pd.DataFrame(
