@@ -20,6 +20,7 @@ a source already loaded (same SHA-256) changes nothing, so restoring twice is ha
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -58,6 +59,12 @@ PARTS = {
     "observations": "observations.csv.gz",
 }
 _NUMBERS = ("numerator", "denominator", "value")
+#: Reference data (ODS and ONS organisations and memberships), written only when the store holds
+#: some, so a snapshot without reference files is byte for byte what it was before they existed.
+REFERENCE_PARTS = {
+    "reference_organisations": "reference_organisations.csv.gz",
+    "reference_memberships": "reference_memberships.csv.gz",
+}
 
 
 class SnapshotError(Exception):
@@ -120,11 +127,27 @@ def snapshot_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     obs["period_start"] = obs["period_start"].dt.strftime("%Y-%m-%d")
     for col in _NUMBERS:
         obs[col] = _number_text(obs[col])
-    return {
+    frames = {
         "organisations": organisations,
         "sources": sources,
         "observations": obs[OBSERVATION_COLUMNS].reset_index(drop=True),
     }
+    ref_orgs, ref_members = store.read_reference_rows(engine)
+    if len(ref_orgs) or len(ref_members):
+        sha_by_id = dict(zip(store.read_all_sources(engine)["id"].astype(int), store.read_all_sources(engine)["sha256"],
+                             strict=True))  # fmt: skip
+        for part, frame, dates in (
+            ("reference_organisations", ref_orgs, ("opened", "closed")),
+            ("reference_memberships", ref_members, ("valid_from", "valid_to")),
+        ):
+            frame = frame.copy()
+            frame["source_sha256"] = frame.pop("source_id").astype(int).map(sha_by_id)
+            for col in dates:
+                frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d").fillna("")
+            if "weight" in frame:
+                frame["weight"] = _number_text(frame["weight"])
+            frames[part] = frame.fillna("").reset_index(drop=True)
+    return frames
 
 
 def write_snapshot(engine: Engine, folder: str | Path, inputs: dict[str, str] | None = None) -> SnapshotSummary:
@@ -142,7 +165,9 @@ def write_snapshot(engine: Engine, folder: str | Path, inputs: dict[str, str] | 
     folder.mkdir(parents=True, exist_ok=True)
     frames = snapshot_frames(engine)
     manifest: dict = {"format": FORMAT, "parts": {}, "source_files": []}
-    for part, name in PARTS.items():
+    for part, name in {**PARTS, **REFERENCE_PARTS}.items():
+        if part not in frames:
+            continue
         digest = _write_part(folder, name, _csv_text(frames[part]))
         manifest["parts"][part] = {"file": name, "rows": len(frames[part]), "sha256": digest}
     for r in frames["sources"].itertuples():
@@ -238,7 +263,18 @@ def read_snapshot(folder: str | Path) -> dict[str, pd.DataFrame]:
         keep_default_na=False,
         na_values={c: [""] for c in _NUMBERS},
     )
-    return {"organisations": organisations, "sources": sources, "observations": obs}
+    frames = {"organisations": organisations, "sources": sources, "observations": obs}
+    for part in REFERENCE_PARTS:
+        if part in manifest["parts"]:
+            frame = pd.read_csv(io.StringIO(read_part_text(folder, part, manifest)), dtype=str, keep_default_na=False)
+            frame = frame.astype(object).where(frame != "", None)
+            for col in ("opened", "closed", "valid_from", "valid_to"):
+                if col in frame:
+                    frame[col] = [None if v is None else dt.date.fromisoformat(v) for v in frame[col]]
+            if "weight" in frame:
+                frame["weight"] = frame["weight"].astype(float)
+            frames[part] = frame
+    return frames
 
 
 def restore_snapshot(engine: Engine, folder: str | Path, catalogue: Catalogue) -> store.RestoreCounts:
@@ -248,4 +284,15 @@ def restore_snapshot(engine: Engine, folder: str | Path, catalogue: Catalogue) -
     if unknown:
         raise SnapshotError(f"'{folder}': metric(s) {unknown} are not in the catalogue")
     store.init_db(engine, catalogue)
-    return store.restore_tables(engine, frames["organisations"], frames["sources"], frames["observations"])
+    counts = store.restore_tables(engine, frames["organisations"], frames["sources"], frames["observations"])
+    if "reference_organisations" in frames or "reference_memberships" in frames:
+        ids = dict(zip(store.read_all_sources(engine)["sha256"], store.read_all_sources(engine)["id"], strict=True))
+        empty = pd.DataFrame(columns=["loader", "source_sha256"])
+        store.restore_reference(
+            engine,
+            frames.get("reference_organisations", empty),
+            frames.get("reference_memberships", empty),
+            {sha: int(i) for sha, i in ids.items()},
+            frames["organisations"],
+        )
+    return counts

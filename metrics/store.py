@@ -1166,3 +1166,92 @@ def read_reference(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
         date_columns=["valid_from", "valid_to"],
     )
     return orgs, members
+
+
+def read_reference_rows(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reference tables as stored (``loader`` is the view, ``source_id`` the file), for a snapshot.
+
+    Both frames are empty (with their columns) on a store without reference data.
+    """
+    org_columns = [*REFERENCE_ORGANISATION_COLUMNS, "loader", "source_id"]
+    member_columns = [*REFERENCE_MEMBERSHIP_COLUMNS, "loader", "source_id"]
+    if not inspect(engine).has_table("reference_membership"):
+        return pd.DataFrame(columns=org_columns), pd.DataFrame(columns=member_columns)
+    o, m = reference_organisation, reference_membership
+    orgs = _frame(engine, select(*(o.c[c] for c in org_columns)).order_by(o.c.loader, o.c.code))
+    members = _frame(
+        engine,
+        select(*(m.c[c] for c in member_columns)).order_by(
+            m.c.loader, m.c.relation, m.c.parent_code, m.c.member_code, m.c.valid_from
+        ),
+    )
+    return orgs, members
+
+
+def restore_reference(
+    engine: Engine,
+    orgs: pd.DataFrame,
+    members: pd.DataFrame,
+    source_ids: dict[str, int],
+    organisations: pd.DataFrame | None = None,
+) -> int:
+    """Load a snapshot's reference rows: each view whose file (by SHA-256) is stored and not yet
+    behind that view replaces the view's rows. One transaction.
+
+    Parameters
+    ----------
+    orgs, members : DataFrame
+        ``read_reference_rows`` columns with ``source_sha256`` instead of ``source_id``.
+    source_ids : dict
+        SHA-256 -> ``source.id`` in this store.
+    organisations : DataFrame, optional
+        The snapshot's ``organisation`` rows (``code, name, kind, parent_code, place``): those of
+        reference organisations not yet stored are added, as ingesting the reference file does.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    written = 0
+    with writing(engine) as conn:
+        _ensure_schema(conn)
+        if organisations is not None and len(orgs):
+            existing = set(conn.execute(select(organisation.c.code)).scalars())
+            fresh = organisations[organisations["code"].isin(set(orgs["code"])) & ~organisations["code"].isin(existing)]
+            if len(fresh):
+                columns = ["code", "name", "kind", "parent_code", "place"]
+                rows = [
+                    {k: (v or None) if k in ("parent_code", "place") else v for k, v in r.items()}
+                    for r in fresh[columns].to_dict("records")
+                ]
+                _insert_if_absent(conn, organisation, rows)
+        current = {
+            view: sid
+            for view, sid in conn.execute(
+                select(reference_organisation.c.loader, reference_organisation.c.source_id).union(
+                    select(reference_membership.c.loader, reference_membership.c.source_id)
+                )
+            )
+        }
+        views = sorted(set(orgs["loader"]) | set(members["loader"]))
+        for view in views:
+            shas = set(orgs.loc[orgs["loader"] == view, "source_sha256"]) | set(
+                members.loc[members["loader"] == view, "source_sha256"]
+            )
+            if len(shas) != 1 or next(iter(shas)) not in source_ids:
+                continue
+            sid = source_ids[next(iter(shas))]
+            if current.get(view) == sid:
+                continue
+            conn.execute(delete(reference_organisation).where(reference_organisation.c.loader == view))
+            conn.execute(delete(reference_membership).where(reference_membership.c.loader == view))
+            for table, frame in ((reference_organisation, orgs), (reference_membership, members)):
+                part = frame[frame["loader"] == view].drop(columns=["source_sha256"])
+                rows = [
+                    {k: _none_if_missing(v) for k, v in r.items()} | {"source_id": sid} for r in part.to_dict("records")
+                ]
+                if rows:
+                    conn.execute(insert(table), rows)
+                    written += len(rows)
+    return written

@@ -116,3 +116,22 @@ def test_a_newer_trust_list_replaces_the_earlier_one(tmp_path, engine, catalogue
     members = store.read_reference(engine)[1]
     assert "RWE" not in set(members["member_code"]) and "RT5" in set(members["member_code"])
     assert set(members["file_name"]) == {"b.csv"}
+
+
+def test_a_snapshot_carries_the_reference_data_and_restores_it_identically(reference_engine, catalogue, tmp_path):
+    from loaders.snapshot import read_manifest, restore_snapshot, write_snapshot
+    from metrics import areas
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_snapshot(reference_engine, first)
+    parts = read_manifest(first)["parts"]
+    assert parts["reference_memberships"]["rows"] == len(store.read_reference(reference_engine)[1])
+    restored = store.make_engine(f"sqlite:///{tmp_path / 'restored.sqlite'}")
+    restore_snapshot(restored, first, catalogue)
+    write_snapshot(restored, second)
+    for part, entry in parts.items():
+        assert read_manifest(second)["parts"][part]["sha256"] == entry["sha256"], part
+    before = areas.full_catalogue(reference_engine, catalogue)
+    after = areas.full_catalogue(restored, catalogue)
+    assert [(a.id, a.name, a.population) for a in after.areas] == [(a.id, a.name, a.population) for a in before.areas]
+    assert after.member_periods == before.member_periods
