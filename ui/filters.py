@@ -50,7 +50,10 @@ def area(cat: Catalogue) -> str:
         help="Type part of a name or an ODS code (e.g. Lancashire or QE1). Figures for an integrated care "
         "board add up the organisations that serve it; council areas use council figures.",
     )
-    return area_id_for(cat, chosen)
+    area_id = area_id_for(cat, chosen)
+    if note := cat.area_by_id[area_id].note:
+        st.sidebar.caption(note)
+    return area_id
 
 
 def area_id_for(cat: Catalogue, label: str | None) -> str:
