@@ -214,3 +214,76 @@ def ranked_table(result: Funnel, chosen: str | None, peer_reasons: dict[str, str
             "Peer": [peer_reasons.get(a, "") for a in points["area_id"]],
         }
     )  # fmt: skip
+
+
+RATE_COLUMNS = ["Rank", "ICB", "Count", "Population", "Per 100,000", "95% interval", "Compared with England", "Peer"]
+
+
+def byar_interval(count: float, z: float = Z95) -> tuple[float, float]:
+    """Byar's approximation to the exact Poisson interval of a count (as Fingertips uses for counts)."""
+    if count is None or pd.isna(count) or count < 0:
+        return math.nan, math.nan
+    low = 0.0 if count == 0 else count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
+    high = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3
+    return low, high
+
+
+def rate_table(
+    catalogue: Catalogue,
+    metric: Metric,
+    series: dict[str, pd.DataFrame],
+    england: pd.DataFrame,
+    england_population: float | None,
+    chosen: str | None,
+    peer_reasons: dict[str, str],
+    period=None,
+) -> tuple[pd.Timestamp | None, float, pd.DataFrame]:
+    """Counts compared as rates per 100,000 residents, each with a 95% interval (Byar), ranked.
+
+    Returns the period, England's rate and the table (``RATE_COLUMNS``). Boards without a
+    population are left out. Whether a higher rate is better follows the metric's direction;
+    a neutral metric is ranked from highest and compared as higher or lower.
+
+    England's rate is the boards' counts together over England's population, so it counts the same
+    sites as the boards do (England's published total also counts independent-sector sites).
+    """
+    period = pd.Timestamp(period) if period is not None else common_period(series, england)
+    if period is None or not england_population:
+        return period, math.nan, pd.DataFrame(columns=RATE_COLUMNS)
+    counts = [f.loc[f["period_start"] == period, "value"].sum() for f in series.values()]
+    eng_rate = 100_000 * float(sum(counts)) / england_population
+    rows = []
+    for area_id, frame in series.items():
+        area = catalogue.area_by_id[area_id]
+        row = frame[frame["period_start"] == period]
+        if row.empty or not area.population:
+            continue
+        count = float(row["value"].iloc[-1])
+        low, high = byar_interval(count)
+        scale = 100_000 / area.population
+        rows.append(dict(area_id=area_id, name=area.name, count=count, population=area.population,
+                         rate=count * scale, low=low * scale, high=high * scale))  # fmt: skip
+    if not rows:
+        return period, eng_rate, pd.DataFrame(columns=RATE_COLUMNS)
+    frame = pd.DataFrame(rows)
+    ascending = metric.improvement_direction == "decrease"
+    frame = frame.sort_values("rate", ascending=ascending, kind="stable").reset_index(drop=True)
+    frame["rank"] = frame["rate"].rank(ascending=ascending, method="min").astype(int)
+    vs = [
+        compare_with_england(lo, hi, eng_rate, metric.improvement_direction)
+        for lo, hi in zip(frame["low"], frame["high"], strict=True)
+    ]
+    names = zip(frame["area_id"], frame["name"], strict=True)
+    table = pd.DataFrame(
+        {
+            "Rank": frame["rank"],
+            "ICB": [f"{n} (chosen)" if a == chosen else n for a, n in names],
+            "Count": [f"{v:,.0f}" for v in frame["count"]],
+            "Population": [f"{v:,.0f}" for v in frame["population"]],
+            "Per 100,000": [f"{v:,.1f}" for v in frame["rate"]],
+            "95% interval": [f"{lo:,.1f} to {hi:,.1f}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+            "Compared with England": pd.Series(vs).map(COMPARISON_WORDS),
+            "Peer": [peer_reasons.get(a, "") for a in frame["area_id"]],
+        }
+    )
+    return period, eng_rate, table

@@ -115,11 +115,13 @@ class Reader:
         return by_area, compare.latest_by_area(by_area, self.catalogue)
 
     def funnel(self, metric_id: str, period=None) -> funnel_module.Funnel:
-        """Every integrated care board's figure for one period beside England (``metrics.funnel``).
+        """Every integrated care board's figure for one period beside England (``metrics.funnel``)."""
+        by_area, england = self._icb_series(metric_id)
+        return funnel_module.build_funnel(self.catalogue, self.catalogue.metric(metric_id), by_area, england, period)
 
-        One read of the metric's rows for every ICB's members; the series are the read layer's
-        roll-ups (members in force in the period), without SPC (only one period is compared).
-        """
+    def _icb_series(self, metric_id: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+        """One read of the metric's rows for every ICB's members; each series is the read layer's
+        roll-up (members in force in the period), without SPC (one period is compared)."""
         cat = self.catalogue
         metric = cat.metric(metric_id)
         icbs = funnel_module.icb_areas(cat)
@@ -144,8 +146,16 @@ class Reader:
                 frame = calc.area_series(obs, cat, metric_id, area_id)
             return frame[(frame["period_type"] == metric.frequency) & frame["value"].notna()]
 
-        by_area = {a.id: series(a.id) for a in icbs}
-        return funnel_module.build_funnel(cat, metric, by_area, series(england.id), period)
+        return {a.id: series(a.id) for a in icbs}, series(england.id)
+
+    def icb_series(self, metric_id: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, float | None]:
+        """Every ICB's series for ``metric_id`` (LLR over its ODS trusts, as in ``funnel``),
+        England's series and England's latest all-ages population (for rates per 100,000)."""
+        result = self._icb_series(metric_id)
+        population = store.read_observations(self.engine, ["population_all"], [self.catalogue.area_by_id[
+            self.catalogue.settings.england_area].org_code])  # fmt: skip
+        latest = float(population.sort_values("period_start")["value"].iloc[-1]) if len(population) else None
+        return (*result, latest)
 
     def rank_pool(self, metric_id: str, org_codes: Sequence[str]) -> pd.DataFrame:
         """Each of ``org_codes`` ranked among organisations doing the same job (``compare.rank_among_peers``)."""

@@ -159,6 +159,16 @@ def funnel(metric_id: str):
     return _funnel(version(), metric_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _icb_series(token: str, metric_id: str):
+    return reader().icb_series(metric_id)
+
+
+def icb_series(metric_id: str):
+    """Every integrated care board's series, England's and England's population (``Reader.icb_series``)."""
+    return _icb_series(version(), metric_id)
+
+
 @st.cache_data(show_spinner=False)
 def _sources(token: str) -> pd.DataFrame:
     return store.read_sources(engine())

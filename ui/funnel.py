@@ -72,9 +72,7 @@ def funnel_section(metric: Metric, area_id: str) -> None:
     cat = data.catalogue()
     st.subheader("Every integrated care board beside England")
     if metric.interval != "wilson":
-        st.write(
-            f"The funnel plot compares proportions of people or events; {metric.name} is not one, so it is not drawn."
-        )
+        rates_section(metric, area_id)
         return
     result = data.funnel(metric.id)
     if result.empty:
@@ -100,7 +98,11 @@ def funnel_section(metric: Metric, area_id: str) -> None:
         f"**Outside the 99.8% limits, above England** ({'better' if better_above else 'worse'}): {_names(above)}.  \n"
         f"**Outside the 99.8% limits, below England** ({'worse' if better_above else 'better'}): {_names(below)}."
     )
+    points = result.points
+    trusts_only = 100 * points["numerator"].sum() / points["denominator"].sum()
     st.caption(
+        f"England's published figure ({result.england_value:.1f}%) also counts independent-sector sites; the boards' "
+        f"NHS trusts together: {trusts_only:.1f}%. "
         "Limits: England's proportion plus or minus 1.96 (95%) or 3.09 (99.8%) binomial standard errors for each "
         "denominator. Each board counts the NHS trusts the Organisation Data Service places in it, while open; "
         "LLR too, so it is compared like for like (its own pages also count the DHU urgent treatment centres). "
@@ -116,4 +118,37 @@ def funnel_section(metric: Metric, area_id: str) -> None:
         mine = table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")]
         st.dataframe(mine, hide_index=True)
     with st.expander(f"All {len(table)} boards ranked, with 95% intervals"):
+        st.dataframe(table, hide_index=True)
+
+
+def rates_section(metric: Metric, area_id: str) -> None:
+    """Counts compared as rates per 100,000 residents for every board (no funnel: not a proportion)."""
+    cat = data.catalogue()
+    if metric.unit not in ("count", "beds"):
+        st.write(f"{metric.name} is not a proportion or a count, so boards are not compared here.")
+        return
+    series, england, population = data.icb_series(metric.id)
+    peers = funnel_module.peers(cat, area_id)
+    chosen = area_id if area_id in series else None
+    period, eng_rate, table = funnel_module.rate_table(cat, metric, series, england, population, chosen, peers)
+    if table.empty:
+        st.write(f"No figures for {metric.name} are loaded for integrated care boards in one period.")
+        return
+    when = components.period_text(period, metric.frequency)
+    st.write(
+        f"{when}: {metric.name} per 100,000 residents (ONS mid-year estimate), with 95% intervals; England "
+        f"{eng_rate:,.1f} per 100,000."
+    )
+    st.caption(
+        "Each board counts the NHS trusts the Organisation Data Service places in it, where people are seen, not "
+        "where they live, so a board whose hospitals serve neighbouring areas has a higher rate. England's rate is "
+        "the boards' counts together over England's population. Intervals: Byar's approximation to the Poisson."
+    )
+    if peers and chosen is not None:
+        st.markdown(
+            f"**Systems like {cat.area_by_id[area_id].short_name}**: the boards of its region and the five nearest "
+            "in population."
+        )
+        st.dataframe(table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")], hide_index=True)
+    with st.expander(f"All {len(table)} boards ranked, per 100,000 residents"):
         st.dataframe(table, hide_index=True)

@@ -75,3 +75,26 @@ def test_the_period_is_the_latest_most_boards_have(cat):
                "c": series(1, 2, "2026-02-01")}  # fmt: skip
     england = pd.concat([series(1, 2, "2026-02-01"), series(1, 2)])
     assert funnel.common_period(by_area, england) == pd.Timestamp("2026-02-01")
+
+
+def test_byar_interval_matches_a_hand_computation():
+    # 100 events: low = 100 (1 - 1/900 - 1.96/30)^3, high = 101 (1 - 1/909 + 1.96/(3 sqrt(101)))^3
+    low, high = funnel.byar_interval(100)
+    assert low == pytest.approx(100 * (1 - 1 / 900 - 1.959963984540054 / 30) ** 3)
+    assert high == pytest.approx(101 * (1 - 1 / 909 + 1.959963984540054 / (3 * math.sqrt(101))) ** 3)
+    assert (round(low, 1), round(high, 1)) == (81.4, 121.6)
+
+
+def test_counts_are_compared_as_rates_per_100000(cat):
+    def counts(value):
+        return pd.DataFrame({"period_start": [pd.Timestamp("2026-03-01")], "value": [float(value)]})
+
+    by_area = {"a": counts(40_000), "b": counts(120_000), "c": counts(30_000), "d": counts(20_000)}
+    period, eng_rate, table = funnel.rate_table(
+        cat, cat.metric("ae_attendances"), by_area, counts(0), 5_500_000, "b", {"a": "same region"}
+    )
+    assert eng_rate == pytest.approx(100_000 * 210_000 / 5_500_000)
+    rates = dict(zip(table["ICB"], table["Per 100,000"], strict=True))
+    assert rates == {"Board D": "5,000.0", "Board B (chosen)": "4,000.0", "Board A": "4,000.0", "Board C": "2,727.3"}
+    words = dict(zip(table["ICB"], table["Compared with England"], strict=True))
+    assert words["Board D"] == "Higher than England" and words["Board C"] == "Lower than England"
