@@ -75,7 +75,11 @@ def _date(value) -> dt.date | None:
 
 
 def with_reference_areas(
-    catalogue: Catalogue, orgs: pd.DataFrame, members: pd.DataFrame, population: dict[str, float] | None = None
+    catalogue: Catalogue,
+    orgs: pd.DataFrame,
+    members: pd.DataFrame,
+    population: dict[str, float] | None = None,
+    councils_reporting: set[str] | frozenset[str] = frozenset(),
 ) -> Catalogue:
     """The catalogue with one area per ICB from the reference data (``store.read_reference``).
 
@@ -90,6 +94,9 @@ def with_reference_areas(
     population : dict, optional
         All-ages population by ONS area code (the latest ``population_all``); without it the
         areas have no population.
+    councils_reporting : set, optional
+        Council codes with figures for council metrics (ASCOF, delayed transfers, BCF): each one
+        that is not already an area becomes one (id: its ONS code in lower case), named by ONS.
 
     Returns
     -------
@@ -100,6 +107,7 @@ def with_reference_areas(
     trusts = _latest_view(orgs, "ods_trusts")
     if trusts.empty:
         return catalogue
+    people = dict(population or {})
     trust_icb = members[members["relation"] == "trust_icb"]
     icb_names = {
         **dict(_latest_view(orgs, "ons_sub_icb").query("kind == 'icb'")[["code", "name"]].itertuples(index=False)),
@@ -118,7 +126,7 @@ def with_reference_areas(
             icb_region[icb] = regions.pop()
     icb_codes = sorted(set(icb_names) | set(trust_icb["parent_code"]))
     with_trusts = set(trust_icb["parent_code"])
-    populations, councils = _populations_and_councils(members, population or {})
+    populations, councils = _populations_and_councils(members, people)
 
     # A region with one merged board: its predecessors are that region's boards ODS lists no trusts under.
     merged = [c for c in icb_codes if c not in icb_names]
@@ -232,6 +240,21 @@ def with_reference_areas(
                 MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
                 for c in mine_councils
             )
+    # Councils with figures of their own (ASCOF, delayed transfers, BCF), beyond LLR's three.
+    configured = {a.org_code for a in catalogue.areas}
+    for code in sorted(set(councils_reporting) - configured):
+        if code not in council_names or not code.startswith("E"):
+            continue
+        add_org(code, council_names[code], "local_authority")
+        area_id = code.lower()
+        areas.append(
+            Area(
+                id=area_id, name=f"{council_names[code]} (council)", short_name=council_names[code], org_code=code,
+                population=people.get(code), origin="ONS mid-year estimates (council name and population)",
+            )
+        )  # fmt: skip
+        groups.setdefault(COUNCIL_GROUP, {})[area_id] = (code,)
+        origins.append(MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=code, origin="the council itself"))
     memberships = {
         name: catalogue.memberships[name].model_copy(update={"areas": groups.get(name, {})})
         if name in catalogue.memberships
@@ -301,7 +324,11 @@ def full_catalogue(engine, catalogue: Catalogue) -> Catalogue:
     population = store.read_observations(engine, metric_ids=["population_all"])
     population = population[population["period_type"] == "year"].sort_values("period_start")
     latest = dict(zip(population["org_code"], population["value"], strict=True))  # the newest year wins
-    return with_reference_areas(catalogue, orgs, members, latest)
+    council_metrics = [
+        m.id for m in catalogue.metrics if m.membership == COUNCIL_GROUP and m.topic not in ("population",)
+    ]
+    reporting = store.org_codes_reporting(engine, council_metrics)
+    return with_reference_areas(catalogue, orgs, members, latest, reporting)
 
 
 def describe_areas(catalogue: Catalogue, area_id: str | None = None) -> list[str]:

@@ -1255,3 +1255,12 @@ def restore_reference(
                     conn.execute(insert(table), rows)
                     written += len(rows)
     return written
+
+
+def org_codes_reporting(engine: Engine, metric_ids: list[str] | tuple[str, ...]) -> set[str]:
+    """Every organisation code with at least one stored figure for any of ``metric_ids`` (reads only)."""
+    if not _has_schema(engine) or not metric_ids:
+        return set()
+    query = select(observation.c.org_code).where(observation.c.metric_id.in_(list(metric_ids))).distinct()
+    with engine.connect() as conn:
+        return set(conn.execute(query).scalars())

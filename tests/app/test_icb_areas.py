@@ -58,6 +58,7 @@ def test_the_chooser_lists_every_board_by_name_and_code_and_changes_the_brief(ic
     assert options[:5] == ["LLR", "Leicester", "Leicestershire", "Rutland", "England"]
     assert "Lancashire and South Cumbria (QE1)" in options and "South Yorkshire (QF7)" in options
     assert sum(o.endswith(")") for o in options) >= 42
+    assert "Lancashire (E10000017)" in options  # a council with figures of its own is an area too
     box.set_value("South Yorkshire (QF7)").run()
     assert at.title[0].value == "Meeting brief: NHS South Yorkshire Integrated Care Board"
 

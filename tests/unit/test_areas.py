@@ -154,3 +154,18 @@ def test_trust_names_read_as_people_write_them():
         areas.trust_name("UNIVERSITY HOSPITALS OF LEICESTER NHS TRUST") == "University Hospitals of Leicester NHS Trust"
     )
     assert areas.trust_name("NORTH-EAST LONDON NHS FOUNDATION TRUST") == "North-East London NHS Foundation Trust"
+
+
+def test_a_council_with_figures_of_its_own_is_an_area(base):
+    orgs, members = reference([("RWE", "QK1", D(1993, 4, 1), None)])
+    orgs = pd.concat(
+        [orgs, pd.DataFrame([dict(code="E10000017", name="Lancashire", kind="local_authority", ons_code="E10000017",
+                                  region_code=None, opened=None, closed=None, loader="ons_mye", file_name="mye.csv")])],
+        ignore_index=True,
+    )  # fmt: skip
+    cat = areas.with_reference_areas(base, orgs, members, {"E10000017": 1_294_914}, {"E10000017", "E06000016"})
+    lancs = cat.area_by_id["e10000017"]
+    assert (lancs.name, lancs.population) == ("Lancashire (council)", 1_294_914)
+    assert cat.members("ascof_2a2", "e10000017") == ("E10000017",)
+    assert "e06000016" not in cat.area_by_id  # Leicester is already the area leicester
+    assert areas.area_label(lancs) == "Lancashire (E10000017)"
