@@ -53,7 +53,7 @@ if not data.has_data():
 
 st.sidebar.title("LLR health system")
 filters.area(cat)
-filters.meeting_date(filters.default_meeting_date(data.latest_period()))
+filters.meeting_date(filters.default_meeting_date())
 filters.start_year(cat)
 st.sidebar.caption(
     "Official statistics from NHS England, NHS Digital and ONS, under the Open Government Licence v3.0. "

@@ -65,6 +65,7 @@ from loaders.base import (
     csv_error,
     decode_text,
     empty_tidy,
+    number_text,
     read_sheet,
     shown,
 )
@@ -271,15 +272,19 @@ def _numbers(frame: pd.DataFrame, columns: dict[str, str], *, describe) -> dict[
     flat = block.ravel()
     nums = pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce").to_numpy(dtype="float64")
     bad = np.zeros(flat.shape, dtype=bool)
+    suppressed = np.zeros(flat.shape, dtype=bool)
     for k in np.isnan(nums).nonzero()[0]:
         cell = flat[k]
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
             continue
-        text = str(cell).strip().replace(",", "")
+        text = str(cell).strip()
+        if text in SUPPRESSED:
+            suppressed[k] = True
+            continue
         if text in MISSING_MARKERS or text.lower() in ("nan", "none"):
             continue
         try:
-            nums[k] = float(text)
+            nums[k] = number_text(text)  # '1,234' as a thousands separator only: '9,5' is refused
         except ValueError:
             bad[k] = True
     with np.errstate(invalid="ignore"):
@@ -289,17 +294,55 @@ def _numbers(frame: pd.DataFrame, columns: dict[str, str], *, describe) -> dict[
         i, j = divmod(k, shape[1])
         raise describe(i, columns[names[j]], block[i, j])
     grid = nums.reshape(shape)
-    return {name: grid[:, j] for j, name in enumerate(names)}
+    hidden = suppressed.reshape(shape)
+    out = {name: grid[:, j] for j, name in enumerate(names)}
+    out[_SUPPRESSED] = {name: hidden[:, j] for j, name in enumerate(names) if hidden[:, j].any()}
+    return out
+
+
+#: Markers of a suppressed cell (a figure withheld, not a zero and not "not applicable"): a sum
+#: with one of them among its parts is unknown, so the figure derived from it is missing.
+SUPPRESSED = frozenset({"*", "[c]", "c"})
+#: The key under which ``_numbers`` passes the suppressed cells of each measure to ``_tidy``.
+_SUPPRESSED = "_suppressed"
+
+
+def _check_total(numbers: dict, is_total: np.ndarray, org: np.ndarray, describe_row) -> None:
+    """The file's TOTAL row must equal the sum of its providers, measure by measure.
+
+    NHS England's CSVs end with a TOTAL row that is exactly that sum (every public file checked);
+    a file cut short, or with providers added or changed, no longer adds up.
+    """
+    t = int(is_total.nonzero()[0][0])
+    providers = ~is_total
+    for name, values in numbers.items():
+        if name == _SUPPRESSED or name in numbers[_SUPPRESSED]:
+            continue
+        total, parts = values[t], values[providers]
+        if np.isnan(total) or np.isnan(parts).all():
+            continue
+        added = float(np.nansum(parts))
+        if abs(added - total) > 0.5:
+            raise describe_row(
+                t,
+                f"the TOTAL row gives {total:,.0f} for '{PUBLISHED.get(name, name)}' but the "
+                f"{int(providers.sum()):,} provider rows add up to {added:,.0f} (a cut or edited file?)",
+            )
 
 
 def _sum(columns: dict[str, np.ndarray], names, n: int) -> np.ndarray:
-    """Row sums over the named measures present; NaN where every one of them is missing."""
+    """Row sums over the named measures present; NaN where every one of them is missing, or where
+    one of them is suppressed (``*``: the sum is unknown, never the sum of the others)."""
     present = [columns[c] for c in names if c in columns]
     if not present:
         return np.full(n, np.nan)
     stack = np.column_stack(present)
     out = np.nansum(stack, axis=1)
     out[np.isnan(stack).all(axis=1)] = np.nan
+    for c in names:
+        hidden = columns.get(_SUPPRESSED, {}).get(c)
+        if hidden is not None:
+            out[hidden] = np.nan
     return out
 
 
@@ -330,6 +373,14 @@ def _tidy(measures: dict[str, np.ndarray], org_codes: np.ndarray, period, *, des
                     i, f"attendances over 4 hours ({o4[i]:.0f}, {label}) exceed attendances ({att[i]:.0f})"
                 )
         dta12 = measures.get("dta12", np.full(n, np.nan))
+        # A 12-hour wait from decision to admit is an attendance: more of them than attendances
+        # is a damaged or invented row (NaN compares False, so missing figures pass).
+        over = np.asarray(dta12, dtype="float64") > att_all
+        if over.any():
+            i = int(over.nonzero()[0][0])
+            raise describe_row(
+                i, f"12-hour waits from decision to admit ({dta12[i]:,.0f}) exceed attendances ({att_all[i]:,.0f})"
+            )
         admissions = _sum(measures, ADMISSION_COLS, n)
         nothing = np.full(n, np.nan)
         blocks = []  # (metric_id, numerator, denominator, value)
@@ -462,6 +513,11 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
 
     numbers = _numbers(frame, {c: headers[c] for c in present}, describe=describe)
     tidy = _tidy(numbers, org, period, describe_row=describe_row)
+    warnings = []
+    if is_total.any():
+        _check_total(numbers, is_total, org, describe_row)
+    else:
+        warnings.append("the file has no TOTAL row, so it could not be checked for missing providers")
     tidy["source_row"] = tidy["org_code"].map(dict(zip(org, rows, strict=True)))  # named in messages
     tidy["source_org_column"] = "Org Code"
     ncols = len([c for c in raw.columns if _canon_header(c) in _ID_COLUMNS or _canon_header(c) in CSV_COLUMNS])
@@ -473,6 +529,7 @@ def _normalise_csv(raw: pd.DataFrame) -> LoadResult:
         organisations=_organisations(org, names),
         vintage=_vintage(1, raw.attrs.get("digest", "")),
         layout=f"A&E monthly provider CSV ({ncols} columns{spelling})",
+        warnings=warnings,
     )
 
 

@@ -56,7 +56,7 @@ DESCRIPTIONS = (
 )
 
 #: Where each Better Care Fund metric comes from. "generic template only": BCF plans and returns
-#: by Health and Wellbeing Board have no public file (FORMATS.md), so values are loaded with the
+#: by Health and Wellbeing Board have no public file (docs/formats.md), so values are loaded with the
 #: generic indicator template (loaders/generic.py).
 GENERIC_ONLY = "generic template only"
 BCF_METRIC_SOURCES = {

@@ -308,6 +308,29 @@ def read_sheet(path: Path, sheet_name: str | int = 0, header: int | None = None,
         raise LoadError(f"cannot read the workbook: it is corrupt or truncated ({exc})", file=name) from None
 
 
+#: A number as published files write it: ASCII digits, an optional sign, a decimal point, an
+#: exponent, and commas only as thousands separators (``1,234,567``). ``9,5`` (a decimal comma)
+#: and digits of other scripts (``٩٣``) are not numbers here, although Python's ``float`` reads
+#: the latter: every loader reads a cell the same way.
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
+#: Words ``float`` reads as non-finite numbers: let through so the rules refuse them as "not a
+#: finite number" (the clearer message) rather than "not a number".
+_NON_FINITE = frozenset({"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+
+
+def number_text(text: str) -> float:
+    """A number written as text, read one way everywhere (see ``_NUMBER``).
+
+    Raises ValueError for a decimal comma, digits outside 0-9, or any other text.
+    """
+    text = text.strip()
+    if text.lower() in _NON_FINITE:
+        return float(text)
+    if not text or not any(ch.isdigit() for ch in text) or not _NUMBER.fullmatch(text):
+        raise ValueError(f"{text!r} is not a number")
+    return float(text.replace(",", ""))
+
+
 def to_number(value) -> float | None:
     """A published cell as a number; the missing markers (``-``, ``*``, ``N/A``, ``[x]``...) are None.
 
@@ -317,9 +340,9 @@ def to_number(value) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return None if pd.isna(value) else float(value)
-    text = str(value).strip().replace(",", "")
+    text = str(value).strip()
     if text in MISSING_MARKERS:
         return None
     if text.endswith("%"):
         text = text[:-1]
-    return float(text)
+    return number_text(text)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from loaders.dbcheck import named_database_problem
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
+from loaders.limits import file_bytes
 from metrics import access, areas, export, query, store, tables
 from metrics.catalogue import CatalogueError, load_catalogue
 from metrics.reader import Reader
@@ -31,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, help="refuse files larger than this (default: settings.max_file_mb)")
     p.add_argument(
         "--published",
-        type=_iso_date,
+        type=_past_date,
         metavar="YYYY-MM-DD",
         help="publication date to record for files that do not state one (an older publication never "
         "replaces a newer one)",
@@ -75,12 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo",
         help="(re)build the demo database from data/demo/ and data/reported/ "
-        "(default: data/demo.sqlite, which the app opens with DASHBOARD_DEMO=1)",
+        "(default: data/demo.sqlite, which the app opens with DASHBOARD_DEMO=1; never DATABASE_URL)",
     )
-    p.add_argument("--db")
+    p.add_argument(
+        "--db",
+        help="build it here instead (refused if that database holds anything but demonstration data)",
+    )
 
     p = sub.add_parser("snapshot", help="write the store (or the files given with --from) as a published snapshot")
     p.add_argument("--out", required=True, help="folder for the snapshot (e.g. data/published)")
+    p.add_argument("--replace", action="store_true", help="replace the folder's snapshot or files (refused without it)")
     p.add_argument("--db", help="database to snapshot (default: DATABASE_URL, else the SQLite file under data/)")
     p.add_argument(
         "--from",
@@ -93,6 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="load a snapshot folder into the database in one transaction")
     p.add_argument("folder", help="snapshot folder (e.g. data/published)")
     p.add_argument("--db")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace everything the database holds with the snapshot (refused without it, or --merge, "
+        "when the database holds files the snapshot does not)",
+    )
+    mode.add_argument(
+        "--merge",
+        action="store_true",
+        help="add the snapshot to a database holding other files; the revision rule decides each figure",
+    )
 
     p = sub.add_parser("check-config", help="validate a catalogue file")
     p.add_argument("path", nargs="?", default=None)
@@ -123,8 +141,35 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-01-08") from None
 
 
-def _engine(args, catalogue):
-    return store.make_engine(store.resolve_database_url(args.db, catalogue))
+def _past_date(text: str) -> dt.date:
+    """A publication date: ISO, and not after today (a future date would keep later revisions out)."""
+    date = _iso_date(text)
+    if date > dt.date.today():
+        raise argparse.ArgumentTypeError(f"'{text}' is after today: a publication date cannot be in the future")
+    return date
+
+
+def _engine(args, catalogue, *, read_only: bool = False):
+    return store.make_engine(store.resolve_database_url(args.db, catalogue), read_only=read_only)
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _named(args, catalogue) -> str:
+    """The database a command is about to change, as it is named (password hidden), and from where."""
+    url = _shown_url(store.resolve_database_url(args.db, catalogue))
+    origin = "--db" if args.db else ("DATABASE_URL" if _environment_url() else "the default")
+    return f"{url} (from {origin})"
+
+
+def _environment_url() -> str:
+    import os
+
+    return os.environ.get("DATABASE_URL", "")
 
 
 def _describe(outcome: FileOutcome) -> str:
@@ -142,7 +187,7 @@ def _describe(outcome: FileOutcome) -> str:
 
 def cmd_ingest(args, catalogue) -> int:
     engine = _engine(args, catalogue)
-    max_bytes = int(args.max_mb * 1048576) if args.max_mb else None
+    max_bytes = file_bytes(args.max_mb) if args.max_mb else None
     files = expand_paths(args.paths)
     missing = [p for p in map(Path, args.paths) if not p.exists()]
     if missing:
@@ -183,7 +228,7 @@ def cmd_export(args, catalogue) -> int:
             return _unknown_area(args.area, catalogue)
         print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
         return 1
-    engine = store.make_engine(url)
+    engine = store.make_engine(url, read_only=True)
     if args.area is not None:
         catalogue = areas.full_catalogue(engine, catalogue)  # every ICB an area (reference data)
         area_id = catalogue.find_area(args.area)
@@ -230,7 +275,7 @@ def cmd_pack(args, catalogue) -> int:
         print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
         return 1
     try:
-        engine = store.make_engine(url)
+        engine = store.make_engine(url, read_only=True)
         catalogue = areas.full_catalogue(engine, catalogue)  # every ICB an area (reference data)
         area_id = catalogue.find_area(args.area) or args.area
         built = pack.read_pack(engine, catalogue, area_id, args.since, args.topics)
@@ -250,7 +295,7 @@ def cmd_areas(args, catalogue) -> int:
     """Every area, its members per membership and where each comes from (reads only)."""
     url = store.resolve_database_url(args.db, catalogue)
     if not store.database_file_missing(url):
-        catalogue = areas.full_catalogue(store.make_engine(url), catalogue)
+        catalogue = areas.full_catalogue(store.make_engine(url, read_only=True), catalogue)
     wanted = None
     if args.area is not None:
         wanted = catalogue.find_area(args.area)
@@ -269,7 +314,7 @@ def cmd_status(args, catalogue) -> int:
         print("sources loaded: 0 (0 demo)")
         print("no observations yet: load files with `python -m loaders ingest PATH`")
         return 0
-    engine = store.make_engine(url)
+    engine = store.make_engine(url, read_only=True)
     if not store.database_exists(engine):
         print("sources loaded: 0 (0 demo)")
         print("no observations yet: load files with `python -m loaders ingest PATH`")
@@ -292,16 +337,23 @@ def cmd_status(args, catalogue) -> int:
 
 
 def cmd_demo(args, catalogue) -> int:
-    import os
-
+    """Build the demo database: its own file unless ``--db`` names another; never ``DATABASE_URL``."""
     from loaders.default_db import DEMO_DATABASE_URL
-    from loaders.demo import build_demo_database
+    from loaders.demo import DemoRefused, replace_with_demo
 
-    url = store.resolve_database_url(args.db or os.environ.get("DATABASE_URL") or DEMO_DATABASE_URL, catalogue)
+    url = store.resolve_database_url(args.db or DEMO_DATABASE_URL, catalogue)
+    origin = "--db" if args.db else "its own file; DATABASE_URL is never used"
+    print(f"building the demo database in {_shown_url(url)} ({origin})", file=sys.stderr)
     engine = store.make_engine(url)
-    summary = build_demo_database(engine, catalogue)
+    try:
+        summary = replace_with_demo(engine, catalogue)
+    except DemoRefused as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
     print("\n".join(summary.lines()))
-    if not args.db and not os.environ.get("DATABASE_URL"):
+    if not args.db:
         print("open it with: DASHBOARD_DEMO=1 streamlit run app.py")
     return 1 if summary.failed else 0
 
@@ -329,7 +381,8 @@ def cmd_fetch(args, catalogue) -> int:
     if args.raw_dir:
         options = dataclasses.replace(options, raw_dir=Path(args.raw_dir))
     try:
-        report = fetch_publications(_engine(args, catalogue), catalogue, options)
+        # A dry run reads the store only: no file is created, no journal mode switched.
+        report = fetch_publications(_engine(args, catalogue, read_only=args.dry_run), catalogue, options)
     except ValueError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
@@ -338,26 +391,38 @@ def cmd_fetch(args, catalogue) -> int:
 
 
 def cmd_snapshot(args, catalogue) -> int:
-    from loaders.snapshot import snapshot_from_files, write_snapshot
+    from loaders.snapshot import SnapshotError, snapshot_from_files, write_snapshot
 
     if args.sources:
         missing = [p for p in map(Path, args.sources) if not p.exists()]
         if missing:
             print(f"ERROR: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
             return 1
-        summary, written = snapshot_from_files(
-            args.sources, args.out, catalogue, on_file=lambda o: print(_describe(o), file=sys.stderr)
-        )
+        try:
+            summary, written = snapshot_from_files(
+                args.sources,
+                args.out,
+                catalogue,
+                on_file=lambda o: print(_describe(o), file=sys.stderr),
+                replace=args.replace,
+            )
+        except SnapshotError as exc:
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 1
         print("\n".join(summary.lines()))
         if written is None:
             print(f"ERROR: nothing was written to {args.out}: a file could not be loaded", file=sys.stderr)
             return 1
     else:
-        engine = _engine(args, catalogue)
+        engine = _engine(args, catalogue, read_only=True)
         if not store.database_exists(engine):
             print(f"ERROR: {store.resolve_database_url(args.db, catalogue)} has no data to snapshot", file=sys.stderr)
             return 1
-        written = write_snapshot(engine, args.out)
+        try:
+            written = write_snapshot(engine, args.out, replace=args.replace)
+        except SnapshotError as exc:
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 1
     print("\n".join(written.lines()))
     return 0
 
@@ -366,11 +431,16 @@ def cmd_restore(args, catalogue) -> int:
     from loaders.snapshot import SnapshotError, restore_snapshot
 
     engine = _engine(args, catalogue)
+    mode = "replace" if args.replace else "merge" if args.merge else "refuse"
+    if not args.db:  # say which database is about to change when the command line did not name it
+        print(f"restoring {args.folder} into {_named(args, catalogue)}", file=sys.stderr)
     try:
-        counts = restore_snapshot(engine, args.folder, catalogue)
+        counts = restore_snapshot(engine, args.folder, catalogue, other_data=mode)
     except SnapshotError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+    finally:
+        engine.dispose()  # SQLite: folds and removes the write-ahead log, so a refused restore leaves no trace
     print(
         f"{counts.sources_added} source(s) added, {counts.sources_already_loaded} already loaded; "
         f"rows: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
@@ -432,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+    if problem := named_database_problem(getattr(args, "db", None), catalogue):  # a message, never a traceback
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 1
     handlers = {
         "ingest": cmd_ingest,
         "export": cmd_export,
@@ -444,4 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         "generate-demo": cmd_generate_demo,
         "fetch": cmd_fetch,
     }
-    return handlers[args.command](args, catalogue)
+    try:
+        return handlers[args.command](args, catalogue)
+    except store.StoreBusy as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1

@@ -52,7 +52,13 @@ def buildable_path(url: str) -> Path | None:
 
 def needs_build(url: str) -> bool:
     path = buildable_path(url)
-    return path is not None and not path.exists()
+    return path is not None and (not path.exists() or store.sqlite_file_is_blank(path))
+
+
+def _present(path: Path) -> bool:
+    """A database is there: the file exists and is not an empty placeholder (a zero-byte file, or
+    one an older version's read command created with no table in it), which the build replaces."""
+    return path.exists() and not store.sqlite_file_is_blank(path)
 
 
 @contextmanager
@@ -81,10 +87,10 @@ def build_default_database(url: str, catalogue: Catalogue) -> bool:
         When the published snapshot (or the demo data) cannot be loaded; nothing is left behind.
     """
     path = buildable_path(url)
-    if path is None or path.exists():
+    if path is None or _present(path):
         return False
     with _exclusive(path):
-        if path.exists():  # another session built it while this one waited
+        if _present(path):  # another session built it while this one waited
             return False
         building = path.with_name(f".{path.name}.building-{os.getpid()}")
         _remove(building)
@@ -97,6 +103,8 @@ def build_default_database(url: str, catalogue: Catalogue) -> bool:
             _remove(building)
             raise
         engine.dispose()
+        for stale in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            stale.unlink(missing_ok=True)  # a placeholder's journal must not be applied to the new file
         os.replace(building, path)
         _remove(building)
     return True

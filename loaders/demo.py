@@ -291,9 +291,77 @@ def write_demo_files(catalogue: Catalogue, seed: int = SEED) -> list[Path]:
     return paths
 
 
+class DemoRefused(Exception):
+    """The database named for the demo holds something other than demonstration data."""
+
+
+def demo_only_check():
+    """A check for ``store.restore_tables``: why the stored data is not the demo database's, or None.
+
+    The demo database holds the demo files (marked demo) and the figures reported to committee
+    (``data/reported/``, by file name); a database holding any other file, or a fetch log, is
+    someone's data.
+    """
+    reported = {p.name for p in REPORTED_DIR.glob("*") if p.is_file()}
+
+    def check(stored: list[dict], fetched: int) -> str | None:
+        other = sorted(r["file_name"] for r in stored if not r["is_demo"] and r["file_name"] not in reported)
+        if other:
+            names = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+            return (
+                f"holds {len(other)} file(s) that are not demonstration data ({names}); the demo is built only "
+                "into its own file (data/demo.sqlite) or a database holding nothing else"
+            )
+        if fetched:
+            return "holds a fetch log (downloads of real publications), so it is not a demonstration database"
+        return None
+
+    return check
+
+
+def replace_with_demo(engine: Engine, catalogue: Catalogue) -> IngestSummary:
+    """Build the demo database in a temporary file, then put it in place of ``engine``'s content in
+    one transaction, refusing a database that holds anything but demonstration data.
+
+    Raises
+    ------
+    DemoRefused
+        When the database holds other data; it is left unchanged.
+    """
+    import tempfile
+
+    from loaders.snapshot import snapshot_frames
+
+    with tempfile.TemporaryDirectory(prefix="llr-demo-") as folder:
+        scratch = store.make_engine(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
+        try:
+            summary = build_demo_database(scratch, catalogue)
+            if summary.failed:
+                return summary
+            frames = snapshot_frames(scratch)
+        finally:
+            scratch.dispose()
+    obs = frames["observations"].copy()
+    for col in ("numerator", "denominator", "value"):
+        obs[col] = pd.to_numeric(obs[col].replace("", None), errors="coerce").astype("float64")
+    sources = frames["sources"].copy()
+    sources["ref"] = sources["ref"].astype(int)
+    for col in ("is_demo", "derived"):
+        sources[col] = sources[col] == "yes"
+    for col in ("period_from", "period_to", "published"):
+        sources[col] = pd.to_datetime(sources[col].replace("", None), format="%Y-%m-%d")
+    organisations = frames["organisations"].replace("", None)
+    try:
+        store.restore_tables(engine, organisations, sources, obs, catalogue=catalogue, other_data=demo_only_check())
+    except store.StoreHoldsOtherData as exc:
+        raise DemoRefused(str(exc)) from None
+    return summary
+
+
 def build_demo_database(engine: Engine, catalogue: Catalogue) -> IngestSummary:
     """Drop and rebuild the database from ``data/demo/`` (generated demo series) and ``data/reported/``
-    (figures reported to committee). Only ever run by an explicit command or into a new file."""
+    (figures reported to committee). Only ever run into a new file (the app's first start, or the
+    temporary file of ``replace_with_demo``)."""
     store.reset(engine)
     store.init_db(engine, catalogue)
     folder = catalogue.resolve_path(catalogue.settings.demo_dir)

@@ -1,6 +1,6 @@
 """Delayed Transfers of Care (DToC), monthly local-authority workbooks (NHS England MSitDT, to Feb 2020).
 
-Layout (``LA-Type-B-<Month>-<Year>.xls``, old BIFF; see FORMATS.md and SOURCES.md section 3a):
+Layout (``LA-Type-B-<Month>-<Year>.xls``, old BIFF; see docs/formats.md):
 sheets ``LA - by type of care``, ``LA - by responsible org`` and ``LA - by reason`` (sheet names
 matched case-insensitively; ``England`` and ``Data Quality`` are not needed). Each has a metadata
 block with a ``Period:`` cell, then a header row whose id columns changed over the years:

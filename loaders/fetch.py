@@ -10,15 +10,22 @@ Politeness (the statistics sites are public services): a descriptive user agent,
 every request, a bounded number of requests per run, retries with back-off on 429 and 5xx
 (honouring ``Retry-After``), proxy settings from the environment (``https_proxy``, ``no_proxy``),
 and conditional requests (``If-None-Match`` / ``If-Modified-Since``) for pages and files already held.
+
+Care (a page is someone else's text, see ``loaders.webguard``): only http(s) addresses on the
+publication's own host or its ``allowed_hosts`` are requested, redirects included; each request
+has an overall deadline; a file must be the publication's own layout; anything malformed is that
+item's error and the run goes on; the budget is shared equally between the publications.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import http.client
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +39,22 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from sqlalchemy import Engine
 
-from loaders.ingest import FileOutcome, prepare_file, write_prepared
+from loaders import generic as generic_loader
+from loaders import registry
+from loaders.ingest import FileOutcome, PreparedFile, prepare_file, write_prepared
+from loaders.limits import BYTES_PER_MB, file_bytes
+from loaders.webguard import (
+    AddressRefused,
+    Deadline,
+    Origin,
+    RedirectRefused,
+    allowed_origins,
+    check_address,
+    guarded_opener,
+    name_in,
+    printable,
+    shorten,
+)
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT, Catalogue, LinkRule, Publication
 
@@ -75,8 +97,9 @@ class FetchOptions:
     dry_run: bool = False
     index_urls: dict[str, str] = field(default_factory=dict)
     raw_dir: Path = RAW_DIR
-    timeout: float = 30.0
-    max_requests: int = 60
+    timeout: float = 30.0  # per socket operation (connecting, each read)
+    deadline: float = 300.0  # per request, from connecting to the last byte of the body
+    max_requests: int = 60  # shared fairly between the publications of a run
     recheck_known: int = 3  # files already held re-checked per publication, newest (first on the page) first
     attempts: int = 3
     backoff: float = 5.0  # seconds before the first retry, doubled each time
@@ -93,12 +116,20 @@ class Response:
 
 
 class Http:
-    """A small polite HTTP client on urllib (proxies from the environment, as urllib does by default)."""
+    """A small polite HTTP client on urllib (proxies from the environment, as urllib does by default).
+
+    It speaks HTTP(S) only, requests only addresses on ``allowed`` (set per publication), follows
+    a redirect only to such an address, and stops counting at ``limit`` requests (the current
+    publication's share of the run's budget).
+    """
 
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
         self.requests = 0
-        self._opener = urllib.request.build_opener()
+        self.limit = options.max_requests
+        self.limit_reason = f"the limit of {options.max_requests} requests per run is used up"
+        self.allowed: set[Origin] = set()
+        self._opener, self._handlers = guarded_opener(lambda url: check_address(url, self.allowed))
 
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None, max_bytes: int | None = None
@@ -108,9 +139,15 @@ class Http:
         Raises
         ------
         FetchError
-            On a 4xx other than 304 and 429, on a 429 / 5xx / timeout still failing after the
-            allowed attempts, on a truncated or oversized body, or when the request budget is used up.
+            For an address or redirect that is not requested (not http(s), off the publication's
+            hosts, malformed), on a 4xx other than 304 and 429, on a 429 / 5xx / timeout still
+            failing after the allowed attempts, past the overall deadline, on a truncated,
+            oversized or malformed answer, or when the request budget is used up.
         """
+        try:
+            url = check_address(url, self.allowed)
+        except AddressRefused as exc:
+            raise FetchError(f"{printable(url, 300)}: {exc}; not requested") from None
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         if etag:
             headers["If-None-Match"] = etag
@@ -118,38 +155,60 @@ class Http:
             headers["If-Modified-Since"] = last_modified
         problem = ""
         for attempt in range(self.options.attempts):
-            if self.requests >= self.options.max_requests:
-                raise FetchError(
-                    f"{url}: not requested, the limit of {self.options.max_requests} requests per run is used up"
-                )
+            if self.requests >= self.limit:
+                raise FetchError(f"{url}: not requested, {self.limit_reason}")
             self.requests += 1
             wait = self.options.backoff * 2**attempt
+            deadline = Deadline(self.options.deadline)
+            self._handlers.deadline = deadline
             try:
-                with self._opener.open(urllib.request.Request(url, headers=headers), timeout=self.options.timeout) as r:
-                    return Response(r.url, r.status, _read_body(r, url, max_bytes), r.headers)
-            except urllib.error.HTTPError as exc:
-                if exc.code == 304:
+                with deadline, self._opener.open(
+                    urllib.request.Request(url, headers=headers), timeout=self.options.timeout
+                ) as r:
+                    return Response(r.url, r.status, _read_body(r, url, max_bytes, deadline), r.headers)
+            except FetchError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure of a request becomes the item's error
+                if deadline.expired:
+                    raise FetchError(
+                        f"{url}: no complete answer within {self.options.deadline:g} s (connecting and "
+                        "downloading); discarded"
+                    ) from None
+                if isinstance(exc, urllib.error.HTTPError) and exc.code == 304:
                     return Response(url, 304, b"", exc.headers)
-                if exc.code != 429 and exc.code < 500:
-                    raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-                problem = f"HTTP {exc.code} {exc.reason}"
-                wait = _retry_after(exc.headers, wait)
-            except TimeoutError:
-                problem = f"no answer within {self.options.timeout:g} s"
-            except urllib.error.URLError as exc:
-                if not isinstance(exc.reason, TimeoutError):
-                    raise FetchError(f"{url}: cannot connect ({exc.reason})") from None
-                problem = f"no answer within {self.options.timeout:g} s"
-            except http.client.IncompleteRead as exc:
-                got = len(exc.partial)
-                raise FetchError(
-                    f"{url}: the download was cut short ({got} of {got + (exc.expected or 0)} bytes); discarded"
-                ) from None
-            except ConnectionError as exc:
-                raise FetchError(f"{url}: the connection broke off ({exc.__class__.__name__}); discarded") from None
+                problem, wait = self._retryable(exc, url, wait)
+            finally:
+                self._handlers.deadline = None
             if attempt + 1 < self.options.attempts:
                 self.options.sleep(wait)
         raise FetchError(f"{url}: {problem} (tried {self.options.attempts} times)")
+
+    def _retryable(self, exc: Exception, url: str, wait: float) -> tuple[str, float]:
+        """What went wrong, when it is worth asking again (429, 5xx, timeout); else FetchError."""
+        if isinstance(exc, urllib.error.HTTPError):
+            if exc.code != 429 and exc.code < 500:
+                raise FetchError(f"{url}: HTTP {exc.code} {printable(exc.reason, 100)}") from None
+            return f"HTTP {exc.code} {printable(exc.reason, 100)}", _retry_after(exc.headers, wait)
+        if isinstance(exc, TimeoutError) or (
+            isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, TimeoutError)
+        ):
+            return f"no answer within {self.options.timeout:g} s", wait
+        if isinstance(exc, RedirectRefused):
+            raise FetchError(f"{url}: {exc}; not followed") from None
+        if isinstance(exc, http.client.IncompleteRead):
+            got = len(exc.partial)
+            raise FetchError(
+                f"{url}: the download was cut short ({got} of {got + (exc.expected or 0)} bytes); discarded"
+            ) from None
+        if isinstance(exc, urllib.error.URLError):
+            raise FetchError(f"{url}: cannot connect ({printable(exc.reason, 200)})") from None
+        if isinstance(exc, ConnectionError):
+            raise FetchError(f"{url}: the connection broke off ({exc.__class__.__name__}); discarded") from None
+        if isinstance(exc, http.client.HTTPException):
+            raise FetchError(
+                f"{url}: not a valid HTTP answer ({exc.__class__.__name__}: {printable(exc, 120)}); discarded"
+            ) from None
+        raise FetchError(f"{url}: the request failed ({exc.__class__.__name__}: {printable(exc, 120)})") from None
 
 
 def _retry_after(headers: Message, default: float) -> float:
@@ -159,17 +218,24 @@ def _retry_after(headers: Message, default: float) -> float:
     return default
 
 
-def _read_body(response, url: str, max_bytes: int | None) -> bytes:
-    """The whole body, refusing one that is cut short (shorter than Content-Length) or too large."""
+def _read_body(response, url: str, max_bytes: int | None, deadline: Deadline | None = None) -> bytes:
+    """The whole body, refusing one that is cut short (shorter than Content-Length) or too large.
+
+    ``read1`` returns whatever has arrived, so a trickled body is seen to pass its deadline.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = response.read(65536)
+        chunk = response.read1(65536)
+        if deadline is not None and deadline.expired:
+            raise FetchError(f"{url}: no complete answer within {deadline.seconds:g} s (connecting and downloading); "
+                             "discarded")  # fmt: skip
         if not chunk:
             break
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
-            raise FetchError(f"{url}: larger than {max_bytes / 1048576:.0f} MB; not downloaded (settings.max_file_mb)")
+            limit = max_bytes / BYTES_PER_MB
+            raise FetchError(f"{url}: larger than {limit:g} MB; not downloaded (settings.max_file_mb)")
         chunks.append(chunk)
     expected = response.headers.get("Content-Length")
     if expected and expected.isdigit() and size < int(expected):
@@ -200,7 +266,11 @@ class _LinkParser(HTMLParser):
         if tag == "a":
             href = dict(attrs).get("href")
             if href and not href.startswith(("#", "mailto:", "javascript:")):
-                self._href, self._link_text, self._link_offset = urljoin(self.base, href.strip()), [], self.length
+                try:
+                    url = urljoin(self.base, href.strip())
+                except ValueError:  # e.g. "http://[zz/": kept as written, refused when requested
+                    url = href.strip()
+                self._href, self._link_text, self._link_offset = url, [], self.length
         elif tag in ("p", "li", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6"):
             self._add("\n")
 
@@ -242,12 +312,20 @@ def matching_links(page: Page, rule: LinkRule) -> list[Link]:
     for link in page.links:
         if rule.link_text is not None and not re.search(rule.link_text, link.text, re.I):
             continue
-        if rule.file_pattern is not None and not re.search(rule.file_pattern, unquote(urlsplit(link.url).path), re.I):
+        if rule.file_pattern is not None and not re.search(rule.file_pattern, _path_of(link.url), re.I):
             continue
         if link.url not in seen:
             seen.add(link.url)
             found.append(link)
     return found
+
+
+def _path_of(url: str) -> str:
+    """The decoded path of ``url`` (the whole text when it does not parse as an address)."""
+    try:
+        return unquote(urlsplit(url).path)
+    except ValueError:
+        return url
 
 
 def describe_rule(rule: LinkRule) -> str:
@@ -289,7 +367,7 @@ def period_of(link: Link) -> dt.date | None:
     "February 2026" and "January2024" are months; "Q3 2025-26" is the quarter starting October
     2025 (financial-year quarters start in April); "2025-26_January" is January 2026.
     """
-    for text in (link.text, unquote(Path(urlsplit(link.url).path).name)):
+    for text in (link.text, name_in(link.url)):
         if match := _PERIOD.search(text):
             return dt.date(int(match.group(2)), MONTHS[match.group(1).lower()], 1)
         if match := _QUARTER.search(text):
@@ -341,7 +419,8 @@ class FileResult:
 
     @property
     def name(self) -> str:
-        return unquote(Path(urlsplit(self.url).path).name) or self.url
+        """The file name, safe to write, store and print (see ``webguard.name_in``)."""
+        return name_in(self.url)
 
 
 @dataclass
@@ -359,17 +438,27 @@ class FetchReport:
         return bool(self.problems) or any(r.status == "error" for r in self.results)
 
     def lines(self) -> list[str]:
-        """What a user reads after a run: each new, revised or failed file, then the totals."""
+        """What a user reads after a run: each new, revised or failed file, one line per publication
+        for the files left for the next run, then the totals. Every line is one printable line."""
         out = []
+        left: dict[str, list[FileResult]] = {}
         for r in self.results:
             when = f" (published {r.published.day} {r.published:%B %Y})" if r.published else ""
-            budget = r.status == "skipped" and r.message.startswith("left for the next run")
-            if r.status in ("new", "revised", "would-download", "error") or budget:
+            if r.status == "skipped" and r.message.startswith("left for the next run"):
+                if r.publication_id not in left:
+                    left[r.publication_id] = []
+                    out.append(r.publication_id)  # placeholder, filled in below
+                left[r.publication_id].append(r)
+            elif r.status in ("new", "revised", "would-download", "error"):
                 label = "ERROR" if r.status == "error" else r.status
                 detail = f": {r.message}" if r.message else ""
                 out.append(f"{r.publication_id}: {label}: {r.name}{when}{detail}")
+        for publication_id, skipped in left.items():
+            first = skipped[0].name if len(skipped) == 1 else f"{len(skipped)} files, from {skipped[0].name}"
+            out[out.index(publication_id)] = f"{publication_id}: skipped: {first}: {skipped[0].message}"
         for problem in self.problems:
             out.append(f"ERROR: {problem}")
+        out = [printable(line, 2000) for line in out]
         totals = ", ".join(
             f"{self.count(s)} {s}" for s in ("new", "revised", "unchanged", "skipped", "would-download", "error")
             if s != "would-download" or self.dry_run
@@ -393,10 +482,36 @@ def fetch_publications(engine: Engine, catalogue: Catalogue, options: FetchOptio
     http = Http(options)
     report = FetchReport(dry_run=options.dry_run)
     chosen = [running[p] for p in options.publications] or list(running.values())
-    for publication in chosen:
-        _fetch_one(publication, engine, catalogue, options, http, report)
+    for done, publication in enumerate(chosen):
+        _share_budget(http, options, publication, len(chosen) - done)
+        landing = index_url(publication, options)
+        try:
+            http.allowed = allowed_origins(landing, publication.allowed_hosts)
+        except AddressRefused as exc:
+            report.problems.append(f"{publication.id}: {printable(landing, 300)}: {exc}; not requested")
+            continue
+        try:
+            _fetch_one(publication, engine, catalogue, options, http, report)
+        except Exception as exc:  # noqa: BLE001 - one publication's failure must not end the run
+            report.problems.append(
+                f"{publication.id}: stopped by an unexpected {exc.__class__.__name__}: {printable(exc, 300)}"
+            )
     report.requests = http.requests
     return report
+
+
+def _share_budget(http: Http, options: FetchOptions, publication: Publication, left: int) -> None:
+    """Give ``publication`` an equal share of the requests not used yet (rounded up), so one page
+    of thousands of links cannot spend the budget of the publications after it."""
+    remaining = max(0, options.max_requests - http.requests)
+    share = -(-remaining // left)
+    http.limit = http.requests + share
+    if share >= remaining:
+        http.limit_reason = f"the limit of {options.max_requests} requests per run is reached"
+    else:
+        http.limit_reason = (
+            f"the share of {publication.id} ({share} of the {options.max_requests} requests per run) is used up"
+        )
 
 
 def _now() -> dt.datetime:
@@ -427,12 +542,15 @@ class _PageReader:
         if response.status == 304:
             self.validators[url] = {}
             return parse_page(copy.read_text(encoding="utf-8"), url)
-        text = response.body.decode(response.headers.get_content_charset() or "utf-8", errors="replace")
+        text = response.body.decode(_charset(response.headers), errors="replace")
         found = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
         self.validators[url] = found
         if not self.dry_run and (found["etag"] or found["last_modified"]):
             self.folder.mkdir(parents=True, exist_ok=True)
-            copy.write_text(text, encoding="utf-8")
+            # Written aside and renamed: another run at the same time may be reading the copy.
+            part = copy.with_name(f"{copy.name}.{os.getpid()}.{threading.get_ident()}.part")
+            part.write_text(text, encoding="utf-8")
+            part.replace(copy)
         return parse_page(text, response.url)
 
     def rows(self, publication: Publication, landing: str, status: str, checked: dt.datetime) -> list[dict]:
@@ -442,6 +560,16 @@ class _PageReader:
             if url != landing:
                 rows.append({**_page_row(publication, url, "ok", checked), **found})
         return rows
+
+
+def _charset(headers: Message) -> str:
+    """The page's declared character set when Python knows it, else UTF-8 (a bogus one is ignored)."""
+    try:
+        declared = headers.get_content_charset() or "utf-8"
+        codecs.lookup(declared)
+    except (LookupError, ValueError):
+        return "utf-8"
+    return declared
 
 
 def _fetch_one(
@@ -512,15 +640,18 @@ def _fetch_one(
             # and the newest few held files are still re-checked for a same-name revision.
             report.results.append(FileResult(publication.id, link.url, "unchanged", "held; not re-checked"))
             continue
-        if not options.dry_run and http.requests >= options.max_requests:
-            report.results.append(
-                FileResult(publication.id, link.url, "skipped",
-                           f"left for the next run: the limit of {options.max_requests} requests per run is reached")
-            )  # fmt: skip
+        if not options.dry_run and http.requests >= http.limit:
+            report.results.append(FileResult(publication.id, link.url, "skipped", f"left for the next run: "
+                                             f"{http.limit_reason}"))  # fmt: skip
             continue
         rechecked += held
-        result, row = _fetch_file(publication, page, link, known, held_periods, engine, catalogue,
-                                  options, http, checked)  # fmt: skip
+        try:
+            result, row = _fetch_file(publication, page, link, known, held_periods, engine, catalogue,
+                                      options, http, checked)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - one bad file is that file's error; the run goes on
+            result = FileResult(publication.id, link.url, "error",
+                                f"not loaded: {exc.__class__.__name__}: {printable(exc, 300)}")  # fmt: skip
+            row = None
         report.results.append(result)
         if row is not None:
             rows.append(row)
@@ -536,8 +667,9 @@ def _page_row(publication: Publication, url: str, status: str, checked: dt.datet
 
 
 def _record(engine: Engine, options: FetchOptions, rows: list[dict]) -> None:
+    """Write the fetch log; an address from a page is stored printable (PostgreSQL refuses NUL)."""
     if not options.dry_run:
-        store.record_fetch(engine, rows)
+        store.record_fetch(engine, [{**row, "url": printable(row["url"])} for row in rows])
 
 
 def _fetch_file(
@@ -559,6 +691,11 @@ def _fetch_file(
         result.status, result.message = "skipped", f"covers {period:%B %Y}, before --since"
         return result, None
     if options.dry_run:
+        try:  # a dry run lists only what a real run would request
+            check_address(link.url, http.allowed)
+        except AddressRefused as exc:
+            result.status, result.message = "error", f"{printable(link.url, 300)}: {exc}; not requested"
+            return result, None
         if known is None or not known.get("sha256"):
             result.status = "would-download"
         return result, None
@@ -573,7 +710,7 @@ def _fetch_file(
     validators = {}
     if known is not None and known.get("sha256"):
         validators = {"etag": known.get("etag") or None, "last_modified": known.get("last_modified") or None}
-    max_bytes = int(catalogue.settings.max_file_mb * 1048576)
+    max_bytes = file_bytes(catalogue.settings.max_file_mb)
     try:
         response = http.get(link.url, max_bytes=max_bytes, **validators)
     except FetchError as exc:
@@ -588,6 +725,8 @@ def _fetch_file(
             published = result.published = parsedate_to_datetime(row["last_modified"]).date()
         except (TypeError, ValueError):
             pass
+    if published is not None and published > dt.date.today():
+        published = result.published = None  # a date after today is a typo: recorded, it would keep revisions out
     row["published"] = published
     kind = sniff_format(response.body)
     if kind not in publication.formats:
@@ -599,22 +738,38 @@ def _fetch_file(
     if known is not None and known.get("sha256") == digest:
         return result, {**row, "status": "unchanged"}
     loaded = store.find_source(engine, digest)
-    if loaded is not None:
-        result.message = f"same content as '{loaded['file_name']}', already loaded"
+    # Content this address gave before, back after a different version (A -> B -> A): a revision
+    # that puts the earlier figures back, not "already loaded" while the store keeps B's.
+    returning = loaded is not None and known is not None and bool(known.get("sha256"))
+    if loaded is not None and not returning:
+        result.message = f"same content as '{printable(loaded['file_name'], 120)}', already loaded"
         return result, {**row, "status": "unchanged", "sha256": digest, "source_id": loaded["id"]}
-    revised = (known is not None and known.get("sha256")) or (period is not None and period in held_periods)
+    revised = returning or (known is not None and known.get("sha256")) or (
+        period is not None and period in held_periods
+    )
     path = _save(options.raw_dir / publication.id, result.name, response.body, digest)
     # The normal ingest: layout from content, checks, one transaction. The page's publication date
     # is recorded on the source row (a date the file states itself wins) and in the fetch log.
-    outcome = write_prepared(prepare_file(path, engine, catalogue, max_bytes=max_bytes, published=published), engine)
+    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, published=published, reload=returning)
+    wrong = _layout_problem(publication, prepared)
+    if wrong:
+        path.unlink(missing_ok=True)
+        result.status, result.message = "error", wrong
+        return result, {**row, "status": "error"}
+    outcome = _write(prepared, engine, returning)
     result.outcome = outcome
+    if outcome.status == "unchanged":  # the same content was loaded meanwhile (another run at the same time)
+        source = store.find_source(engine, digest)
+        result.message = "same content already loaded (by a run at the same time)"
+        return result, {**row, "status": "unchanged", "sha256": digest, "source_id": source["id"] if source else None}
     if outcome.status != "loaded":
         result.status = "error"
         result.message = f"{outcome.error or outcome.status} (kept at {path} for inspection)"
         return result, {**row, "status": "error"}
     result.status = "revised" if revised else "new"
+    again = f"back to the content first loaded as '{printable(loaded['file_name'], 120)}'; " if returning else ""
     result.message = (
-        f"loaded with {outcome.loader}: {outcome.rows} rows ({outcome.added} added, {outcome.updated} updated, "
+        f"{again}loaded with {outcome.loader}: {outcome.rows} rows ({outcome.added} added, {outcome.updated} updated, "
         f"{outcome.unchanged} unchanged)"
     )
     source = store.find_source(engine, digest)
@@ -629,14 +784,49 @@ def _fetch_file(
     }
 
 
+def _layout_problem(publication: Publication, prepared: PreparedFile) -> str:
+    """Why a downloaded file is not the publication's own layout ('' when it is).
+
+    A file under the A&E publication must be read by the A&E loader: a generic-template CSV (or any
+    other layout) served there would otherwise load other figures under the publication's name.
+    """
+    if prepared.result is None:
+        return ""  # unreadable: the ingest's own message says why
+    module = registry.module_named(prepared.outcome.loader)
+    key = prepared.result.source_key or module.SOURCE_KEY
+    generic = module.NAME == generic_loader.NAME and publication.source != generic_loader.SOURCE_KEY
+    if key == publication.source and not generic:
+        return ""
+    return (
+        f"laid out for the {module.NAME} loader (source '{key}'), not as publication '{publication.id}' "
+        f"publishes (source '{publication.source}'); discarded"
+    )
+
+
+def _write(prepared: PreparedFile, engine: Engine, returning: bool) -> FileOutcome:
+    """Write a prepared file; content loaded before is applied again over the version that replaced it."""
+    if not returning or prepared.result is None or prepared.record is None:
+        return write_prepared(prepared, engine)
+    counts = store.reapply_load(
+        engine, prepared.result.tidy, prepared.record, prepared.result.organisations, prepared.catalogue
+    )
+    if counts is None:  # no longer in the store: an ordinary load
+        return write_prepared(prepared, engine)
+    outcome = prepared.outcome
+    outcome.status = "loaded"
+    outcome.added, outcome.updated = counts.added, counts.updated
+    outcome.unchanged, outcome.kept_newer = counts.unchanged, counts.kept_newer
+    return outcome
+
+
 def _save(folder: Path, name: str, body: bytes, digest: str) -> Path:
     """Write the download under its published name (a different file already there keeps its own)."""
     folder.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name) or "download"
+    safe = shorten(re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".")) or "download"
     path = folder / safe
     if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
         path = folder / f"{path.stem}-{digest[:8]}{path.suffix}"
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")  # two runs at once
     tmp.write_bytes(body)
     tmp.replace(path)
     return path

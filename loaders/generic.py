@@ -143,6 +143,7 @@ def normalise(
         publication = "Several documents: " + "; ".join(sorted(sources))
     return LoadResult(tidy=tidy, is_demo=is_demo, publication=publication, source_key=key)
 
+
 def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> tuple[dict, bool, str]:
     """One template row as a tidy record, its demo flag and its source document; LoadError if bad."""
     metric_id = str(row["metric_id"]).strip()
@@ -168,7 +169,9 @@ def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> t
         try:
             number = to_number(row.get(col, ""))
         except ValueError:
-            raise LoadError(f"'{shown(row[col])}' is not a number", file=file, row=line, column=col) from None
+            raise LoadError(
+                f"'{shown(row[col])}' is not a number{_number_hint(str(row[col]))}", file=file, row=line, column=col
+            ) from None
         if number is not None and not math.isfinite(number):
             # "nan" would blank a stored figure and "inf"/"1e400" would read as infinity.
             raise LoadError(f"'{shown(row[col])}' is not a finite number", file=file, row=line, column=col)
@@ -179,6 +182,16 @@ def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> t
     if value is None:
         raise LoadError(
             "no value (and no numerator and denominator to compute it from)", file=file, row=line, column="value"
+        )
+    if metric.unit == "percent" and 0 < abs(value) < 1 and (num is None or den is None):
+        # 0.78 meant as 78%: the template wants percentages as 0-100. A true value below 1% is
+        # accepted with its numerator and denominator, which show it is not a fraction.
+        raise LoadError(
+            f"{value:g} is below 1 for a percentage: the template wants 0-100 (write {value * 100:g} for "
+            f"{value * 100:g}%), or give the numerator and denominator of a value truly below 1%",
+            file=file,
+            row=line,
+            column="value",
         )
     if (den is not None and den < 0) or (num is not None and num < 0):
         raise LoadError(
@@ -203,6 +216,14 @@ def _row(row: dict, line: int, file: str, catalogue: Catalogue, known_orgs) -> t
     }
     return record, flag in _TRUE, str(row.get("source", "")).strip()
 
+
+def _number_hint(text: str) -> str:
+    """Why a cell that looks numeric is not read as one."""
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text):
+        return " (digits must be 0-9)"
+    if "," in text:
+        return " (a decimal comma? write 9.5, not 9,5: commas only separate thousands, as in 1,234)"
+    return ""
 
 
 def source_key(catalogue: Catalogue, metric_ids: set[str], documents: set[str], is_demo: bool) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from loaders import registry
 from loaders.base import LoadResult, sha256_of
+from loaders.limits import BYTES_PER_MB, file_bytes, megabytes
 from loaders.parse import parse_file, parse_isolated
 from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
@@ -120,16 +121,18 @@ def prepare_file(
     force_demo: bool = False,
     published: dt.date | None = None,
     isolate: bool = False,
+    reload: bool = False,
 ) -> PreparedFile:
     """Everything short of writing: size check, dedupe, limits, detection, read, normalise, validate.
 
     The upload page shows this validation report before anything is written. Nothing here writes.
     ``published`` is the publication date to record when the file does not state its own. With
     ``isolate`` the file is parsed in a child process with capped memory and time
-    (``loaders.parse``), as every uploaded file is.
+    (``loaders.parse``), as every uploaded file is. With ``reload`` content already loaded is read
+    again (a publication that went back to an earlier version, see ``store.reapply_load``).
     """
     path = Path(path)
-    limit = max_bytes if max_bytes is not None else int(catalogue.settings.max_file_mb * 1024 * 1024)
+    limit = max_bytes if max_bytes is not None else file_bytes(catalogue.settings.max_file_mb)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -140,7 +143,7 @@ def prepare_file(
                 path,
                 "error",
                 error=(
-                    f"'{path.name}': the file is {size / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit; "
+                    f"'{path.name}': the file is {megabytes(size)}, over the {limit / BYTES_PER_MB:g} MB limit; "
                     "nothing was read (raise settings.max_file_mb in config.yaml or use --max-mb)"
                 ),
             )
@@ -148,7 +151,7 @@ def prepare_file(
     if size == 0:
         return PreparedFile(FileOutcome(path, "error", error=f"'{path.name}': the file is empty"))
     digest = sha256_of(path)
-    seen = store.find_source(engine, digest)
+    seen = None if reload else store.find_source(engine, digest)
     if seen is not None:
         note = [] if seen["file_name"] == path.name else [f"same content as '{seen['file_name']}', already loaded"]
         return PreparedFile(
@@ -186,6 +189,10 @@ def prepare_file(
     if len(tidy):
         starts = pd.to_datetime(tidy["period_start"])
         periods = (starts.min().date(), starts.max().date())
+    if (why := publication_date_problem(record.published, periods, stated=result.published is not None)) is not None:
+        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
+    if periods is not None and (why := _fewer_organisations(tidy, periods[0], engine, record)) is not None:
+        return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
     outcome = FileOutcome(
         path,
         "valid",
@@ -196,6 +203,56 @@ def prepare_file(
         warnings=warnings,
     )
     return PreparedFile(outcome, result, record, catalogue)
+
+
+#: A file listing fewer than this share of the organisations its publication gave for the period
+#: before, when that was at least ``_MIN_FOR_COMPARISON``, is taken for a cut or partial file.
+_COMPLETE_SHARE = 0.5
+_MIN_FOR_COMPARISON = 20
+
+
+def _fewer_organisations(tidy: pd.DataFrame, first: dt.date, engine: Engine, record: store.SourceRecord) -> str | None:
+    """Why a file looks cut short: far fewer organisations for its first period than the same
+    publication gave for the period before (providers come and go, but not half of them at once)."""
+    starts = pd.to_datetime(tidy["period_start"])
+    at_first = tidy[starts == pd.Timestamp(first)]
+    counts = at_first.groupby("metric_id")["org_code"].nunique()
+    before = store.previous_organisation_counts(engine, sorted(counts.index), first, record.loader, record.publication)
+    for metric_id, (period, stored) in sorted(before.items()):
+        given = int(counts.get(metric_id, 0))
+        if stored >= _MIN_FOR_COMPARISON and given < _COMPLETE_SHARE * stored:
+            return (
+                f"gives {metric_id} for {given} organisation(s) in {first.isoformat()}, but the same publication "
+                f"gave {stored} for {period.isoformat()}: a cut or partial file? Nothing was loaded"
+            )
+    return None
+
+
+def publication_date_problem(
+    published: dt.date | None, periods: tuple[dt.date, dt.date] | None, *, stated: bool, today: dt.date | None = None
+) -> str | None:
+    """Why a publication date cannot be true, or None.
+
+    A date after today would make every later genuine revision lose to it (``REVISION_RULE``:
+    an older publication never replaces a newer one); a date before the first period the file
+    describes is a typo. ``stated`` says whether the file gave it (else the fetcher or
+    ``--published``), for the message.
+    """
+    if published is None:
+        return None
+    today = today or dt.date.today()
+    where = "the file states it was published" if stated else "the publication date given is"
+    if published > today:
+        return (
+            f"{where} {published.isoformat()}, after today; nothing was loaded (a wrong date would keep "
+            "every later revision out)"
+        )
+    if periods is not None and published < periods[0]:
+        return (
+            f"{where} {published.isoformat()}, before the first period it describes "
+            f"({periods[0].isoformat()}); nothing was loaded"
+        )
+    return None
 
 
 def prepare_upload(
@@ -248,9 +305,24 @@ def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
             outcome.warnings.append(f"same content as '{seen['file_name']}', already loaded")
         return outcome
     outcome.status = "loaded"
+    if counts.not_in_revision:
+        outcome.warnings.append(_not_in_revision_warning(counts.not_in_revision))
     outcome.added, outcome.updated = counts.added, counts.updated
     outcome.unchanged, outcome.kept_newer = counts.unchanged, counts.kept_newer
     return outcome
+
+
+def _not_in_revision_warning(rows: list[tuple[str, str, str]]) -> str:
+    """The ingest's note on organisations a revision no longer lists (``store.REVISION_RULE``)."""
+    orgs = sorted({org for _, org, _ in rows})
+    periods = sorted({period for _, _, period in rows})
+    named = ", ".join(orgs[:10]) + (f" and {len(orgs) - 10} more" if len(orgs) > 10 else "")
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    return (
+        f"this revision no longer lists {len(orgs)} organisation(s) an earlier file of the same publication "
+        f"gave for {span} ({named}): their {len(rows)} earlier figure(s) are kept, not removed; check "
+        "whether the publisher withdrew them"
+    )
 
 
 def ingest_file(
@@ -263,8 +335,13 @@ def ingest_file(
     published: dt.date | None = None,
 ) -> FileOutcome:
     """Load one file; never raises for bad input (the outcome carries the message)."""
-    prepared = prepare_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published)
-    return write_prepared(prepared, engine)
+    try:
+        prepared = prepare_file(
+            path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published
+        )
+        return write_prepared(prepared, engine)
+    except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
+        return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")
 
 
 def ingest_paths(

@@ -22,6 +22,21 @@ from pathlib import Path
 
 from loaders.base import LoadError
 
+#: One megabyte, for every file-size limit: the upload widget counts in decimal megabytes (as the
+#: browser shows sizes), so the command line, the fetcher and the page all do too. A file one of
+#: them accepts is never refused by another for its size.
+BYTES_PER_MB = 1_000_000
+
+
+def file_bytes(megabytes: float) -> int:
+    """A size limit in megabytes (``settings.max_file_mb``, ``--max-mb``) in bytes."""
+    return int(megabytes * BYTES_PER_MB)
+
+
+def megabytes(size: int) -> str:
+    """A size in the same megabytes as the limits: ``49.9 MB``."""
+    return f"{size / BYTES_PER_MB:.1f} MB"
+
 
 def _env_number(name: str, default: float) -> float:
     raw = os.environ.get(f"LLR_{name}")
@@ -47,6 +62,9 @@ class Limits:
     parse_memory_mb: float = 2048.0
     parse_seconds: float = 120.0
     max_errors_reported: int = 20
+    #: Organisations one file may give for one metric and period: the largest publication loaded
+    #: (KH03) has under 300, so a file with thousands is invented or damaged, not a bigger England.
+    max_organisations: int = 2000
 
     @classmethod
     def from_environment(cls) -> Limits:

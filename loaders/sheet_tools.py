@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from loaders.base import MISSING_MARKERS, LoadError
+from loaders.base import MISSING_MARKERS, LoadError, number_text
 
 _ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 
@@ -69,10 +69,10 @@ def cell_number(value) -> float:
         return np.nan
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
-    text = str(value).strip().replace(",", "")
+    text = str(value).strip()
     if text in MISSING_MARKERS:
         return np.nan
-    return float(text)
+    return number_text(text)
 
 
 def numeric_block(

@@ -69,6 +69,30 @@ def is_proportion(metric: Metric) -> bool:
     return metric.unit == "percent" and "numerator:" in metric.definition.lower()
 
 
+#: A published percentage and its numerator and denominator agree to the rounding of a published
+#: figure: half a percentage point (a whole-number percentage), never more.
+PERCENT_AGREEMENT = 0.5
+
+
+def first_unfinished_start(period_type: str, today: dt.date | None = None) -> dt.date | None:
+    """The earliest period start of ``period_type`` that has not ended by ``today`` (None: any
+    start that has begun is allowed).
+
+    Counts for a month or a quarter are published after it ends, so a month or quarter still
+    running (or to come) cannot have figures. A year's figures may be set while it runs (a Better
+    Care Fund budget for the year), so years are only held to the general latest period.
+    """
+    today = today or dt.date.today()
+    this_month = dt.date(today.year, today.month, 1)
+    if period_type == "month":
+        return this_month
+    if period_type == "quarter":
+        # A quarter that started in the last three months has not ended.
+        months = this_month.year * 12 + this_month.month - 1 - 2
+        return dt.date(months // 12, months % 12 + 1, 1)
+    return None
+
+
 def latest_allowed_period(today: dt.date | None = None) -> dt.date:
     """The first day of next month: a publication cannot describe a later period."""
     today = today or dt.date.today()
@@ -145,8 +169,9 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
         )
     problems.raise_if_any(file)
 
-    codes = tidy["org_code"].astype(object)
     known = set(catalogue.organisation_by_code)
+    tidy = _canonical_codes(result, tidy, known)
+    codes = tidy["org_code"].astype(object)
     # Judge each distinct code once (a file repeats a few hundred codes across many rows).
     distinct = pd.unique(codes.to_numpy())
     blank_codes = {c for c in distinct if c is None or (isinstance(c, float) and math.isnan(c)) or not str(c).strip()}
@@ -179,6 +204,9 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
             )
         )
 
+    _check_unfinished_periods(tidy, problems)
+    _check_organisation_count(tidy, limits, problems)
+
     numeric = {}
     for column in ("value", "numerator", "denominator"):
         numbers = pd.to_numeric(tidy[column], errors="coerce").astype("float64").to_numpy()
@@ -207,6 +235,25 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
         problems.add(_problem(r, "value", f"{value[i]:g} is a {what} and cannot be negative"))
     for i in np.flatnonzero(over_100):
         problems.add(_problem(tidy.iloc[i], "value", f"{value[i]:g} is a percentage and cannot be above 100"))
+    scales = per_metric(lambda m: float(m.scale or 100.0) if m.unit == "percent" else np.nan).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        implied = scales * numerator / denominator
+        disagrees = (
+            (units == "percent")
+            & np.isfinite(implied)
+            & (denominator > 0)
+            & np.isfinite(value)
+            & (np.abs(value - implied) > PERCENT_AGREEMENT)
+        )
+    for i in np.flatnonzero(disagrees)[: limits.max_errors_reported]:
+        problems.add(
+            _problem(
+                tidy.iloc[i],
+                "value",
+                f"the value {value[i]:g}% does not agree with its numerator and denominator "
+                f"({numerator[i]:g} / {denominator[i]:g} = {implied[i]:.1f}%)",
+            )
+        )
     for i in np.flatnonzero(over_denominator):
         problems.add(
             _problem(
@@ -227,6 +274,55 @@ def validate_tidy(result: LoadResult, catalogue: Catalogue, file: str, limits: L
         problems.add(f"the source document name {why}")
     problems.raise_if_any(file)
     result.tidy = tidy.drop(columns=[c for c in PROVENANCE_COLUMNS if c in tidy.columns])
+
+
+def _canonical_codes(result: LoadResult, tidy: pd.DataFrame, known: set[str]) -> pd.DataFrame:
+    """ODS and ONS codes are upper case: ``rwe`` is RWE, never a second organisation.
+
+    A code the catalogue does not list as it is written, made of letters and digits with a lower
+    case letter in it, is read in upper case (in the rows and in the file's organisation list),
+    with a warning naming it.
+    """
+    distinct = pd.unique(tidy["org_code"].to_numpy(dtype=object))
+    mapping = {
+        c: c.upper() for c in distinct if isinstance(c, str) and c not in known and c != c.upper() and ORG_CODE.match(c)
+    }
+    if not mapping:
+        return tidy
+    tidy = tidy.assign(org_code=tidy["org_code"].replace(mapping))
+    result.tidy = tidy
+    if result.organisations is not None and "code" in result.organisations:
+        orgs = result.organisations.assign(code=result.organisations["code"].replace(mapping))
+        result.organisations = orgs.drop_duplicates("code", keep="last")
+    listed = ", ".join(f"'{shown(k)}' as {v}" for k, v in sorted(mapping.items())[:5])
+    result.warnings.append(f"organisation code(s) read in upper case, as ODS and ONS codes are written: {listed}")
+    return tidy
+
+
+def _check_unfinished_periods(tidy: pd.DataFrame, problems: Problems) -> None:
+    """Refuse months and quarters that have not ended (``first_unfinished_start``); a period past
+    ``latest_allowed_period`` has its own message already."""
+    latest = pd.Timestamp(latest_allowed_period())
+    for period_type, group in tidy.groupby("period_type", sort=True):
+        limit = first_unfinished_start(str(period_type))
+        if limit is None:
+            continue
+        starts = pd.to_datetime(group["period_start"], errors="coerce")
+        late = group[(starts >= pd.Timestamp(limit)) & (starts <= latest)]
+        for _, r in late.drop_duplicates("period_start").iterrows() if len(late) else ():
+            problems.add(
+                _problem(r, "period", f"the {period_type} has not ended yet, so it cannot have published figures")
+            )
+
+
+def _check_organisation_count(tidy: pd.DataFrame, limits: Limits, problems: Problems) -> None:
+    """Refuse a file that gives one metric and period for more organisations than any publication has."""
+    counts = tidy.groupby(["metric_id", "period_start"], sort=True)["org_code"].nunique()
+    for (metric_id, period_start), n in counts[counts > limits.max_organisations].items():
+        problems.add(
+            f"{metric_id} for {shown(period_start)}: {n:,} organisations, more than any publication has "
+            f"(at most {limits.max_organisations:,}; LLR_MAX_ORGANISATIONS): an invented or damaged file"
+        )
 
 
 def _check_organisations(result: LoadResult, known: set[str], problems: Problems) -> None:

@@ -23,6 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from metrics import store
 from metrics.catalogue import Catalogue
 
@@ -91,7 +95,17 @@ def is_local_default(url: str, catalogue: Catalogue) -> bool:
     ``--db`` - may be shared, so changing its data needs the administrator.
     """
     default = store.resolve_database_url(catalogue.settings.database_url)
+    try:
+        url = make_url(url).render_as_string(hide_password=False)
+    except ArgumentError:
+        return False
     return url == default and default.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:")
+
+
+def engine_is_local_default(engine: Engine, catalogue: Catalogue) -> bool:
+    """``is_local_default`` for the database ``engine`` actually opened (not the one the settings
+    would name): with ``DASHBOARD_DEMO=1`` the app opens the demonstration file, which is not it."""
+    return is_local_default(engine.url.render_as_string(hide_password=False), catalogue)
 
 
 def admin_hash(environ: dict[str, str], secret: str | None = None) -> str | None:

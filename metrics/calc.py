@@ -1,6 +1,6 @@
 """Calculations on the tidy metrics layer: roll-ups, rates, change, reconciliation.
 
-Pure functions on DataFrames (DESIGN.md: IO at the edges). The observation frame has the columns
+Pure functions on DataFrames (docs/architecture.md: IO at the edges). The observation frame has the columns
 ``store.read_observations`` returns: metric_id, org_code, period_start (datetime64), period_type,
 numerator, denominator, value, source_id.
 
@@ -81,16 +81,6 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- roll-ups
-def _member_tuples(frame: pd.DataFrame, keys: list[str], successors: dict[str, str]) -> list[tuple]:
-    """Per group of ``keys`` (sorted key order): the member codes reporting, each under its current code."""
-    if frame.empty:
-        return []
-    codes = frame["org_code"].map(lambda c: successors.get(c, c))
-    pairs = frame[keys].assign(_code=codes.to_numpy()).drop_duplicates()
-    grouped = pairs.groupby(keys, sort=True)["_code"].agg(lambda c: tuple(sorted(c)))
-    return list(grouped)
-
-
 def rollup(
     obs: pd.DataFrame, metric: Metric, members: Sequence[str], successors: dict[str, str] | None = None
 ) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The metric catalogue: ``config.yaml`` parsed strictly into typed, frozen models.
 
-Metrics are data (STYLE.md, after dbt's semantic models): the catalogue names every metric, its
+Metrics are data (docs/architecture.md): the catalogue names every metric, its
 definition, unit, direction of improvement, targets and source. Loading is strict: a duplicate
 key, an unknown key, a missing field or a wrong type is an error that names the metric and the
 field, so a typo in the catalogue can never silently drop a target or a filter.
@@ -288,6 +288,9 @@ class Discontinued(_Strict):
     successor: str
 
 
+_HOST = re.compile(r"(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?")
+
+
 class Publication(_Strict):
     """A publication still released: its calendar (data currency) and how it is fetched.
 
@@ -311,11 +314,20 @@ class Publication(_Strict):
     published_pattern: str = r"published:?\s*(?:on\s*)?(\d{1,2}\s+[A-Za-z]+\s+\d{4})"
     schedule: ReleaseSchedule
     discontinued: None = None
+    # Hosts besides the landing page's own that the fetcher may request (pages, files, redirects),
+    # e.g. a publisher's separate file server; ``host`` or ``host:port``, nothing else.
+    allowed_hosts: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _checked(self) -> Publication:
-        if not self.landing_page.startswith(("https://", "http://")):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?", self.landing_page):
             raise ValueError(f"landing_page must be an http(s) address (got {self.landing_page!r})")
+        for host in self.allowed_hosts:
+            if not _HOST.fullmatch(host):
+                raise ValueError(
+                    f"allowed_hosts: {host!r} is not a host name (lower case, optionally ':port'; "
+                    "no scheme, path or wildcard)"
+                )
         try:
             re.compile(self.published_pattern)
         except re.error as exc:
@@ -570,9 +582,6 @@ class Catalogue(_Strict):
         return SPCSettings(
             **self.spc.model_dump(), rebase_dates=tuple(rebase_dates), rebase_reasons=tuple(rebase_reasons)
         )
-
-    def source_for(self, metric_id: str) -> Source:
-        return self.sources[self.metric(metric_id).source]
 
     def metrics_in_topic(self, topic: str) -> tuple[Metric, ...]:
         return tuple(m for m in self.metrics if m.topic == topic)

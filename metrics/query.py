@@ -1,7 +1,7 @@
 """The read layer: what a reader sees for one metric in one area.
 
 One function, :func:`indicator`, decides everything a page, the brief, a download, the pack or
-the command line shows for a metric and an area (DESIGN.md, "one read layer"):
+the command line shows for a metric and an area (docs/architecture.md, "the read layer"):
 
 - the series: the area's roll-up of its member organisations (a ratio of sums for rates), else
   the figures stored under the area's own code, in the metric's own frequency;

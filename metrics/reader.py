@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
-from metrics import areas, calc, compare, query, store
+from metrics import areas, calc, compare, fetch_status, query, store
 from metrics import brief as brief_module
 from metrics import funnel as funnel_module
 from metrics import summary as summary_module
@@ -50,6 +50,12 @@ class Reader:
     def _area_codes(self, metric_id: str, area_id: str) -> list[str]:
         cat = self.catalogue
         return sorted(set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code})
+
+    # ------------------------------------------------------------------ the areas
+    def with_reference_areas(self) -> Catalogue:
+        """The catalogue with every ICB (and council with figures) an area, from the reference data
+        in the store (``metrics.areas.full_catalogue``); the catalogue itself without it."""
+        return areas.full_catalogue(self.engine, self.catalogue)
 
     # ------------------------------------------------------------------ one metric, one area
     def indicator(self, metric_id: str, area_id: str, today: dt.date | None = None) -> query.Indicator:
@@ -204,3 +210,36 @@ class Reader:
     def sources(self) -> pd.DataFrame:
         """Every loaded file (``store.read_sources``)."""
         return store.read_sources(self.engine)
+
+    def organisations(self) -> pd.DataFrame:
+        """Every organisation the store knows (code, name, kind)."""
+        return store.read_organisations(self.engine)
+
+    def annotations(self) -> pd.DataFrame:
+        """Events drawn on charts (``store.read_annotations``)."""
+        return store.read_annotations(self.engine)
+
+    def coverage(self) -> pd.DataFrame:
+        """Per metric: first and latest period and how many organisations (aggregated in SQL)."""
+        return store.latest_periods(self.engine)
+
+    def publication_status(self, meeting: dt.date, today: dt.date | None = None) -> pd.DataFrame:
+        """Per publication: last checked, newest period held, next release and currency, arrivals since
+        ``meeting`` (``metrics.fetch_status.publication_status``)."""
+        today = today or dt.date.today()
+        return fetch_status.publication_status(
+            self.catalogue, store.read_fetch_log(self.engine), self.coverage(), meeting, today
+        )
+
+    # ------------------------------------------------------------------ versions (for caches)
+    def has_data(self) -> bool:
+        """True when the store has its schema and at least one loaded file."""
+        return store.database_exists(self.engine)
+
+    def data_version(self) -> str:
+        """Changes whenever a file is loaded (caches key on it)."""
+        return store.data_version(self.engine)
+
+    def fetch_log_version(self) -> str:
+        """Changes whenever ``fetch`` logs a check."""
+        return store.fetch_log_version(self.engine)

@@ -1,13 +1,14 @@
 """The store: the only module that talks to the database (SQLAlchemy 2.x Core, engine passed in).
 
-Tables follow DESIGN.md: ``organisation``, ``observation`` (the tidy metrics layer), ``source``
+Tables (docs/architecture.md): ``organisation``, ``observation`` (the tidy metrics layer), ``source``
 (every observation traces to the file it came from), ``target`` and ``annotation`` (both seeded
 from the catalogue). SQLite under ``data/`` is the embedded default; any SQLAlchemy URL works.
 
 Writing is serialised: every write runs in one transaction that first takes the store's writer
 lock (``BEGIN IMMEDIATE`` on SQLite, a transaction-level advisory lock on PostgreSQL), so two
 ingests at once queue instead of racing, and readers (WAL on SQLite, MVCC on PostgreSQL) see
-each file either completely or not at all. Reading never writes.
+each file either completely or not at all. Waits for a lock are bounded (``writing``). Reading
+never writes: read commands use ``make_engine(url, read_only=True)``.
 
 Which figures win when two files give different values for the same metric, organisation and
 period (``REVISION_RULE``): the file of higher standing (the loader's ``vintage``: a derived
@@ -102,7 +103,7 @@ source = Table(
     Column("loaded_at", DateTime, nullable=False),
 )
 
-# The primary key (metric, organisation, period start, period type) is the uniqueness rule of DESIGN.md.
+# The primary key (metric, organisation, period start, period type) is the uniqueness rule of the tidy metrics layer.
 observation = Table(
     "observation",
     metadata,
@@ -213,27 +214,93 @@ def _switch_to_wal(cursor) -> None:
             time.sleep(0.05)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL journalling and its folder is created if missing."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine; a SQLite file it creates gets WAL journalling (an existing file keeps the
+    journal mode it has) and its folder is created if missing.
+
+    With ``read_only`` nothing is created or changed: a SQLite file is opened read-only as it is
+    (its journal mode left alone, so a rollback-journal file keeps its bytes), a missing file is
+    read as an empty store (nothing is created on disk), and a PostgreSQL session is read-only.
+    """
     parsed = make_url(url)
+    if read_only:
+        return _make_reader_engine(parsed)
     if parsed.get_backend_name() == "sqlite":
+        new_file = True
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Only a file this engine creates is put in WAL mode: an existing file keeps the journal
+            # mode its owner chose (WAL does not work on network shares), whoever opens it.
+            new_file = not path.exists() or path.stat().st_size == 0
         # A second writer waits for the first one's file instead of failing with "database is locked".
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
             cursor = dbapi_connection.cursor()
-            _switch_to_wal(cursor)
-            # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
-            # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            if new_file:
+                _switch_to_wal(cursor)
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose only the
+                # last committed file, which re-running the ingest restores (SQLite docs, "WAL mode").
+                # A rollback-journal file keeps the default (FULL), which that guarantee needs there.
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _make_reader_engine(parsed) -> Engine:
+    """An engine that cannot write (``make_engine(url, read_only=True)``)."""
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:" or not Path(parsed.database).exists():
+            # Nothing to read: an empty in-memory store, so no file is created by looking.
+            return create_engine("sqlite://", connect_args={"check_same_thread": False})
+        # The file opened read-only through SQLite's URI form: no journal-mode switch, no writes.
+        location = Path(parsed.database).resolve().as_uri().replace("file://", "file:", 1)
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(
+                f"{location}?mode=ro", uri=True, check_same_thread=False, timeout=SQLITE_BUSY_SECONDS
+            ),
+        )
+
+        @event.listens_for(engine, "connect")
+        def _read_only_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
+            dbapi_connection.execute("PRAGMA query_only=ON")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        # Added to any options the URL carries (a search_path, say), not in place of them.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{given} -c default_transaction_read_only=on".strip()
+        return create_engine(
+            parsed.difference_update_query(["options"]), pool_pre_ping=True, connect_args={"options": options}
+        )
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def sqlite_file_is_blank(path: str | Path) -> bool:
+    """True for an existing SQLite file that holds no table at all (an empty placeholder, or a file
+    an older version created by merely opening it); read without changing it."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if path.stat().st_size == 0:
+        return True
+    location = path.resolve().as_uri().replace("file://", "file:", 1)
+    try:
+        conn = sqlite3.connect(f"{location}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False  # not a database we can read: never treated as blank (it is not ours to replace)
 
 
 def database_file_missing(url: str) -> bool:
@@ -252,6 +319,89 @@ def database_exists(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(source)).scalar_one() > 0
 
 
+class StoreBusy(Exception):
+    """A write gave up waiting for a lock another connection holds (the message names it)."""
+
+
+def lock_timeout_seconds() -> float:
+    """How long a write waits for a lock (the writer lock, or a table another client holds):
+    ``LLR_LOCK_TIMEOUT_SECONDS``, default ``SQLITE_BUSY_SECONDS``."""
+    return _env_seconds("LLR_LOCK_TIMEOUT_SECONDS", SQLITE_BUSY_SECONDS)
+
+
+def statement_timeout_seconds() -> float:
+    """The longest one statement of a write may run on PostgreSQL: ``LLR_STATEMENT_TIMEOUT_SECONDS``
+    (default 600; the first restore of the published snapshot takes well under a minute)."""
+    return _env_seconds("LLR_STATEMENT_TIMEOUT_SECONDS", 600.0)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _lock_holders(engine: Engine) -> str:
+    """Who holds a lock on the store's tables or its writer lock (PostgreSQL), for a message."""
+    tables = [t.name for t in metadata.sorted_tables]
+    query = text(
+        "SELECT DISTINCT a.pid, a.usename, a.application_name, host(a.client_addr) AS client, a.state, "
+        "a.xact_start, left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.granted AND a.pid <> pg_backend_pid() AND ("
+        " (l.locktype = 'advisory' AND l.objid::bigint = :low AND l.classid::bigint = :high)"
+        " OR (l.locktype = 'relation' AND l.relation IN ("
+        "   SELECT c.oid FROM pg_class c WHERE c.relname = ANY(:tables)"
+        "   AND c.relnamespace IN (SELECT n.oid FROM pg_namespace n WHERE n.nspname = ANY(current_schemas(false))))))"
+        " ORDER BY a.pid"
+    )
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                query,
+                {"low": WRITER_LOCK_KEY & 0xFFFFFFFF, "high": WRITER_LOCK_KEY >> 32, "tables": tables},
+            ).all()
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the timeout is what matters
+        return "another connection (it could not be named)"
+    if not rows:
+        return "another connection (it has since let go)"
+    return "; ".join(
+        f"process {r.pid} (user {r.usename}"
+        + (f", application '{r.application_name}'" if r.application_name else "")
+        + (f", from {r.client}" if r.client else "")
+        + f", {r.state}"
+        + (f" since {r.xact_start:%Y-%m-%d %H:%M:%S}" if r.xact_start else "")
+        + (f", last statement: {r.query}" if r.query else "")
+        + ")"
+        for r in rows
+    )
+
+
+def _busy_message(engine: Engine, waited: float, exc: BaseException) -> str:
+    if "statement timeout" in str(getattr(exc, "orig", exc)).lower():
+        return (
+            f"a statement of the write ran longer than {statement_timeout_seconds():g} s and was stopped; "
+            "nothing was written (set LLR_STATEMENT_TIMEOUT_SECONDS to allow longer)"
+        )
+    if engine.dialect.name == "postgresql":
+        holders = _lock_holders(engine)
+        return (
+            f"the store is locked by {holders}; gave up after waiting {waited:g} s and nothing was written "
+            "(end that transaction, or set LLR_LOCK_TIMEOUT_SECONDS to wait longer)"
+        )
+    return (
+        f"another process is writing to {engine.url.database} (SQLite names no one); gave up after waiting "
+        f"{waited:g} s and nothing was written (set LLR_LOCK_TIMEOUT_SECONDS to wait longer)"
+    )
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "lock timeout" in text_ or "database is locked" in text_ or "statement timeout" in text_
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction holding the store's writer lock; committed on success, else rolled back.
@@ -260,13 +410,29 @@ def writing(engine: Engine) -> Iterator[Connection]:
     rows a write compares against cannot change under it (a plain ``BEGIN`` reads first and can
     then fail to upgrade its lock). PostgreSQL: ``pg_advisory_xact_lock`` queues writers; it is
     released at commit or rollback. Readers are never blocked.
+
+    Waits are bounded: SQLite's busy timeout, and on PostgreSQL ``lock_timeout`` (for the writer
+    lock and any row or table another client holds) and ``statement_timeout``, both local to the
+    transaction. A write that gives up raises ``StoreBusy`` naming what holds the lock; nothing is
+    written.
     """
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
-        yield conn
+    waited = lock_timeout_seconds()
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited * 1000)}")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(waited * 1000)}")
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(statement_timeout_seconds() * 1000)}")
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+            yield conn
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
+            raise StoreBusy(_busy_message(engine, waited, exc)) from exc
+        raise
 
 
 def _ensure_schema(conn: Connection) -> None:
@@ -385,13 +551,24 @@ class WriteCounts:
     periods: tuple[dt.date, dt.date] | None = None
     new_organisations: list[str] = field(default_factory=list)
     already_loaded: dict | None = None  # the ``source`` row of the same content, loaded meanwhile
+    #: Stored figures of the same publication (loader) for the metrics and periods this file
+    #: revises, for organisations the file no longer lists: kept, and reported (REVISION_RULE).
+    not_in_revision: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 #: How a revision is decided, in words (the README and the ingest summary say the same).
+#:
+#: A revision that no longer lists an organisation (a month's file re-published without a provider
+#: it had) does not remove that organisation's earlier figure: the store never deletes a figure no
+#: file replaced, because a missing row is as often a late or dropped return as a withdrawal. The
+#: figure is kept, still traced to the earlier file, and the ingest reports it by organisation
+#: (``WriteCounts.not_in_revision``) so an analyst can decide; a later file that lists the
+#: organisation again replaces it as usual.
 REVISION_RULE = (
     "a file of higher standing wins (a derived compilation < a published file < a known revision); "
     "between files of the same standing the later publication date wins when both dates are known, "
-    "otherwise the later load wins"
+    "otherwise the later load wins; an organisation a revision no longer lists keeps its earlier "
+    "figure, and the ingest reports it"
 )
 
 
@@ -399,7 +576,7 @@ def find_source(engine: Engine, sha256: str) -> dict | None:
     """The ``source`` row for a file already loaded (by content hash), or None."""
     if not _has_schema(engine):
         return None
-    with engine.connect() as conn:
+    with reading_bounded(engine) as conn:
         row = conn.execute(_source_select(conn).where(source.c.sha256 == sha256)).mappings().first()
     return dict(row) if row else None
 
@@ -511,6 +688,49 @@ def write_load(
     return counts
 
 
+def reapply_load(
+    engine: Engine,
+    tidy: pd.DataFrame,
+    record: SourceRecord,
+    organisations: pd.DataFrame | None = None,
+    catalogue: Catalogue | None = None,
+) -> WriteCounts | None:
+    """Apply again the rows of content loaded before, which a publication has gone back to.
+
+    A statistics file revised from A to B and then back to A: A's ``source`` row exists, but the
+    store holds B's figures. The rows are upserted under A's source row (``REVISION_RULE`` as for
+    any load, with ``record``'s publication date) and that row's ``loaded_at`` (and ``published``,
+    when later) are brought up to date, in one transaction with the writer lock.
+
+    Returns
+    -------
+    WriteCounts or None
+        None when the content is not in the store (load it with ``write_load``).
+    """
+    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
+    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    counts = WriteCounts()
+    if len(tidy):
+        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    with writing(engine) as conn:
+        _ensure_schema(conn)
+        if catalogue is not None:
+            _sync_catalogue(conn, catalogue)
+        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        if seen is None:
+            return None
+        counts.source_id = seen["id"]
+        counts.new_organisations = _add_organisations(conn, tidy, organisations)
+        if len(tidy):
+            _upsert(conn, tidy, seen["id"], record, now, counts)
+        values = {"loaded_at": now}
+        if record.published is not None and (seen["published"] is None or seen["published"] < record.published):
+            values["published"] = record.published
+        conn.execute(update(source).where(source.c.id == seen["id"]).values(**values))
+    return counts
+
+
 def _add_organisations(conn, tidy: pd.DataFrame, organisations: pd.DataFrame | None) -> list[str]:
     wanted = set(tidy["org_code"].unique())
     existing = set(conn.execute(select(organisation.c.code)).scalars())
@@ -580,6 +800,8 @@ def _upsert(
             observation.c.value.label("old_value"),
             source.c.vintage.label("old_vintage"),
             source.c.published.label("old_published"),
+            source.c.loader.label("old_loader"),
+            source.c.publication.label("old_publication"),
         )
         .join(source, source.c.id == observation.c.source_id)
         .where(
@@ -596,6 +818,8 @@ def _upsert(
         existing["period_key"] = existing["period_key"].str.slice(0, 10)
         merged = tidy.merge(existing, on=key, how="left", indicator=True)
         merged["_exists"] = merged.pop("_merge") == "both"
+    if not existing.empty:
+        counts.not_in_revision = _not_in_revision(existing, tidy, record, key)
     new_rows = merged[~merged["_exists"]]
     old_rows = merged[merged["_exists"]]
     if len(old_rows):
@@ -637,6 +861,22 @@ def _upsert(
             ),
         )
         counts.updated = n
+
+
+def _not_in_revision(existing: pd.DataFrame, tidy: pd.DataFrame, record: SourceRecord, key: list[str]) -> list:
+    """Stored rows this file would revise (same loader and publication, a metric and period it gives,
+    and it wins) for organisations it does not list: ``(metric_id, org_code, period)`` each, sorted."""
+    same = existing[(existing["old_loader"] == record.loader) & (existing["old_publication"] == record.publication)]
+    if same.empty:
+        return []
+    covered = tidy[["metric_id", "period_key", "period_type"]].drop_duplicates()
+    same = same.merge(covered, on=["metric_id", "period_key", "period_type"], how="inner")
+    same = same.merge(tidy[key].drop_duplicates(), on=key, how="left", indicator=True)
+    missing = same[same.pop("_merge") == "left_only"]
+    if missing.empty:
+        return []
+    missing = missing[_incoming_wins(missing["old_vintage"], missing["old_published"], record).to_numpy()]
+    return sorted(zip(missing["metric_id"], missing["org_code"], missing["period_key"], strict=True))
 
 
 def _incoming_wins(old_vintage: pd.Series, old_published: pd.Series, record: SourceRecord) -> pd.Series:
@@ -765,6 +1005,56 @@ def observation_sources(engine: Engine, source_ids: list[int]) -> pd.DataFrame:
     return _frame(engine, query, date_columns=["period_from", "period_to", "published"], datetime_columns=["loaded_at"])
 
 
+def previous_organisation_counts(
+    engine: Engine, metric_ids: list[str], before: dt.date, loader: str, publication: str
+) -> dict[str, tuple[dt.date, int]]:
+    """Per metric: the latest period before ``before`` that files of this loader and publication
+    gave, and how many organisations they gave for it (for judging whether a file is complete)."""
+    if not _has_schema(engine) or not metric_ids:
+        return {}
+    joined = observation.join(source, source.c.id == observation.c.source_id)
+    same = (source.c.loader == loader) & (source.c.publication == publication)
+    latest = (
+        select(observation.c.metric_id.label("metric_id"), func.max(observation.c.period_start).label("period"))
+        .select_from(joined)
+        .where(observation.c.metric_id.in_(sorted(metric_ids)), observation.c.period_start < before, same)
+        .group_by(observation.c.metric_id)
+        .subquery()
+    )
+    query = (
+        select(latest.c.metric_id, cast(latest.c.period, String), func.count(func.distinct(observation.c.org_code)))
+        .select_from(
+            joined.join(
+                latest,
+                (latest.c.metric_id == observation.c.metric_id) & (latest.c.period == observation.c.period_start),
+            )
+        )
+        .where(same)
+        .group_by(latest.c.metric_id, latest.c.period)
+    )
+    with reading_bounded(engine) as conn:
+        return {m: (dt.date.fromisoformat(str(p)[:10]), int(n)) for m, p, n in conn.execute(query)}
+
+
+@contextmanager
+def reading_bounded(engine: Engine) -> Iterator[Connection]:
+    """A read an ingest makes before it writes, waiting at most ``lock_timeout_seconds`` for a table
+    another client holds (PostgreSQL); ``StoreBusy`` names the holder. Nothing is written."""
+    waited = lock_timeout_seconds()
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(waited * 1000)}")
+            yield conn
+            conn.rollback()
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
+            raise StoreBusy(_busy_message(engine, waited, exc)) from exc
+        raise
+
+
 def data_version(engine: Engine) -> str:
     """A short token that changes whenever a file is loaded: the key for cached reads."""
     if not _has_schema(engine):
@@ -802,7 +1092,8 @@ def record_fetch(engine: Engine, rows: list[dict]) -> None:
     """
     if not rows:
         return
-    with engine.begin() as conn:
+    # Under the writer lock, so two runs at once take turns and the second updates the first's rows.
+    with writing(engine) as conn:
         for row in rows:
             values = {k: v for k, v in row.items() if k in FETCH_LOG_COLUMNS}
             key = (fetch_log.c.publication_id == values["publication_id"]) & (fetch_log.c.url == values["url"])
@@ -820,6 +1111,8 @@ def fetch_log_version(engine: Engine) -> str:
     with engine.connect() as conn:
         count, last = conn.execute(select(func.count(), func.max(fetch_log.c.checked_at))).one()
     return f"{count}-{last}"
+
+
 # ---------------------------------------------------------------------------- snapshots
 #: The ``source`` columns a snapshot carries (not ``id``, which is local to a database, nor
 #: ``loaded_at``, which would change the snapshot every time it is made).
@@ -862,14 +1155,78 @@ class RestoreCounts:
     kept_newer: int = 0
 
 
+class StoreHoldsOtherData(Exception):
+    """A replacing write refused: the store holds data it was not pointed at (the message says what)."""
+
+
+#: What a restore does with a store that holds files the snapshot does not (``restore_tables``).
+OTHER_DATA_MODES = ("refuse", "replace", "merge")
+
+
+def _refuse_other_data(conn: Connection, sources: pd.DataFrame, other_data, engine: Engine) -> bool:
+    """Decide, inside the write transaction, whether the stored data may be replaced or merged into.
+
+    Returns True when the stored rows are to be deleted first. Raises ``StoreHoldsOtherData`` when
+    the store holds files the snapshot does not and ``other_data`` is "refuse", or when it is a
+    check that finds something it may not replace.
+    """
+    stored = [dict(r) for r in conn.execute(select(source.c.file_name, source.c.sha256, source.c.is_demo)).mappings()]
+    fetched = conn.execute(select(func.count()).select_from(fetch_log)).scalar_one()
+    if not stored and not fetched:
+        return False
+    where = _database_name(engine)
+    if callable(other_data):
+        reason = other_data(stored, fetched)
+        if reason:
+            raise StoreHoldsOtherData(f"{where} {reason}; nothing was changed")
+        return True
+    if other_data not in OTHER_DATA_MODES:
+        raise ValueError(f"other_data must be one of {OTHER_DATA_MODES} or a check, not {other_data!r}")
+    if other_data != "refuse":
+        return other_data == "replace"
+    other = sorted(r["file_name"] for r in stored if r["sha256"] not in set(sources["sha256"]))
+    if not other:
+        return False
+    shown_names = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+    raise StoreHoldsOtherData(
+        f"{where} holds {len(other)} file(s) that are not in this snapshot ({shown_names}); "
+        "restoring could change their figures, so nothing was changed (give --replace to replace the "
+        "whole store with the snapshot, or --merge to add it under the revision rule)"
+    )
+
+
+def _database_name(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _clear_data(conn: Connection) -> None:
+    """Delete every loaded row (the catalogue's own rows are synchronised again afterwards)."""
+    for table in (observation, fetch_log, source, organisation):
+        conn.execute(delete(table))
+
+
 def restore_tables(
-    engine: Engine, organisations: pd.DataFrame, sources: pd.DataFrame, observations: pd.DataFrame
+    engine: Engine,
+    organisations: pd.DataFrame,
+    sources: pd.DataFrame,
+    observations: pd.DataFrame,
+    catalogue: Catalogue | None = None,
+    other_data="refuse",
 ) -> RestoreCounts:
     """Load a snapshot's tables in one transaction, with the same revision rules as ingest.
 
     A source whose SHA-256 is already stored changes nothing (as re-ingesting the same file);
     the rows of a new source are added, or replace stored rows when its vintage is the same or
     later (``write_load``). Into an empty store the rows are bulk-inserted as they are.
+
+    ``other_data`` says what happens when the store holds files the snapshot does not: "refuse"
+    (``StoreHoldsOtherData``, nothing changed), "merge" (the revision rule decides row by row) or
+    "replace": every loaded row (observations, sources, organisations, the fetch log) is deleted
+    and the snapshot written in the same transaction, so a reader or a crash sees the old store or
+    the new one, never a mix. It may instead be a check, ``check(stored_sources, fetch_log_rows)
+    -> reason or None``, run inside the transaction: the store is replaced only when it returns
+    None. ``catalogue``, when given, is synchronised in
+    the same transaction (tables created, organisations, targets and annotations).
 
     Parameters
     ----------
@@ -893,6 +1250,10 @@ def restore_tables(
         sources["published"] = None
     with writing(engine) as conn:
         _ensure_schema(conn)
+        if _refuse_other_data(conn, sources, other_data, engine):
+            _clear_data(conn)
+        if catalogue is not None:
+            _sync_catalogue(conn, catalogue)
         known = set(conn.execute(select(source.c.sha256)).scalars())
         new_sources = sources[~sources["sha256"].isin(known)]
         counts.sources_already_loaded = len(sources) - len(new_sources)
@@ -997,11 +1358,13 @@ def make_scratch_sqlite_engine(path: str | Path) -> Engine:
 
 
 def seal_sqlite(engine: Engine) -> None:
-    """Fold the write-ahead log into a freshly built SQLite file so the file alone is the database
-    (it is then renamed into place; WAL journalling resumes on the next connection)."""
+    """Fold the write-ahead log into a freshly built SQLite file so the file alone is the database,
+    and leave it in WAL mode (it is then renamed into place; ``make_engine`` switches only files it
+    creates, so a built file carries its mode with it)."""
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
 # ---------------------------------------------------------------------------- reference data

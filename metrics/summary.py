@@ -107,11 +107,13 @@ def card_sections(brief: pd.DataFrame) -> list[Section]:
 def counted_for_targets(brief: pd.DataFrame) -> pd.Series:
     """The brief rows the summary's target counts cover (boolean, aligned with ``brief``).
 
-    Indicators from collections still published (not discontinued) with a target in force at
-    their latest figure. The Targets page shows these by default, so its totals and the
-    summary's agree.
+    Indicators from published collections still released (current, or with newer figures not
+    held here) with a target in force at their latest figure: not discontinued collections, and
+    not figures quoted in committee papers, which have no release calendar and can be years old.
+    The Targets page shows these by default, so its totals and the summary's agree.
     """
-    return (brief["currency_state"] != "discontinued") & brief["status"].isin(["met", "not_met"])
+    published = brief["currency_state"].isin(["current", "overdue"])
+    return published & brief["status"].isin(["met", "not_met"])
 
 
 # ---------------------------------------------------------------------------- the summary
@@ -222,14 +224,14 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     if summary.with_target:
         lines.append(
             f"Targets: {len(summary.targets_met)} met and {len(summary.targets_missed)} missed of "
-            f"{_count(summary.with_target, 'indicator')} with a target in force at its latest figure."
+            f"{_count(summary.with_target, 'published indicator')} with a target in force at its latest figure."
         )
         if summary.targets_met:
             lines.append(f"Met: {names(summary.targets_met)}.")
         if summary.targets_missed:
             lines.append(f"Missed: {names(summary.targets_missed)}.")
     else:
-        lines.append("No indicator has a target in force at its latest figure.")
+        lines.append("No published indicator has a target in force at its latest figure.")
     if summary.not_held:
         lines.append(
             f"Newer figures published but not held here ({len(summary.not_held)}): {names(summary.not_held)}. "

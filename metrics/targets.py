@@ -1,6 +1,6 @@
 """Targets in force, met / not met (RAG in words), and the gap to a target in plain numbers.
 
-Targets change over time (DESIGN.md): the A&E 4-hour constitutional standard is 95%, with an
+Targets change over time: the A&E 4-hour constitutional standard is 95%, with an
 interim 76% for 2023/24 and 78% for 2024/25 and 2025/26, and a local STF trajectory of 92.1% for
 LLR in March 2017. The catalogue holds them all; this module picks the one that applies to an
 organisation and period, keeping the constitutional standard visible beside a local target.
@@ -17,8 +17,6 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import Metric, NumberWords, Target
-
-STATUSES = ("met", "not_met", "no_target", "no_data")
 
 # Among targets for the same organisation scope, a time-limited ambition (a trajectory, an operating
 # plan figure, a local or interim target) is what the organisation is held to in that period; the

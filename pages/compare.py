@@ -36,6 +36,8 @@ else:
             "Intervals are Wilson score intervals. An area is significantly better or worse than England when "
             "England's figure lies outside its interval (the method Fingertips uses)."
         )
+    else:
+        st.caption(components.NO_INTERVAL_WORDS)
 
 funnel.funnel_section(metric, filters.selected_area())
 

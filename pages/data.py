@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
-from ui import components, data, filters, tables
+from ui import components, data, filters, safe, tables
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -56,20 +56,23 @@ if not allowed:
     st.info(reason)
 else:
     upload = st.file_uploader(
-        "File to load", type=["csv", "xlsx", "xls", "rda"], max_upload_size=int(cat.settings.max_file_mb)
+        "File to load",
+        type=["csv", "xlsx", "xls", "rda"],
+        max_upload_size=int(cat.settings.max_file_mb),
+        help=f"Up to {cat.settings.max_file_mb:g} MB (1 MB = 1,000,000 bytes), as for `python -m loaders ingest`.",
     )
     if upload is not None:
         prepared = data.prepared_upload(upload.name, upload.getvalue())
         st.subheader("Validation report")
-        st.table(tables.validation_table(prepared).set_index("Check"))
+        st.table(safe.md_table(tables.validation_table(prepared)).set_index("Check"))  # cells from the file
         if prepared.outcome.status == "valid":
             if st.button(f"Load {prepared.outcome.rows} rows into the database", type="primary"):
                 outcome = write_prepared(prepared, data.engine())
                 data.refresh()
                 st.success(
-                    f"Loaded {prepared.outcome.path.name}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
+                    f"Loaded {safe.md(prepared.outcome.path.name)}: {outcome.added} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
                 )
         elif prepared.outcome.status == "unchanged":
             st.info("This file is already loaded; nothing to do.")
         else:
-            st.error(prepared.outcome.error)
+            st.error(safe.md(prepared.outcome.error))

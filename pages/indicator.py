@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics import tables
 from metrics.query import components_text
-from ui import charts, components, data, filters, sections
+from ui import charts, components, data, filters, safe, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -45,7 +45,7 @@ else:
     )
     if ind.components:
         st.subheader(f"What makes up the {area.short_name} figure")
-        st.write(f"{components_text(ind)}.")
+        st.write(f"{safe.md(components_text(ind))}.")
         st.plotly_chart(
             charts.compare_chart(sections.components_frame(ind, start_year), metric),
             key="indicator-components",

@@ -34,8 +34,10 @@ statuses = left.multiselect(
 topics = right.multiselect(
     "Topics", list(TOPICS), default=[t for t in TOPICS if t != "population"], format_func=TOPICS.get, key="topics"
 )
-discontinued = st.toggle("Include discontinued collections", value=False, key="discontinued")
-table = components.targets_table(brief, statuses, topics, discontinued)
+everything = st.toggle(
+    "Include discontinued collections and figures quoted in committee papers", value=False, key="everything"
+)
+table = components.targets_table(brief, statuses, topics, everything)
 about = components.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
 # Each row says whether it is demonstration data when any is (the same column as the download).
 table = components.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
@@ -44,6 +46,6 @@ st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
 summary, _ = data.brief_summary(area_id, filters.selected_meeting())
 st.caption(
     f"The Meeting brief's summary counts {len(summary.targets_met)} met and {len(summary.targets_missed)} missed: "
-    "the indicators here from collections still published with a target in force at their latest figure."
+    "the indicators here from published collections still released, with a target in force at their latest figure."
 )
 components.downloads(table, f"targets-{area_id}", about, key="targets")

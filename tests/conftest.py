@@ -43,11 +43,19 @@ CORE_METRICS = [
 ]
 
 
+def absent(reason: str) -> None:
+    """Skip a test whose resource is missing here; under CI (``CI=true``) fail it instead."""
+    if IN_CI:
+        pytest.fail(f"{reason}: required under CI")
+    pytest.skip(reason)
+
+
 def public_file(*parts: str) -> Path:
-    """A path under the shared public data folder; the test is skipped when the folder is absent."""
+    """A path under the shared public data folder; the test is skipped when the folder is absent
+    (and fails under CI, where it must be there)."""
     path = PUBLIC_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"public data not available: {path}")
+        absent(f"public data not available: {path}")
     return path
 
 

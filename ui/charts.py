@@ -16,6 +16,7 @@ from metrics.glossary import POINT_WORDS
 from metrics.periods import short_period_label
 from metrics.spc import follows_gap
 from metrics.tables import rules_in_words
+from ui import safe
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -106,7 +107,7 @@ def _hover_text(frame: pd.DataFrame, metric: Metric) -> list[str]:
         if r.rules:
             text += f" ({rules_in_words(r.rules)})"
         if r.note:
-            text += f"<br>{r.note}"
+            text += f"<br>{safe.plot(r.note)}"
         out.append(text)
     return out
 
@@ -182,8 +183,8 @@ def spc_chart(frame: pd.DataFrame, metric: Metric, events=(), title: str | None 
         # A numbered marker above the plot area, explained in the list under the chart:
         # labels never cover the data and never print over each other.
         fig.add_annotation(
-            x=when, y=1.0 + 0.07 * (row % 3), yref="paper", text=f"<b>{number}</b>", hovertext=text, showarrow=False,
-            yanchor="bottom", font={"size": 11, "color": colour}, bgcolor="white",
+            x=when, y=1.0 + 0.07 * (row % 3), yref="paper", text=f"<b>{number}</b>", hovertext=safe.plot(text),
+            showarrow=False, yanchor="bottom", font={"size": 11, "color": colour}, bgcolor="white",
         )  # fmt: skip
     period_axis(fig, frame["period_start"], metric.frequency)
     return _base_layout(fig, metric, title, top=60 if events else 10)
@@ -222,7 +223,7 @@ def compare_chart(
         x, y = _broken(group, "value", gaps)
         text = [
             None if v is None else
-            f"<b>{label}</b><br>{short_period_label(pd.Timestamp(p).date(), metric.frequency)}: "
+            f"<b>{safe.plot(label)}</b><br>{short_period_label(pd.Timestamp(p).date(), metric.frequency)}: "
             f"{format_value(v, metric.unit, metric.decimals)}"
             for p, v in zip(x, y, strict=True)
         ]  # fmt: skip
@@ -231,7 +232,7 @@ def compare_chart(
                 x=x,
                 y=y,
                 mode="lines+markers",
-                name=str(label),
+                name=safe.plot(label),  # organisation names come from loaded files
                 line={"color": AREA_COLOURS[i % len(AREA_COLOURS)], "width": 2},
                 marker={"size": 4, "symbol": ["circle", "square", "diamond", "triangle-up", "x"][i % 5]},
                 hovertext=text,

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from metrics import access, export, store
+from metrics import access, export
 from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.glossary import ASSURANCE_WORDS, VARIATION_WORDS
@@ -16,7 +16,7 @@ from metrics.periods import period_label
 from metrics.spc import ICON_DESCRIPTIONS
 from metrics.summary import MeetingSummary, Section, summary_sentences
 from metrics.targets import format_target, unit_difference
-from ui import data, icons
+from ui import data, icons, safe
 
 STATUS_BADGES = {
     # status: (label, material icon, colour) -- the words carry the meaning; colour only repeats it
@@ -43,6 +43,13 @@ _ASSURANCE_ICONS = {
     "hit_and_miss": (":material/swap_vert:", "gray"),
 }
 ASSURANCE_LABELS = {k: (ASSURANCE_WORDS[k], *v) for k, v in _ASSURANCE_ICONS.items()}
+
+#: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
+NO_INTERVAL_WORDS = (
+    "No interval is shown: this indicator is not a proportion of people or events (bed occupancy, for example, "
+    "is an average of beds over days), so a Wilson interval would not mean what it says. The figures are shown "
+    "as published, without a test of difference from England."
+)
 
 DEMO_TEXT = (
     "**Demonstration data.** Some figures on this page are generated demonstration data, not real "
@@ -237,7 +244,7 @@ def admin_can_change_data() -> tuple[bool, str]:
     Returns whether uploads are allowed and, if not, what the user should know.
     """
     cat = data.catalogue()
-    if access.is_local_default(store.resolve_database_url(None, cat), cat):
+    if access.engine_is_local_default(data.engine(), cat):  # the database this app opened
         return True, ""
     stored = access.admin_hash(dict(os.environ), _secret_hash())
     if not stored:
@@ -303,7 +310,7 @@ def brief_card(row, source_line: str = "") -> None:
     about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
     st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
     if source_line:
-        st.caption(source_line)
+        st.caption(safe.md(source_line))  # publication names come from loaded files
     left, right = st.columns([2, 3])
     with left:
         sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
@@ -322,7 +329,7 @@ def brief_card(row, source_line: str = "") -> None:
         if row.numbers_text:
             st.caption(row.numbers_text)
         if row.components_text:
-            st.caption(f"Made up of: {row.components_text}.")
+            st.caption(f"Made up of: {safe.md(row.components_text)}.")
         demo_badge([row.source_ids])
     with right:
         with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
@@ -330,7 +337,7 @@ def brief_card(row, source_line: str = "") -> None:
             variation_badge(row.variation)
             assurance_badge(row.assurance)
             currency_badge(row.currency_state, row.currency_badge, row.currency_text)
-        st.write(row.summary)
+        st.write(safe.md(row.summary))
         if row.gap_numbers_text:
             st.caption(f"To meet the target, {row.gap_numbers_text}.")
         if row.spc_note:
@@ -476,6 +483,7 @@ def compact_brief_table(brief: pd.DataFrame, sections: list[Section] | None = No
                 f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in brief["status"]
             ],
             "Since the meeting": brief["change_text"].to_numpy(),
+            "Currency": brief["currency_badge"].to_numpy(),
             "Group": [group.get(mid, "") for mid in brief["metric_id"]],
             "Variation": [words for _, words in variation],
             "Assurance": [words for _, words in assurance],
@@ -555,15 +563,16 @@ def source_files(series: pd.DataFrame) -> None:
 
 
 def targets_table(
-    brief: pd.DataFrame, statuses: list[str], topics: list[str], discontinued: bool = False
+    brief: pd.DataFrame, statuses: list[str], topics: list[str], everything: bool = False
 ) -> pd.DataFrame:
     """The Targets page table: status in words (with a symbol), never colour alone.
 
-    Discontinued collections are left out unless asked for, as the brief's summary counts them.
+    By default only published collections still released, as the brief's summary counts them;
+    ``everything`` adds discontinued collections and figures quoted in committee papers.
     """
     keep = brief["status"].isin(statuses) & brief["topic"].isin(topics)
-    if not discontinued:
-        keep &= brief["currency_state"] != "discontinued"
+    if not everything:
+        keep &= brief["currency_state"].isin(["current", "overdue"])
     rows = brief[keep]
     return pd.DataFrame(
         {

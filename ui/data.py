@@ -23,10 +23,9 @@ from sqlalchemy.engine import make_url
 
 from loaders import default_db
 from loaders.ingest import prepare_upload
-from metrics import areas, query, store
+from metrics import query, store
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.fetch_status import publication_status
 from metrics.reader import Reader
 
 
@@ -44,7 +43,14 @@ def catalogue() -> Catalogue:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _catalogue_for(url: str, token: str) -> Catalogue:
-    return areas.full_catalogue(engine(), base_catalogue())
+    return _store_reader(url).with_reference_areas()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_reader(url: str) -> Reader:
+    """The read layer with config.yaml alone: for what does not depend on the areas (the data
+    version, whether there is data, the areas themselves)."""
+    return Reader(engine(), base_catalogue())
 
 
 BUILD_MESSAGE = {
@@ -69,7 +75,7 @@ def engine() -> Engine:
 
 def has_data() -> bool:
     """True when the database has the schema and at least one loaded file (read only)."""
-    return store.database_exists(engine())
+    return _store_reader(default_db.app_database_url(base_catalogue())).has_data()
 
 
 def database_label() -> str:
@@ -84,7 +90,9 @@ VERSION_SECONDS = 2
 
 @st.cache_data(ttl=VERSION_SECONDS, show_spinner=False)
 def _version(url: str) -> str:
-    return store.data_version(engine())
+    # The database's address is part of the token: two stores with the same files loaded in the
+    # same second must never share cached figures.
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}:{_store_reader(url).data_version()}"
 
 
 def version() -> str:
@@ -171,7 +179,7 @@ def icb_series(metric_id: str):
 
 @st.cache_data(show_spinner=False)
 def _sources(token: str) -> pd.DataFrame:
-    return store.read_sources(engine())
+    return reader().sources()
 
 
 def sources() -> pd.DataFrame:
@@ -180,7 +188,7 @@ def sources() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _organisations(token: str) -> pd.DataFrame:
-    return store.read_organisations(engine())
+    return reader().organisations()
 
 
 def organisations() -> pd.DataFrame:
@@ -189,7 +197,7 @@ def organisations() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _annotations(token: str) -> pd.DataFrame:
-    return store.read_annotations(engine())
+    return reader().annotations()
 
 
 def annotations(metric_id: str | None = None) -> pd.DataFrame:
@@ -277,24 +285,12 @@ def shows_local(source_ids) -> bool:
 
 @st.cache_data(show_spinner=False)
 def _coverage(token: str) -> pd.DataFrame:
-    return store.latest_periods(engine())
+    return reader().coverage()
 
 
 def coverage() -> pd.DataFrame:
     """Per metric: first and latest period and how many organisations (aggregated in SQL)."""
     return _coverage(version())
-
-
-@st.cache_data(show_spinner=False)
-def _latest_month(token: str):
-    latest = coverage()
-    monthly = latest[latest["metric_id"].map(lambda m: catalogue().metric_by_id.get(m) is not None)]
-    return monthly["latest_period"].max() if len(monthly) else None
-
-
-def latest_period():
-    """The newest period loaded for any metric (anchors the default meeting date)."""
-    return _latest_month(version())
 
 
 @st.cache_data(show_spinner=False)
@@ -320,9 +316,9 @@ def prepared_upload(file_name: str, content: bytes):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _fetch_status(token: str, fetch_token: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
-    return publication_status(catalogue(), store.read_fetch_log(engine()), coverage(), meeting, today)
+    return reader().publication_status(meeting, today)
 
 
 def fetch_status(meeting: dt.date) -> pd.DataFrame:
     """Per fetched publication: last checked, newest period held, next release, arrivals since ``meeting``."""
-    return _fetch_status(version(), store.fetch_log_version(engine()), meeting, dt.date.today())
+    return _fetch_status(version(), reader().fetch_log_version(), meeting, dt.date.today())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from metrics import areas
@@ -13,15 +12,14 @@ from metrics.catalogue import Catalogue
 from ui import data
 
 
-def default_meeting_date(latest_period: pd.Timestamp | None, today: dt.date | None = None) -> dt.date:
-    """The assumed last meeting: three months before the latest month loaded (or before today).
+def default_meeting_date(today: dt.date | None = None) -> dt.date:
+    """The assumed last meeting: the first of the month three months before today.
 
-    Scrutiny committees meet roughly quarterly, so three months back from the newest figure
-    shows what has moved since a typical previous meeting.
+    Scrutiny committees meet roughly quarterly. The date is judged from today, never from the
+    newest figure held: a store that has not been refreshed must not make year-old figures look
+    new (the brief then says plainly which newer figures are published but not held).
     """
-    anchor = (latest_period.date() if latest_period is not None and not pd.isna(latest_period) else None) or (
-        today or dt.date.today()
-    )
+    anchor = today or dt.date.today()
     month = anchor.month - 3
     year = anchor.year + (month - 1) // 12
     return dt.date(year, (month - 1) % 12 + 1, 1)
@@ -109,23 +107,13 @@ def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator", o
     return chosen
 
 
-def current_filters() -> dict[str, str]:
-    """The bound filter values, for building links to other pages."""
-    out = {}
-    for key in ("area", "meeting", "from", "metric"):
-        if key in st.session_state and st.session_state[key] is not None:
-            value = st.session_state[key]
-            out[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return out
-
-
 def selected_area() -> str:
     return area_id_for(data.catalogue(), st.session_state.get("area"))
 
 
 def selected_meeting() -> dt.date:
     value = st.session_state.get("meeting")
-    return value if isinstance(value, dt.date) else default_meeting_date(None)
+    return value if isinstance(value, dt.date) else default_meeting_date()
 
 
 def selected_start_year() -> int:

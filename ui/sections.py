@@ -10,7 +10,7 @@ from metrics.calc import format_value
 from metrics.catalogue import Metric
 from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
-from ui import charts, components, data, filters
+from ui import charts, components, data, filters, safe
 
 
 def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
@@ -20,7 +20,7 @@ def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
     events = charts.chart_events(frame, ind.rebases_in(frame), data.annotations(ind.metric.id))
     st.plotly_chart(charts.spc_chart(frame, ind.metric, events), key=key, config={"displaylogo": False}, alt=alt)
     if events:
-        st.caption("  \n".join(f"**{n}** {text}" for n, _, text, _ in events))
+        st.caption("  \n".join(f"**{n}** {safe.md(text)}" for n, _, text, _ in events))
 
 
 def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -> bool:
@@ -42,7 +42,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}. {words}.")
     components.currency_note(ind.currency)
     if parts := components_text(ind):
-        st.write(f"Made up of: {parts}.")
+        st.write(f"Made up of: {safe.md(parts)}.")
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")

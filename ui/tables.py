@@ -6,6 +6,7 @@ import pandas as pd
 
 from loaders.ingest import PreparedFile
 from metrics.catalogue import Catalogue
+from metrics.currency import series_currency
 from metrics.periods import period_label
 
 
@@ -33,8 +34,9 @@ def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def coverage_table(latest: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
-    """First and latest period per indicator, from ``store.latest_periods`` (aggregated in SQL)."""
+def coverage_table(latest: pd.DataFrame, cat: Catalogue, today=None) -> pd.DataFrame:
+    """First and latest period per indicator, from ``store.latest_periods`` (aggregated in SQL),
+    with the currency of the newest period held anywhere (``metrics.currency``)."""
     rows = []
     for r in latest.itertuples():
         m = cat.metric_by_id.get(r.metric_id)
@@ -47,9 +49,10 @@ def coverage_table(latest: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
                 "From": period_label(r.first_period.date(), m.frequency),
                 "To": period_label(r.latest_period.date(), m.frequency),
                 "Organisations": int(r.organisations),
+                "Currency": series_currency(cat, m.id, r.latest_period, today).text,
             }
         )
-    return pd.DataFrame(rows, columns=["Indicator", "Topic", "From", "To", "Organisations"])
+    return pd.DataFrame(rows, columns=["Indicator", "Topic", "From", "To", "Organisations", "Currency"])
 
 
 def validation_table(prepared: PreparedFile) -> pd.DataFrame:

@@ -10,6 +10,7 @@ CSS page-margin counters.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -202,13 +203,29 @@ def _indicator(pack: Pack, item: PackItem) -> str:
     )
 
 
+def web_address(url) -> str:
+    """``url`` when it is an http(s) address with a host, else '' (shown as text, never a link).
+
+    A source row's address comes from the store (a restored snapshot, a loaded file): a
+    ``javascript:`` or ``data:`` address must not become a link in the pack.
+    """
+    if not isinstance(url, str) or not url.strip():
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(not c.isprintable() for c in url):
+        return ""
+    return url.strip()
+
+
 def _appendix(pack: Pack) -> str:
     rows = []
     for r in pack.sources.itertuples(index=False):
         demo = " (demonstration data)" if bool(r.is_demo) else ""
-        link = (
-            f'<a href="{_e(r.url)}">{_e(r.publication)}</a>' if isinstance(r.url, str) and r.url else _e(r.publication)
-        )
+        url = web_address(r.url)
+        link = f'<a href="{_e(url)}">{_e(r.publication)}</a>' if url else _e(r.publication)
         rows.append(
             f"<tr><td>{_e(r.publisher)}</td><td>{link}{_e(demo)}</td><td>{_e(r.licence)}</td>"
             f"<td>{_e(r.periods or _period_range(r.period_from, r.period_to))}</td><td>{_e(r.file_name)}</td></tr>"

@@ -159,7 +159,7 @@ def _summary_sheet(ws: Worksheet, pack: Pack, demo: bool) -> None:
                 _text(variation_words(r["variation"])),
                 _text(assurance_words(r["assurance"]) or None),
                 _text(r["summary"]),
-                _text(r["currency_text"] or None),
+                _text(f"{r['currency_badge']}: {r['currency_text']}" if r["currency_text"] else None),
             ]
             if demo:
                 values.append(DEMO_WORD if item.demo else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,3 +74,10 @@ def app_runner(monkeypatch, database_url: str | None):
 def app(monkeypatch, demo_db_url):
     """The app on the demo database (see ``app_runner``)."""
     return app_runner(monkeypatch, demo_db_url)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown written by ``ui.safe.md``: escapes undone, zero-width spaces gone."""
+    from ui import safe
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace(safe.ZERO_WIDTH_SPACE, "")

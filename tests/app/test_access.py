@@ -55,3 +55,17 @@ class TestUploadAccess:
         at.button[0].click().run()
         assert not at.exception
         assert uploaders(at) == 1
+
+
+class TestAccessFollowsTheOpenedDatabase:
+    def test_the_demo_switch_does_not_open_uploads_on_the_demo_file(self, monkeypatch, demo_db_url, no_admin):
+        # DASHBOARD_DEMO=1 with no DATABASE_URL: the app opens the demonstration file, not the
+        # embedded default, so uploads stay closed whatever the settings would name.
+        from loaders import default_db
+        from tests.app.conftest import app_runner
+
+        monkeypatch.setenv(default_db.DEMO_ENV, "1")
+        monkeypatch.setattr(default_db, "app_database_url", lambda catalogue: demo_db_url)
+        at = app_runner(monkeypatch, None)("pages/data.py")
+        assert TURNED_OFF in infos(at)
+        assert uploaders(at) == 0

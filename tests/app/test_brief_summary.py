@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from metrics import calc, query, store
-from tests.app.conftest import app_runner
+from tests.app.conftest import app_runner, shown
 
 MEETING = dt.date(2025, 12, 1)
 #: Sources with no release calendar: figures quoted from committee papers and local returns.
@@ -63,7 +63,8 @@ def _expected(url: str, catalogue, area_id: str) -> dict:
         overdue = ind.metric.source not in UNSCHEDULED and next_end + pd.DateOffset(months=2) < pd.Timestamp(today)
         if overdue:
             out["overdue"].append(mid)
-        if pd.notna(last["target"]) and ind.metric.improvement_direction != "neutral":
+        published = ind.metric.source not in UNSCHEDULED
+        if published and pd.notna(last["target"]) and ind.metric.improvement_direction != "neutral":
             better = last["value"] >= last["target"] if ind.metric.improvement_direction == "increase" else (
                 last["value"] <= last["target"])  # fmt: skip
             out["met" if better else "missed"].append(mid)
@@ -105,7 +106,7 @@ def test_summary_counts_match_the_store(corpus_app, corpus_db_url, catalogue):
     n_target = len(exp["met"]) + len(exp["missed"])
     assert (
         f"Targets: {len(exp['met'])} met and {len(exp['missed'])} missed of {n_target} "
-        f"indicator{'s' if n_target != 1 else ''} with a target in force at its latest figure." in text
+        f"published indicator{'s' if n_target != 1 else ''} with a target in force at its latest figure." in text
     )
     assert exp["overdue"], "no newer files than March 2026 are held, so the A&E figures are overdue"
     assert f"- Newer figures published but not held here ({len(exp['overdue'])}): " in text
@@ -157,7 +158,8 @@ def test_every_card_names_its_source_publication_and_period(corpus_app, corpus_d
     exp = _expected(corpus_db_url, catalogue, "llr")
     at = corpus_app(meeting=MEETING.isoformat())
     cards = _card_ids(at, catalogue)
-    lines = [c.value for c in at.caption if c.value.startswith("Source: ")]
+    # The Markdown a caption holds escapes every character from data; the reader sees it plain.
+    lines = [line for line in (shown(c.value) for c in at.caption) if line.startswith("Source: ")]
     assert len(lines) == len(cards) == len(exp["inds"])
     sources = exp["sources"].set_index("id")
     for mid, line in zip(cards, lines, strict=True):
@@ -184,3 +186,15 @@ def test_icons_view_shows_the_making_data_count_icons_with_words(corpus_app, cat
     assert ae["Assurance icon"].startswith("data:image/svg+xml;base64,")
     assert ae["Assurance"] == "Consistently misses target"
     assert set(frame["Group"]) >= {"Discontinued collections", "Newer figures published but not held here"}
+
+
+def test_targets_page_counts_the_rows_the_summary_counts(corpus_app, corpus_db_url, catalogue):
+    exp = _expected(corpus_db_url, catalogue, "llr")
+    at = corpus_app("pages/targets.py", meeting=MEETING.isoformat())
+    table = at.dataframe[0].value
+    met = int(table["Status"].str.startswith("✔").sum())
+    missed = int(table["Status"].str.startswith("✘").sum())
+    assert (met, missed) == (len(exp["met"]), len(exp["missed"]))
+    note = next(c.value for c in at.caption if c.value.startswith("The Meeting brief's summary counts"))
+    assert f"counts {met} met and {missed} missed" in note
+    assert not table["Currency"].isin(["Discontinued collection", "No release calendar"]).any()

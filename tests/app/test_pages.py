@@ -50,9 +50,18 @@ class TestMeetingBrief:
         assert {m.label for m in at.metric} != llr_labels
 
     def test_meeting_date_changes_the_comparison(self, app):
-        at = app(meeting="2019-06-01")
-        text = _text(at)
-        assert "1 June 2019" in text
+        # The figure "at the meeting" each card compares with moves with the date: the change text
+        # names that period, which differs between the two meetings.
+        def compared_with(at) -> set[str]:
+            frame = at.dataframe[0].value
+            return set(frame["Since the meeting"])
+
+        early = app(meeting="2019-06-01", view="Icons only")
+        late = app(meeting="2024-06-01", view="Icons only")
+        assert "1 June 2019" in _text(early)
+        assert any("(May 2019)" in text or "(June 2019)" in text for text in compared_with(early))
+        assert not any("2019)" in text for text in compared_with(late))
+        assert compared_with(early) != compared_with(late)
 
     def test_icons_only_view_is_a_table(self, app):
         at = app(view="Icons only")
@@ -117,7 +126,7 @@ class TestBriefArrows:
     def test_arrow_follows_the_words_and_colour_follows_better_or_worse(self, app):
         from streamlit.proto.Metric_pb2 import Metric
 
-        at = app()
+        at = app(meeting="2024-01-01")  # demo figures run to 2025: a meeting they have moved since
         checked = 0
         for metric in at.metric:
             words = metric.proto.delta

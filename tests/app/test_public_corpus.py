@@ -4,9 +4,13 @@ renders, shows real figures without the demo banner. Runs without ``../shared``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.app.conftest import PAGES, app_runner
+
+MEETING_2025 = dt.date(2025, 12, 1)
 
 
 @pytest.fixture
@@ -95,3 +99,20 @@ def test_compare_pool_for_uhl_holds_no_urgent_treatment_centre(corpus_app, corpu
     type1 = set(obs[(obs["metric_id"] == "ae_4hr_type1") & (obs["period_start"] == latest)]["org_code"])
     assert set(pool) <= type1 and "NNJ07" not in set(pool)
     assert int(uhl["Out of"]) == len(pool)
+
+
+def test_a_rutland_figure_is_never_shown_as_llrs(corpus_db_url, catalogue):
+    # The Rutland Health and Wellbeing Board paper quotes "People receiving reablement 47" and a
+    # BCF pooled fund of £2,061,000 for Rutland: they belong to Rutland's brief, not LLR's.
+    from metrics import store
+    from metrics.reader import Reader
+
+    engine = store.make_engine(corpus_db_url)
+    reader = Reader(engine, catalogue)
+    llr = reader.brief("llr", MEETING_2025)
+    rutland = reader.brief("rutland", MEETING_2025)
+    engine.dispose()
+    quoted = {"reablement_cases", "bcf_pooled_fund"}
+    assert not quoted & set(llr["metric_id"])
+    assert quoted <= set(rutland["metric_id"])
+    assert rutland.set_index("metric_id").loc["reablement_cases", "value_text"] == "47"

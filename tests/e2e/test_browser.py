@@ -103,14 +103,25 @@ def test_upload_shows_a_validation_report_before_loading(served_app, page, tmp_p
     expect(page.get_by_text("Loaded local_figures.csv: 1 added")).to_be_visible(timeout=30_000)
 
 
-def test_upload_of_a_bad_file_names_the_row_and_writes_nothing(served_app, page, tmp_path):
+def _contents(database) -> list:
+    """Every row of every table of the served database, read-only, in a stable order."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [(t, sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"')))) for t in tables]
+
+
+def test_upload_of_a_bad_file_names_the_row_and_writes_nothing(served_app, demo_database, page, tmp_path):
     upload = tmp_path / "typo.csv"
     upload.write_text("metric_id,org_code,period,value\nphb_in_place,LLX,2018-01,250\n")
     _open(page, f"{served_app}/data")
     _sign_in(page)
+    before = _contents(demo_database)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     expect(page.get_by_text("'typo.csv', row 2, column 'org_code'").first).to_be_visible(timeout=60_000)
     assert page.get_by_role("button", name="Load 1 rows into the database").count() == 0
+    assert _contents(demo_database) == before
 
 
 def test_deep_link_as_the_first_request_goes_through_the_router(fresh_server, page):

@@ -285,8 +285,8 @@ class TestIngestLeavesTheDatabaseAsItWas:
         big = tmp_path / "huge.csv"
         with open(big, "wb") as fh:
             fh.write(b"Period,Org Code,Parent Org,Org name,A&E attendances Type 1\n")
-            fh.truncate(200 * 1024 * 1024)  # sparse: costs no disk
-        outcome = ingest_file(big, sqlite_engine, catalogue, max_bytes=50 * 1024 * 1024)
+            fh.truncate(200_000_000)  # sparse: costs no disk
+        outcome = ingest_file(big, sqlite_engine, catalogue, max_bytes=50_000_000)
         assert outcome.status == "error"
         assert "'huge.csv': the file is 200.0 MB, over the 50 MB limit; nothing was read" in outcome.error
         assert snapshot(sqlite_engine) == loaded

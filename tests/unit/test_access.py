@@ -122,6 +122,20 @@ class TestWhoMayUpload:
         monkeypatch.setenv("DATABASE_URL", url)
         assert not access.is_local_default(store.resolve_database_url(None, catalogue), catalogue)
 
+    def test_the_database_an_engine_opened_decides_not_the_settings(self, catalogue, monkeypatch, tmp_path):
+        from loaders.default_db import DEMO_DATABASE_URL
+
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        default = store.make_engine(store.resolve_database_url(None, catalogue))  # not connected: nothing created
+        demo = store.make_engine(store.resolve_database_url(DEMO_DATABASE_URL, catalogue))
+        try:
+            assert access.engine_is_local_default(default, catalogue)
+            assert not access.engine_is_local_default(demo, catalogue)  # DASHBOARD_DEMO=1 opens this one
+        finally:
+            default.dispose()
+            demo.dispose()
+        assert not access.is_local_default("notaurl", catalogue)
+
     def test_the_hash_comes_from_the_environment_before_the_secrets(self):
         assert access.admin_hash({access.HASH_VARIABLE: "env-hash"}, "secret-hash") == "env-hash"
         assert access.admin_hash({}, "secret-hash") == "secret-hash"

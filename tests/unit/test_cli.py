@@ -205,7 +205,7 @@ class TestIngestAndExport:
     def test_file_over_the_size_limit_is_refused_before_it_is_read(self, tmp_path, db, capsys, monkeypatch):
         rows = [f"ae_attendances,RWE,{2000 + i // 12}-{i % 12 + 1:02d},{1000 + i},,,," for i in range(300)]
         path = write_csv(tmp_path, "big.csv", rows)
-        assert path.stat().st_size > 0.01 * 1048576
+        assert path.stat().st_size > 0.01 * 1_000_000  # limits count decimal megabytes, as the upload widget does
 
         def must_not_read(_path):
             raise AssertionError("the file was opened for format detection")
@@ -213,7 +213,7 @@ class TestIngestAndExport:
         monkeypatch.setattr(ingest.registry, "detect", must_not_read)
         assert main(["ingest", str(path), "--db", db, "--max-mb", "0.01"]) == 1
         err = capsys.readouterr().err
-        assert err.startswith("big.csv: ERROR: 'big.csv': the file is 0.0 MB, over the 0 MB limit; nothing was read")
+        assert err.startswith("big.csv: ERROR: 'big.csv': the file is 0.0 MB, over the 0.01 MB limit; nothing was read")
         assert dump(db) == {}
 
 
@@ -295,8 +295,8 @@ class CountWrites:
         self.statements: list[str] = []
         make = store.make_engine
 
-        def recording(url):
-            engine = make(url)
+        def recording(url, **options):
+            engine = make(url, **options)
             event.listen(engine, "before_cursor_execute", self._capture)
             return engine
 

@@ -575,7 +575,8 @@ def test_a_kh03_workbook_is_fetched_and_loaded(server, tmp_path, sqlite_engine, 
     made = tmp_path / "made-kh03"
     made.mkdir()
     workbook, _ = write_kh03(made, "Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
-                             period="October to December 2025", year="2025-26", period_end="December")  # fmt: skip
+                             period="October to December 2025", year="2025-26", period_end="December",
+                             published="12th February 2026")  # fmt: skip
     server.serve("/kh03/", {"body": (PAGES / "kh03_landing.html").read_bytes()})
     server.serve("/beds/bed-data-overnight/", {"body": (PAGES / "kh03_overnight.html").read_bytes()})
     server.serve("/uploads/2026/02/Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",

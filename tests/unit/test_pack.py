@@ -97,10 +97,17 @@ class TestBuildPack:
         pack = make(obs, catalogue)
         assert sorted(pack.sources["id"]) == [7, 8]
 
-    def test_summary_is_the_briefs_summary(self, obs, catalogue):
+    def test_summary_counts_what_the_pack_holds(self, obs, catalogue):
         pack = make(obs, catalogue)
-        assert pack.summary.n_indicators == 2
-        assert {s.key for s in pack.sections} <= {"concern", "improvement", "changed", "unchanged"}
+        # Worked out from the pack's own figures, not from the summary module.
+        held = {item.indicator.metric.id: item.indicator.series for item in pack.items}
+        new = [mid for mid, series in held.items() if series["period_start"].max() > pd.Timestamp(MEETING)]
+        assert pack.summary.n_indicators == len(held) == 2
+        assert [n.metric_id for n in pack.summary.new_since_meeting] == new
+        carded = [mid for section in pack.sections for mid in section.metric_ids]
+        assert sorted(carded) == sorted(held), "every indicator has one card"
+        # Only the A&E 4-hour series jumps beyond its upper limit after the meeting (70.4% in October).
+        assert [n.metric_id for n in pack.summary.special_cause_better] == ["ae_4hr_all"]
 
 
 class TestSvg:

@@ -118,7 +118,7 @@ def test_summary_sentences_in_plain_english(brief, catalogue):
         "2 indicators moved significantly (special cause variation since the meeting).",
         "Worse: A&E 4-hour performance (type 1 major A&E) (47.0% in October 2025).",
         "Better: 12-hour waits from decision to admit (270 in October 2025).",
-        "Targets: 0 met and 1 missed of 1 indicator with a target in force at its latest figure.",
+        "Targets: 0 met and 1 missed of 1 published indicator with a target in force at its latest figure.",
         "Missed: A&E 4-hour performance (all types) (Missed the 78% target by 15.6 percentage points).",
         "Newer figures published but not held here (1): Emergency admissions via A&E (newest held June 2025; "
         "the July 2025 figure was due about 14 August 2025). Load or fetch the newer files.",

@@ -59,7 +59,7 @@ def ae(catalogue):
 
 
 class TestTargetInForce:
-    # The A&E 4-hour history from config.yaml (DESIGN.md): 95% standard throughout; 76% interim
+    # The A&E 4-hour history from config.yaml : 95% standard throughout; 76% interim
     # for 2023/24; 78% for 2024/25 and 2025/26; LLR's 92.1% STF trajectory for March 2017.
     @pytest.mark.parametrize(
         "org, period, expected_value, expected_kind",
