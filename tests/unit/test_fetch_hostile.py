@@ -193,7 +193,8 @@ def test_a_hostile_landing_page_is_that_publications_error_and_the_next_one_runs
     made = tmp_path / "made-kh03"
     made.mkdir()
     workbook, _ = write_kh03(made, "Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
-                             period="October to December 2025", year="2025-26", period_end="December")  # fmt: skip
+                             period="October to December 2025", year="2025-26", period_end="December",
+                             published="12th February 2026")  # fmt: skip
     main.serve("/kh03/", {"body": (PAGES / "kh03_landing.html").read_bytes()})
     main.serve("/beds/bed-data-overnight/", {"body": (PAGES / "kh03_overnight.html").read_bytes()})
     main.serve("/uploads/2026/02/Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
@@ -357,7 +358,8 @@ def test_a_page_of_thousands_of_links_gets_its_share_and_one_line_of_skipped(hos
     made = tmp_path / "made-kh03"
     made.mkdir()
     workbook, _ = write_kh03(made, "Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",
-                             period="October to December 2025", year="2025-26", period_end="December")  # fmt: skip
+                             period="October to December 2025", year="2025-26", period_end="December",
+                             published="12th February 2026")  # fmt: skip
     main.serve("/kh03/", {"body": (PAGES / "kh03_landing.html").read_bytes()})
     main.serve("/beds/bed-data-overnight/", {"body": (PAGES / "kh03_overnight.html").read_bytes()})
     main.serve("/uploads/2026/02/Beds-Open-Overnight-Web_File-Q3-2025-26-Final-K7Q2X.xlsx",

@@ -120,7 +120,7 @@ HOSTILE = {
     ),
     "a javascript: source URL": (
         "sources",
-        lambda text: text.replace(",https://", ",javascript:alert(1)//https://", 1),
+        lambda text: _first_source(text, "url", "javascript:alert(1)//https://example.org"),
         "source URL 'javascript:alert(1)//https://",
     ),
     "a lower-case twin of an organisation code": (
@@ -151,12 +151,16 @@ HOSTILE = {
 }
 
 
-def _published(text: str, date: str) -> str:
+def _first_source(text: str, column: str, value: str) -> str:
     rows = list(csv.reader(io.StringIO(text)))
-    rows[1][rows[0].index("published")] = date
+    rows[1][rows[0].index(column)] = value
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
+
+
+def _published(text: str, date: str) -> str:
+    return _first_source(text, "published", date)
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
