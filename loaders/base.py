@@ -140,6 +140,29 @@ class LoadResult:
     publication: str | None = None
     source_key: str | None = None
     layout: str = ""  # e.g. "A&E monthly provider CSV (22 columns)"; said when the file is loaded
+    reference: ReferenceData | None = None  # organisations and memberships (ODS and ONS reference files)
+
+
+@dataclass
+class ReferenceData:
+    """What a reference file (ODS, ONS lookups) says about organisations and areas; no figures.
+
+    Attributes
+    ----------
+    organisations : DataFrame
+        ``REFERENCE_ORGANISATION_COLUMNS`` of ``metrics.store``: code, name, kind, ons_code,
+        region_code, opened, closed (dates or None).
+    memberships : DataFrame
+        ``REFERENCE_MEMBERSHIP_COLUMNS``: member_code, parent_code, relation (e.g. ``trust_icb``),
+        valid_from, valid_to (dates or None: open-ended), weight (e.g. LSOAs shared; 1 otherwise).
+    view : str
+        Which list the file is (``ods_trusts``, ``ons_sub_icb``...): a newer file of the same view
+        replaces the rows of the earlier one.
+    """
+
+    organisations: pd.DataFrame
+    memberships: pd.DataFrame
+    view: str  # which list this is (e.g. ``ods_trusts``); a newer file of the same view replaces it
 
 
 def empty_tidy() -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 from loaders.dbcheck import named_database_problem
 from loaders.ingest import FileOutcome, expand_paths, ingest_paths
 from loaders.limits import file_bytes
-from metrics import access, export, query, store, tables
+from metrics import access, areas, export, query, store, tables
 from metrics.catalogue import CatalogueError, load_catalogue
 from metrics.reader import Reader
 
@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder to write the files to (created if missing)")
     p.add_argument("--db")
     p.add_argument("--no-pdf", action="store_true", help="write the HTML and XLSX only")
+
+    p = sub.add_parser(
+        "areas", help="every area with its members and where each membership comes from (config.yaml, ODS, ONS)"
+    )
+    p.add_argument("--area", help="one area (id or ODS code, e.g. qe1)")
+    p.add_argument("--db")
 
     p = sub.add_parser("status", help="sources loaded and the latest period per metric")
     p.add_argument("--db")
@@ -268,16 +274,19 @@ def cmd_export(args, catalogue) -> int:
     if args.metric not in catalogue.metric_by_id:
         print(f"ERROR: '{args.metric}' is not a metric in the catalogue", file=sys.stderr)
         return 1
-    if args.area is not None and args.area not in catalogue.area_by_id:
-        known = ", ".join(a.id for a in catalogue.areas)
-        print(f"ERROR: '{args.area}' is not an area (one of: {known})", file=sys.stderr)
-        return 1
     url = store.resolve_database_url(args.db, catalogue)
     if store.database_file_missing(url):
+        if args.area is not None and catalogue.find_area(args.area) is None:
+            return _unknown_area(args.area, catalogue)
         print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
         return 1
     engine = store.make_engine(url, read_only=True)
     if args.area is not None:
+        catalogue = areas.full_catalogue(engine, catalogue)  # every ICB an area (reference data)
+        area_id = catalogue.find_area(args.area)
+        if area_id is None:
+            return _unknown_area(args.area, catalogue)
+        args.area = area_id
         return _export_area(engine, catalogue, args)
     orgs = [catalogue.resolve_org(o) for o in args.org] if args.org else None
     if store.database_exists(engine):
@@ -289,6 +298,12 @@ def cmd_export(args, catalogue) -> int:
     # Organisation codes come from loaded files: neutralised like every other export unless --raw.
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
+
+
+def _unknown_area(text: str, catalogue) -> int:
+    known = ", ".join(a.id for a in catalogue.areas)
+    print(f"ERROR: '{text}' is not an area (one of: {known})", file=sys.stderr)
+    return 1
 
 
 def _export_area(engine, catalogue, args) -> int:
@@ -312,7 +327,10 @@ def cmd_pack(args, catalogue) -> int:
         print(f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`", file=sys.stderr)
         return 1
     try:
-        built = pack.read_pack(store.make_engine(url, read_only=True), catalogue, args.area, args.since, args.topics)
+        engine = store.make_engine(url, read_only=True)
+        catalogue = areas.full_catalogue(engine, catalogue)  # every ICB an area (reference data)
+        area_id = catalogue.find_area(args.area) or args.area
+        built = pack.read_pack(engine, catalogue, area_id, args.since, args.topics)
         files = pack.pack_files(built, pdf=not args.no_pdf)
     except (pack.PackError, pack.PdfUnavailable) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
@@ -322,6 +340,21 @@ def cmd_pack(args, catalogue) -> int:
     for name, content in files.items():
         (out / name).write_bytes(content)
         print(out / name)
+    return 0
+
+
+def cmd_areas(args, catalogue) -> int:
+    """Every area, its members per membership and where each comes from (reads only)."""
+    url = store.resolve_database_url(args.db, catalogue)
+    if not store.database_file_missing(url):
+        catalogue = areas.full_catalogue(store.make_engine(url, read_only=True), catalogue)
+    wanted = None
+    if args.area is not None:
+        wanted = catalogue.find_area(args.area)
+        if wanted is None:
+            return _unknown_area(args.area, catalogue)
+    for line in areas.describe_areas(catalogue, wanted):
+        print(line)
     return 0
 
 
@@ -529,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "pack": cmd_pack,
         "status": cmd_status,
+        "areas": cmd_areas,
         "demo": cmd_demo,
         "snapshot": cmd_snapshot,
         "restore": cmd_restore,

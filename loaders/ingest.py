@@ -288,9 +288,14 @@ def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
     """
     if prepared.result is None or prepared.record is None:
         return prepared.outcome
-    counts = store.write_load(
-        engine, prepared.result.tidy, prepared.record, prepared.result.organisations, prepared.catalogue
-    )
+    result = prepared.result
+    if result.reference is not None:  # ODS and ONS reference files: organisations and memberships
+        counts = store.write_reference_load(
+            engine, result.tidy, prepared.record, result.organisations, prepared.catalogue,
+            result.reference.organisations, result.reference.memberships, result.reference.view,
+        )  # fmt: skip
+    else:
+        counts = store.write_load(engine, result.tidy, prepared.record, result.organisations, prepared.catalogue)
     outcome = prepared.outcome
     if counts.already_loaded is not None:  # the same content was loaded meanwhile (a concurrent ingest)
         seen = counts.already_loaded

@@ -16,6 +16,9 @@ LOADER_MODULES = (
     "loaders.dtoc",
     "loaders.discharge_sitrep",
     "loaders.ascof",
+    "loaders.ods_trusts",
+    "loaders.ons_geography",
+    "loaders.ons_mye",
     "loaders.population",
     "loaders.generic",
 )

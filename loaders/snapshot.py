@@ -68,6 +68,13 @@ PARTS = {
     "observations": "observations.csv.gz",
 }
 _NUMBERS = ("numerator", "denominator", "value")
+#: Reference data (ODS and ONS organisations and memberships), written only when the store holds
+#: some, so a snapshot without reference files is byte for byte what it was before they existed.
+REFERENCE_PARTS = {
+    "reference_organisations": "reference_organisations.csv.gz",
+    "reference_memberships": "reference_memberships.csv.gz",
+}
+PARTS_AND_REFERENCE = {**PARTS, **REFERENCE_PARTS}
 
 
 class SnapshotError(Exception):
@@ -130,11 +137,27 @@ def snapshot_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     obs["period_start"] = obs["period_start"].dt.strftime("%Y-%m-%d")
     for col in _NUMBERS:
         obs[col] = _number_text(obs[col])
-    return {
+    frames = {
         "organisations": organisations,
         "sources": sources,
         "observations": obs[OBSERVATION_COLUMNS].reset_index(drop=True),
     }
+    ref_orgs, ref_members = store.read_reference_rows(engine)
+    if len(ref_orgs) or len(ref_members):
+        sha_by_id = dict(zip(store.read_all_sources(engine)["id"].astype(int), store.read_all_sources(engine)["sha256"],
+                             strict=True))  # fmt: skip
+        for part, frame, dates in (
+            ("reference_organisations", ref_orgs, ("opened", "closed")),
+            ("reference_memberships", ref_members, ("valid_from", "valid_to")),
+        ):
+            frame = frame.copy()
+            frame["source_sha256"] = frame.pop("source_id").astype(int).map(sha_by_id)
+            for col in dates:
+                frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d").fillna("")
+            if "weight" in frame:
+                frame["weight"] = _number_text(frame["weight"])
+            frames[part] = frame.fillna("").reset_index(drop=True)
+    return frames
 
 
 def write_snapshot(
@@ -160,9 +183,11 @@ def write_snapshot(
     """
     folder = Path(folder)
     frames = snapshot_frames(engine)
-    texts = {part: _csv_text(frames[part]) for part in PARTS}
+    texts = {part: _csv_text(frames[part]) for part in PARTS_AND_REFERENCE if part in frames}
     manifest: dict = {"format": FORMAT, "parts": {}, "source_files": []}
-    for part, name in PARTS.items():
+    for part, name in PARTS_AND_REFERENCE.items():
+        if part not in texts:
+            continue
         digest = hashlib.sha256(texts[part].encode("utf-8")).hexdigest()
         manifest["parts"][part] = {"file": name, "rows": len(frames[part]), "sha256": digest}
     for r in frames["sources"].itertuples():
@@ -184,10 +209,11 @@ def write_snapshot(
     try:
         if folder.is_dir():  # keep what is not ours (a README beside the parts)
             for item in folder.iterdir():
-                if item.name not in {*PARTS.values(), "manifest.json"} and item.is_file():
+                if item.name not in {*PARTS_AND_REFERENCE.values(), "manifest.json"} and item.is_file():
                     shutil.copy2(item, building / item.name)
-        for part, name in PARTS.items():
-            _write_part(building, name, texts[part])
+        for part, name in PARTS_AND_REFERENCE.items():
+            if part in texts:
+                _write_part(building, name, texts[part])
         (building / "manifest.json").write_text(manifest_text, encoding="utf-8")
         _swap_into_place(building, folder)
     finally:
@@ -387,7 +413,7 @@ def read_snapshot(folder: str | Path) -> dict[str, pd.DataFrame]:
                 f"'{folder}': the {part} part has {len(frame):,} rows but the manifest says {expected:,}; "
                 "nothing was loaded"
             )
-    return frames
+    return {**frames, **_reference_parts(folder, manifest)}
 
 
 _COLUMNS = {
@@ -434,6 +460,28 @@ def _parse_parts(text: dict[str, str]) -> dict[str, pd.DataFrame]:
         na_values={c: [""] for c in _NUMBERS},
     )
     return {"organisations": organisations, "sources": sources, "observations": obs}
+
+
+def _reference_parts(folder, manifest: dict) -> dict[str, pd.DataFrame]:
+    """The reference parts a snapshot lists (none for one made without reference files)."""
+    frames = {}
+    for part in REFERENCE_PARTS:
+        if part not in manifest["parts"]:
+            continue
+        try:
+            frame = pd.read_csv(io.StringIO(read_part_text(folder, part, manifest)), dtype=str, keep_default_na=False)
+            frame = frame.astype(object).where(frame != "", None)
+            for col in ("opened", "closed", "valid_from", "valid_to"):
+                if col in frame:
+                    frame[col] = [None if v is None else dt.date.fromisoformat(v) for v in frame[col]]
+            if "weight" in frame:
+                frame["weight"] = frame["weight"].astype(float)
+        except (ValueError, KeyError, TypeError, pd.errors.ParserError) as exc:
+            raise SnapshotError(f"'{folder}': the {part} part is not in the snapshot's layout ({exc})") from None
+        if len(frame) != manifest["parts"][part]["rows"]:
+            raise SnapshotError(f"'{folder}': the {part} part's row count differs from the manifest's")
+        frames[part] = frame
+    return frames
 
 
 def check_snapshot(frames: dict[str, pd.DataFrame], catalogue: Catalogue, folder: str | Path) -> None:
@@ -515,7 +563,7 @@ def restore_snapshot(
     except LoadError as exc:
         raise SnapshotError(f"'{folder}' is refused, nothing was loaded: {exc}") from None
     try:
-        return store.restore_tables(
+        counts = store.restore_tables(
             engine,
             frames["organisations"],
             frames["sources"],
@@ -525,3 +573,14 @@ def restore_snapshot(
         )
     except store.StoreHoldsOtherData as exc:
         raise SnapshotError(str(exc)) from None
+    if "reference_organisations" in frames or "reference_memberships" in frames:
+        stored = store.read_all_sources(engine)
+        empty = pd.DataFrame(columns=["code", "loader", "source_sha256"])
+        store.restore_reference(
+            engine,
+            frames.get("reference_organisations", empty),
+            frames.get("reference_memberships", empty),
+            {sha: int(i) for sha, i in zip(stored["sha256"], stored["id"], strict=True)},
+            frames["organisations"],
+        )
+    return counts

@@ -188,6 +188,8 @@ def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id
     area = catalogue.area_by_id[area_id]
     rows = obs[obs["metric_id"].to_numpy(dtype=object) == metric_id] if "metric_id" in obs else obs
     members = catalogue.members(metric_id, area_id)
+    if members and area_id in catalogue.member_periods:
+        rows = in_membership_periods(rows, catalogue.member_periods[area_id], metric.frequency)
     rolled = rollup(rows, metric, members, catalogue.successor_map) if members else _empty(ROLLUP_COLUMNS)
     rolled.insert(5, "basis", pd.array(["rollup"] * len(rolled), dtype=object))
     direct = org_series(rows, metric_id, area.org_code)
@@ -199,6 +201,35 @@ def area_series(obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id
     keep = [k not in taken for k in zip(direct["period_start"].tolist(), direct["period_type"].tolist(), strict=True)]
     out = pd.concat([rolled[SERIES_COLUMNS], direct[keep]], ignore_index=True)
     return out.sort_values(["period_start", "period_type"], ignore_index=True)
+
+
+_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def in_membership_periods(rows: pd.DataFrame, periods: dict, frequency: str) -> pd.DataFrame:
+    """The rows of members for periods in which they belonged to the area.
+
+    ``periods`` maps a member code to (first day, last day), either None for open-ended (a
+    trust's open and close dates). A row counts when its period overlaps that span, so a trust
+    that closed in December counts in the quarter it closed and not after; codes without an
+    entry always count.
+    """
+    if rows.empty or not periods:
+        return rows
+    codes = rows["org_code"].to_numpy(dtype=object)
+    starts = rows["period_start"].to_numpy(dtype="datetime64[ns]")
+    months = _PERIOD_MONTHS.get(frequency, 1)
+    ends = (pd.DatetimeIndex(starts) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).to_numpy()
+    keep = np.ones(len(rows), dtype=bool)
+    for code, (first, last) in periods.items():
+        mine = codes == code
+        if not mine.any():
+            continue
+        if first is not None:
+            keep &= ~mine | (ends >= np.datetime64(first, "ns"))
+        if last is not None:
+            keep &= ~mine | (starts <= np.datetime64(last, "ns"))
+    return rows[keep]
 
 
 def org_series(obs: pd.DataFrame, metric_id: str, org_code: str) -> pd.DataFrame:

@@ -91,7 +91,7 @@ class Organisation(_Strict):
     code: str
     name: str
     kind: OrgKind
-    place: Place
+    place: Place | None = None  # LLR's places; None for organisations elsewhere (from reference data)
     parent_code: str | None = None
     aliases: tuple[str, ...] = ()
     succeeds: str | None = None
@@ -102,6 +102,24 @@ class Area(_Strict):
     name: str
     short_name: str
     org_code: str
+    #: Other ids that name this area (``qk1`` for ``llr``): a link or a command may use either.
+    aliases: tuple[str, ...] = ()
+    #: Set for areas generated from reference data (``metrics.areas``), never in config.yaml.
+    region: str | None = None  # NHS England region code (Y60)
+    population: float | None = None  # residents, ONS mid-year estimate (apportioned by small areas)
+    origin: str = "config.yaml"  # where the area and its members come from
+    note: str = ""  # what a reader should know about the area's figures, in one sentence
+
+
+class MembershipOrigin(_Strict):
+    """Where one membership of a generated area comes from, and the dates it holds."""
+
+    group: str  # the membership (e.g. llr_urgent_care), or "councils"
+    area_id: str
+    member: str
+    origin: str  # e.g. "ODS etr.csv (trust -> ICB)"
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class Component(_Strict):
@@ -438,6 +456,11 @@ class Catalogue(_Strict):
     annotations: tuple[Annotation, ...] = ()
     publications: tuple[AnyPublication, ...] = ()
     questions: Questions
+    #: Added by ``metrics.areas.with_reference_areas`` (empty for config.yaml alone): when each
+    #: member counts in an area, area id -> member code -> (first day, last day; None open), and
+    #: where every generated membership comes from.
+    member_periods: dict[str, dict[str, tuple[dt.date | None, dt.date | None]]] = {}
+    membership_origins: tuple[MembershipOrigin, ...] = ()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
@@ -538,6 +561,23 @@ class Catalogue(_Strict):
     @cached_property
     def area_by_id(self) -> dict[str, Area]:
         return {a.id: a for a in self.areas}
+
+    def find_area(self, text: str | None) -> str | None:
+        """The id of the area named by ``text``: its id or an alias (``qk1``), any case; else None."""
+        if text is None:
+            return None
+        wanted = str(text).strip().lower()
+        return self._area_ids.get(wanted)
+
+    @cached_property
+    def _area_ids(self) -> dict[str, str]:
+        out = {}
+        for a in self.areas:
+            for alias in a.aliases:
+                out.setdefault(alias.lower(), a.id)
+        for a in self.areas:
+            out[a.id.lower()] = a.id
+        return out
 
     @cached_property
     def alias_map(self) -> dict[str, str]:

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
+from metrics import areas, calc, compare, fetch_status, query, store
 from metrics import brief as brief_module
-from metrics import calc, compare, fetch_status, query, store
+from metrics import funnel as funnel_module
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue
 
@@ -49,6 +50,12 @@ class Reader:
     def _area_codes(self, metric_id: str, area_id: str) -> list[str]:
         cat = self.catalogue
         return sorted(set(cat.members(metric_id, area_id)) | {cat.area_by_id[area_id].org_code})
+
+    # ------------------------------------------------------------------ the areas
+    def with_reference_areas(self) -> Catalogue:
+        """The catalogue with every ICB (and council with figures) an area, from the reference data
+        in the store (``metrics.areas.full_catalogue``); the catalogue itself without it."""
+        return areas.full_catalogue(self.engine, self.catalogue)
 
     # ------------------------------------------------------------------ one metric, one area
     def indicator(self, metric_id: str, area_id: str, today: dt.date | None = None) -> query.Indicator:
@@ -100,10 +107,61 @@ class Reader:
         return summary_module.meeting_summary(brief, self.catalogue, meeting), summary_module.card_sections(brief)
 
     # ------------------------------------------------------------------ comparisons
-    def area_comparison(self, metric_id: str, today: dt.date | None = None) -> tuple[dict, pd.DataFrame]:
-        """Every area's indicator for ``metric_id`` and one latest row per area (``compare.latest_by_area``)."""
-        by_area = {a.id: self.indicator(metric_id, a.id, today) for a in self.catalogue.areas}
+    def area_comparison(
+        self, metric_id: str, today: dt.date | None = None, also: Sequence[str] = ()
+    ) -> tuple[dict, pd.DataFrame]:
+        """The config.yaml areas' indicators for ``metric_id`` (and those of ``also``, e.g. a chosen
+        integrated care board) and one latest row per area (``compare.latest_by_area``).
+
+        Every ICB at once is ``metrics.funnel``'s job (one latest figure each, not 42 series).
+        """
+        ids = [a.id for a in self.catalogue.areas if a.origin == "config.yaml"]
+        ids += [a for a in also if a not in ids and a in self.catalogue.area_by_id]
+        by_area = {a: self.indicator(metric_id, a, today) for a in ids}
         return by_area, compare.latest_by_area(by_area, self.catalogue)
+
+    def funnel(self, metric_id: str, period=None) -> funnel_module.Funnel:
+        """Every integrated care board's figure for one period beside England (``metrics.funnel``)."""
+        by_area, england = self._icb_series(metric_id)
+        return funnel_module.build_funnel(self.catalogue, self.catalogue.metric(metric_id), by_area, england, period)
+
+    def _icb_series(self, metric_id: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+        """One read of the metric's rows for every ICB's members; each series is the read layer's
+        roll-up (members in force in the period), without SPC (one period is compared)."""
+        cat = self.catalogue
+        metric = cat.metric(metric_id)
+        icbs = funnel_module.icb_areas(cat)
+        england = cat.area_by_id[cat.settings.england_area]
+        # Like for like: a config.yaml area (LLR) is counted over the trusts ODS places in its
+        # board, as every other board is, not with the extra sites confirmed for its own figure.
+        by_ods = {
+            a.id: areas.ods_trusts(cat, a.id)
+            for a in icbs
+            if a.origin == "config.yaml" and metric.source in areas.TRUST_SOURCES
+        }
+        codes = {england.org_code}
+        for a in icbs:
+            codes.update(by_ods[a.id] if a.id in by_ods else self._area_codes(metric_id, a.id))
+        obs = self._observations([metric_id], sorted(codes))
+
+        def series(area_id: str) -> pd.DataFrame:
+            if area_id in by_ods:
+                rows = calc.in_membership_periods(obs, by_ods[area_id], metric.frequency)
+                frame = calc.rollup(rows, metric, list(by_ods[area_id]), cat.successor_map)
+            else:
+                frame = calc.area_series(obs, cat, metric_id, area_id)
+            return frame[(frame["period_type"] == metric.frequency) & frame["value"].notna()]
+
+        return {a.id: series(a.id) for a in icbs}, series(england.id)
+
+    def icb_series(self, metric_id: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, float | None]:
+        """Every ICB's series for ``metric_id`` (LLR over its ODS trusts, as in ``funnel``),
+        England's series and England's latest all-ages population (for rates per 100,000)."""
+        result = self._icb_series(metric_id)
+        population = store.read_observations(self.engine, ["population_all"], [self.catalogue.area_by_id[
+            self.catalogue.settings.england_area].org_code])  # fmt: skip
+        latest = float(population.sort_values("period_start")["value"].iloc[-1]) if len(population) else None
+        return (*result, latest)
 
     def rank_pool(self, metric_id: str, org_codes: Sequence[str]) -> pd.DataFrame:
         """Each of ``org_codes`` ranked among organisations doing the same job (``compare.rank_among_peers``)."""
@@ -131,7 +189,9 @@ class Reader:
             ``calc.RECONCILE_COLUMNS``; ``difference`` = reported - published.
         """
         cat = self.catalogue
-        area_of_code = {a.org_code: a.id for a in cat.areas}
+        # Figures reported to committee are stored under config.yaml areas' own codes; a generated
+        # area's code (an ICB's) holds published ICB-level figures, not reported ones.
+        area_of_code = {a.org_code: a.id for a in cat.areas if a.origin == "config.yaml"}
         reported = self._observations(None, sorted(area_of_code))
         reported = reported[reported["value"].notna()]
         rows = []

@@ -17,6 +17,10 @@ st.write(
     "BCF plans and targets have no national public file: they are loaded through the generic template."
 )
 
+area = cat.area_by_id[filters.selected_area()]
+if area.origin != "config.yaml":
+    st.info(f"Better Care Fund figures are held for LLR's Health and Wellbeing Boards only; none for {area.name}.")
+
 for bcf_set in cat.settings.bcf_sets:
     st.header(f"BCF metrics {bcf_set}")
     for metric in [m for m in cat.metrics if bcf_set in m.bcf_sets]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import badges, charts, components, data, downloads, filters, sections
+from ui import badges, charts, components, data, downloads, filters, funnel, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -38,6 +38,8 @@ else:
         )
     else:
         st.caption(components.NO_INTERVAL_WORDS)
+
+funnel.funnel_section(metric, filters.selected_area())
 
 st.subheader("Rank among English organisations doing the same job")
 ranks = sections.national_ranks(metric)

@@ -30,8 +30,27 @@ from metrics.reader import Reader
 
 
 @st.cache_resource(show_spinner=False)
-def catalogue() -> Catalogue:
+def base_catalogue() -> Catalogue:
+    """config.yaml alone: what the store is built and written with."""
     return load_catalogue()
+
+
+def catalogue() -> Catalogue:
+    """The catalogue pages read with: config.yaml plus one area per integrated care board from the
+    reference data in the store (``metrics.areas``), rebuilt when the data changes."""
+    return _catalogue_for(default_db.app_database_url(base_catalogue()), version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalogue_for(url: str, token: str) -> Catalogue:
+    return _store_reader(url).with_reference_areas()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_reader(url: str) -> Reader:
+    """The read layer with config.yaml alone: for what does not depend on the areas (the data
+    version, whether there is data, the areas themselves)."""
+    return Reader(engine(), base_catalogue())
 
 
 BUILD_MESSAGE = {
@@ -47,21 +66,21 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The store named by ``DATABASE_URL``, else the default SQLite file (built on a fresh machine)."""
-    url = default_db.app_database_url(catalogue())
+    url = default_db.app_database_url(base_catalogue())
     if default_db.needs_build(url):
         with st.spinner(BUILD_MESSAGE[default_db.demo_requested()]):
-            default_db.build_default_database(url, catalogue())
+            default_db.build_default_database(url, base_catalogue())
     return _engine_for(url)
 
 
 def has_data() -> bool:
     """True when the database has the schema and at least one loaded file (read only)."""
-    return reader().has_data()
+    return _store_reader(default_db.app_database_url(base_catalogue())).has_data()
 
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    return make_url(default_db.app_database_url(catalogue())).render_as_string(hide_password=True)
+    return make_url(default_db.app_database_url(base_catalogue())).render_as_string(hide_password=True)
 
 
 #: How long a page trusts its last look at the store's data version. Every cached read is keyed
@@ -73,12 +92,12 @@ VERSION_SECONDS = 2
 def _version(url: str) -> str:
     # The database's address is part of the token: two stores with the same files loaded in the
     # same second must never share cached figures.
-    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}:{reader().data_version()}"
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}:{_store_reader(url).data_version()}"
 
 
 def version() -> str:
     """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
-    return _version(default_db.app_database_url(catalogue()))
+    return _version(default_db.app_database_url(base_catalogue()))
 
 
 def refresh() -> None:
@@ -88,11 +107,11 @@ def refresh() -> None:
 
 def reader() -> Reader:
     """The read layer on the app's store."""
-    return _reader_for(default_db.app_database_url(catalogue()))
+    return _reader_for(default_db.app_database_url(base_catalogue()), version())
 
 
-@st.cache_resource(show_spinner=False)
-def _reader_for(url: str) -> Reader:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reader_for(url: str, token: str) -> Reader:
     return Reader(engine(), catalogue())
 
 
@@ -127,13 +146,35 @@ def ranks(metric_id: str, org_codes) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _area_comparison(token: str, metric_id: str, today: dt.date):
-    return reader().area_comparison(metric_id, today)
+def _area_comparison(token: str, metric_id: str, today: dt.date, also: tuple[str, ...]):
+    return reader().area_comparison(metric_id, today, also)
 
 
-def area_comparison(metric_id: str):
-    """Every area's indicator and latest row for a metric (``Reader.area_comparison``)."""
-    return _area_comparison(version(), metric_id, dt.date.today())
+def area_comparison(metric_id: str, also: tuple[str, ...] = ()):
+    """The config.yaml areas' (and ``also``'s) indicators and latest rows (``Reader.area_comparison``)."""
+    cat = catalogue()  # config.yaml areas are always in: one cache entry for all of them
+    extra = tuple(a for a in also if a in cat.area_by_id and cat.area_by_id[a].origin != "config.yaml")
+    return _area_comparison(version(), metric_id, dt.date.today(), extra)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _funnel(token: str, metric_id: str):
+    return reader().funnel(metric_id)
+
+
+def funnel(metric_id: str):
+    """Every integrated care board beside England for a metric (``Reader.funnel``), once per data version."""
+    return _funnel(version(), metric_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _icb_series(token: str, metric_id: str):
+    return reader().icb_series(metric_id)
+
+
+def icb_series(metric_id: str):
+    """Every integrated care board's series, England's and England's population (``Reader.icb_series``)."""
+    return _icb_series(version(), metric_id)
 
 
 @st.cache_data(show_spinner=False)
@@ -265,7 +306,7 @@ def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Checking the file...", max_entries=4)
 def _prepared_upload(token: str, digest: str, file_name: str, _content: bytes):
-    return prepare_upload(file_name, _content, engine(), catalogue())
+    return prepare_upload(file_name, _content, engine(), base_catalogue())
 
 
 def prepared_upload(file_name: str, content: bytes):

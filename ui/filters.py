@@ -7,6 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
+from metrics import areas
 from metrics.catalogue import Catalogue
 from ui import data
 
@@ -25,25 +26,37 @@ def default_meeting_date(today: dt.date | None = None) -> dt.date:
 
 
 def area(cat: Catalogue) -> str:
-    """The area picker (sidebar); returns the area id. The URL holds the short name (``?area=Rutland``)."""
-    names = [a.short_name for a in cat.areas]
-    default = cat.area_by_id[cat.settings.default_area].short_name
+    """The area chooser (sidebar), searchable by name or code; returns the area id.
+
+    The URL holds the area's label (``?area=Rutland``); an id or ODS code (``?area=qe1``) opens
+    the same area.
+    """
+    labels = areas.area_choices(cat)
+    wanted = st.query_params.get("area")
+    if wanted is not None and wanted not in labels and "area" not in st.session_state:
+        found = areas.area_for_text(cat, wanted)
+        if found is not None:
+            st.session_state["area"] = areas.area_label(cat.area_by_id[found])
+    default = areas.area_label(cat.area_by_id[cat.settings.default_area])
     chosen = st.sidebar.selectbox(
         "Area",
-        names,
-        index=names.index(default),
+        labels,
+        index=labels.index(default),
         key="area",
         bind="query-params",
-        help="Figures for LLR add up the organisations that serve it; council areas use council figures.",
+        placeholder="Type a name or code",
+        help="Type part of a name or an ODS code (e.g. Lancashire or QE1). Figures for an integrated care "
+        "board add up the organisations that serve it; council areas use council figures.",
     )
-    return area_id_for(cat, chosen)
+    area_id = area_id_for(cat, chosen)
+    if note := cat.area_by_id[area_id].note:
+        st.sidebar.caption(note)
+    return area_id
 
 
-def area_id_for(cat: Catalogue, short_name: str | None) -> str:
-    for a in cat.areas:
-        if a.short_name == short_name:
-            return a.id
-    return cat.settings.default_area
+def area_id_for(cat: Catalogue, label: str | None) -> str:
+    """The id of the area chosen (its label, id or code), else the default area."""
+    return areas.area_for_text(cat, label) or cat.settings.default_area
 
 
 def meeting_date(default: dt.date) -> dt.date:

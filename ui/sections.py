@@ -64,7 +64,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     cat = data.catalogue()
     area_id = filters.selected_area()
     start_year = filters.selected_start_year()
-    st.title(title)
+    st.title(f"{title}: {cat.area_by_id[area_id].name}")
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
@@ -122,7 +122,7 @@ def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
-    by_area, latest = data.area_comparison(metric.id)
+    by_area, latest = data.area_comparison(metric.id, (filters.selected_area(),))
     parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     table = pd.DataFrame(
@@ -155,7 +155,13 @@ def _interval(low, high) -> str:
 def national_ranks(metric: Metric):
     """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
     cat = data.catalogue()
-    codes = [o.code for o in cat.organisations if o.kind not in ("country", "system")]
+    area = cat.area_by_id[filters.selected_area()]  # LLR's organisations, or the chosen board's
+    local = set(cat.area_org_codes(area.id)) if area.origin != "config.yaml" else None
+    codes = [
+        o.code
+        for o in cat.organisations
+        if o.kind not in ("country", "system") and (o.code in local if local is not None else o.place is not None)
+    ]
     ranks = data.ranks(metric.id, codes)
     ranks = ranks[ranks["peers"] > 1].copy()
     return pd.DataFrame(
