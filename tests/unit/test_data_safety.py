@@ -212,7 +212,7 @@ def test_restore_replace_that_fails_midway_leaves_the_old_store(
     def broken(*args, **kwargs):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(store, "_bulk_insert_observations", broken)
+    monkeypatch.setattr(store.restore, "_bulk_insert_observations", broken)  # where the restore looks it up
     with pytest.raises(RuntimeError, match="killed"):
         restore_snapshot(engine, snapshot_folder, catalogue, other_data="replace")
     assert dump(engine) == before

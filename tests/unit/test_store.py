@@ -189,7 +189,7 @@ class TestWriteLoad:
         def broken(*args, **kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(store, "_upsert", broken)
+        monkeypatch.setattr(store.writes, "_upsert", broken)  # where write_load looks it up
         with pytest.raises(RuntimeError, match="disk full"):
             store.write_load(engine, tidy([AE[0][:6] + (1.0,)]), record("b" * 64))
         assert as_tuples(store.read_observations(engine)) == before
@@ -325,17 +325,15 @@ class TestLatestPeriods:
 
 
 class TestInitDb:
-    def test_organisations_targets_and_annotations_come_from_the_catalogue(self, engine, catalogue):
+    def test_organisations_and_annotations_come_from_the_catalogue(self, engine, catalogue):
         orgs = store.read_organisations(engine).set_index("code")
         assert orgs.loc["E06000016", "name"] == "Leicester City Council"
         assert set(orgs.index) >= {o.code for o in catalogue.organisations}
-        targets = store.read_targets(engine, ["ae_4hr_all"])
-        assert sorted(targets["value"]) == [76.0, 78.0, 92.1, 95.0]
         assert len(store.read_annotations(engine)) == len(catalogue.annotations)
 
-    def test_running_twice_keeps_one_copy_of_each_target(self, engine, catalogue):
+    def test_running_twice_keeps_one_copy_of_each_event(self, engine, catalogue):
         store.init_db(engine, catalogue)
-        assert len(store.read_targets(engine)) == sum(len(m.targets) for m in catalogue.metrics)
+        assert len(store.read_annotations(engine)) == len(catalogue.annotations)
 
     def test_organisations_added_by_files_survive_a_resync(self, engine, catalogue):
         store.write_load(engine, tidy([("ae_4hr_all", "RX1", D(2024, 1, 1), "month", 1.0, 2.0, 50.0)]), record())
@@ -465,19 +463,19 @@ class TestRefusedIngest:
         path.write_text(GOOD_CSV)
         assert ingest_file(path, engine, catalogue).status == "loaded"
         after = full_dump(engine)
-        for table in ("target", "annotation", "organisation"):
+        for table in ("annotation", "organisation"):
             assert after[table] == before[table], table
 
     def test_a_changed_catalogue_is_synchronised_with_the_next_load(self, engine, catalogue, tmp_path):
         from loaders.ingest import ingest_file
 
         with engine.begin() as conn:
-            conn.execute(store.target.delete().where(store.target.c.metric_id == "ae_4hr_all"))
+            conn.execute(store.annotation.delete())
             conn.execute(store.organisation.update().where(store.organisation.c.code == "RWE").values(name="Old name"))
         path = tmp_path / "good.csv"
         path.write_text(GOOD_CSV)
         assert ingest_file(path, engine, catalogue).status == "loaded"
-        assert sorted(store.read_targets(engine, ["ae_4hr_all"])["value"]) == [76.0, 78.0, 92.1, 95.0]
+        assert len(store.read_annotations(engine)) == len(catalogue.annotations)
         assert store.read_organisations(engine).set_index("code").loc["RWE", "name"] != "Old name"
 
     def test_a_store_made_before_publication_dates_is_read_as_it_is_and_upgraded_by_the_next_load(
