@@ -49,7 +49,6 @@ files are listed in ``KNOWN_REVISIONS``, so either copy can be loaded first.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from pathlib import Path
@@ -70,6 +69,7 @@ from loaders.base import (
     shown,
 )
 from metrics.catalogue import Catalogue
+from metrics.digest import sha256_hex
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
 
@@ -185,7 +185,7 @@ def read(path: Path) -> pd.DataFrame:
     path = Path(path)
     name = path.name
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     kind = Peek(path).kind
     if not data.strip():
         raise LoadError("the file is empty", file=name)

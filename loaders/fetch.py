@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import hashlib
 import http.client
 import os
 import re
@@ -57,6 +56,7 @@ from loaders.webguard import (
 )
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT, Catalogue, LinkRule, Publication
+from metrics.digest import sha256_hex
 
 USER_AGENT = (
     "llr-dashboard-fetch/0.1 (open-source performance dashboard for Leicester, Leicestershire and Rutland; "
@@ -533,7 +533,7 @@ class _PageReader:
         self.validators: dict[str, dict] = {}  # per page read: the validators to store (none on a 304)
 
     def read(self, url: str) -> Page:
-        copy = self.folder / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.html"
+        copy = self.folder / f"{sha256_hex(url.encode())[:16]}.html"
         known = self.known.get(url)
         conditional = {}
         if known is not None and copy.exists():
@@ -734,7 +734,7 @@ def _fetch_file(
         result.status = "error"
         result.message = f"not the expected type (expected {' or '.join(publication.formats)}; got {what}); discarded"
         return result, {**row, "status": "error"}
-    digest = hashlib.sha256(response.body).hexdigest()
+    digest = sha256_hex(response.body)
     if known is not None and known.get("sha256") == digest:
         return result, {**row, "status": "unchanged"}
     loaded = store.find_source(engine, digest)
@@ -824,7 +824,7 @@ def _save(folder: Path, name: str, body: bytes, digest: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     safe = shorten(re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".")) or "download"
     path = folder / safe
-    if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+    if path.exists() and sha256_hex(path.read_bytes()) != digest:
         path = folder / f"{path.stem}-{digest[:8]}{path.suffix}"
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")  # two runs at once
     tmp.write_bytes(body)

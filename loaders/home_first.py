@@ -39,7 +39,6 @@ national workbook every ODS code is kept.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 
@@ -48,6 +47,7 @@ import pandas as pd
 
 from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, empty_tidy, read_csv_text, read_sheet
 from metrics.catalogue import Catalogue
+from metrics.digest import sha256_file
 from metrics.periods import PeriodError, parse_period
 from metrics.store import TIDY_COLUMNS
 
@@ -111,8 +111,7 @@ def read(path: Path) -> dict[str, pd.DataFrame] | pd.DataFrame:
     as a string frame. ``attrs['file']`` (and ``digest``) on every frame."""
     path = Path(path)
     peek = Peek(path)
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    digest = sha256_file(path)
     if peek.kind == "xlsx":
         names = {s.strip().lower(): s for s in peek.sheet_names}
         if all(s.lower() in names for s in UCR_SHEETS):

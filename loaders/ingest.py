@@ -13,12 +13,13 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from loaders import registry
-from loaders.base import LoadResult, sha256_of
+from loaders.base import LoadResult
 from loaders.limits import BYTES_PER_MB, file_bytes, megabytes
 from loaders.parse import parse_file, parse_isolated
 from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
 from metrics.catalogue import Catalogue
+from metrics.digest import sha256_file
 
 #: Files in a folder that are documentation, not data.
 SKIPPED_SUFFIXES = {".md", ".txt", ".pdf", ".html", ".py"}
@@ -150,7 +151,7 @@ def prepare_file(
         )
     if size == 0:
         return PreparedFile(FileOutcome(path, "error", error=f"'{path.name}': the file is empty"))
-    digest = sha256_of(path)
+    digest = sha256_file(path)
     seen = None if reload else store.find_source(engine, digest)
     if seen is not None:
         note = [] if seen["file_name"] == path.name else [f"same content as '{seen['file_name']}', already loaded"]

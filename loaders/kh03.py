@@ -29,7 +29,6 @@ publication whatever the order of loading, and an earlier one never replaces it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import pandas as pd
 
 from loaders.base import MISSING_MARKERS, LoadError, LoadResult, Peek, read_sheet, shown
 from metrics.catalogue import Catalogue
+from metrics.digest import sha256_file
 from metrics.periods import MONTH_NUMBERS
 from metrics.store import TIDY_COLUMNS
 
@@ -74,8 +74,7 @@ def read(path: Path) -> pd.DataFrame:
         # A corrupt workbook has no readable sheet list: let read_sheet report the real problem.
         sheet = SHEET
     raw = read_sheet(path, sheet, header=None)
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    digest = sha256_file(path)
     raw.attrs.update({"file": path.name, "sheet": sheet, "digest": digest})
     return raw
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -45,6 +44,7 @@ from loaders.limits import Limits
 from loaders.validate import _CONTROL, MAX_PUBLICATION_LENGTH, ORG_CODE, text_problem, validate_tidy
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT, Catalogue
+from metrics.digest import sha256_file, sha256_hex
 
 FORMAT = "llr-dashboard-snapshot/1"
 #: The snapshot committed with the project (the app's default database is built from it).
@@ -113,7 +113,7 @@ def _write_part(folder: Path, name: str, text: str) -> str:
     data = text.encode("utf-8")
     with open(folder / name, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(data)
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def snapshot_frames(engine: Engine) -> dict[str, pd.DataFrame]:
@@ -188,7 +188,7 @@ def write_snapshot(
     for part, name in PARTS_AND_REFERENCE.items():
         if part not in texts:
             continue
-        digest = hashlib.sha256(texts[part].encode("utf-8")).hexdigest()
+        digest = sha256_hex(texts[part].encode("utf-8"))
         manifest["parts"][part] = {"file": name, "rows": len(frames[part]), "sha256": digest}
     for r in frames["sources"].itertuples():
         entry = {"file": r.file_name, "sha256": r.sha256, "loader": r.loader, "rows": int(r.rows)}
@@ -301,18 +301,10 @@ def snapshot_from_files(
             for root in map(Path, paths):
                 for file in expand_paths([root]):
                     relative = file.relative_to(root.parent) if root.is_dir() else Path(file.name)
-                    inputs.setdefault(_sha256_file(file), relative.as_posix())
+                    inputs.setdefault(sha256_file(file), relative.as_posix())
             return summary, write_snapshot(engine, folder, inputs, replace=replace)
         finally:
             engine.dispose()
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -383,7 +375,7 @@ def read_part_text(folder: str | Path, part: str, manifest: dict | None = None) 
     if not path.is_file():
         raise SnapshotError(f"'{path}': the file is missing; nothing was loaded")
     data = _inflate(path, _max_part_bytes())
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if sha256_hex(data) != entry["sha256"]:
         raise SnapshotError(f"'{path}': its content does not match the manifest's SHA-256 (a damaged copy?)")
     try:
         return data.decode("utf-8")

@@ -14,7 +14,6 @@ next rerun without stale caches.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +25,7 @@ from loaders.ingest import prepare_upload
 from metrics import query, store
 from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.digest import sha256_hex
 from metrics.reader import Reader
 
 
@@ -92,7 +92,7 @@ VERSION_SECONDS = 2
 def _version(url: str) -> str:
     # The database's address is part of the token: two stores with the same files loaded in the
     # same second must never share cached figures.
-    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}:{_store_reader(url).data_version()}"
+    return f"{sha256_hex(url.encode())[:12]}:{_store_reader(url).data_version()}"
 
 
 def version() -> str:
@@ -311,7 +311,7 @@ def _prepared_upload(token: str, digest: str, file_name: str, _content: bytes):
 
 def prepared_upload(file_name: str, content: bytes):
     """The validation of an uploaded file, kept across reruns until the data changes."""
-    return _prepared_upload(version(), hashlib.sha256(content).hexdigest(), file_name, content)
+    return _prepared_upload(version(), sha256_hex(content), file_name, content)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
