@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
@@ -27,8 +25,8 @@ from sqlalchemy import (
 from metrics.catalogue import Catalogue
 from metrics.store.engine import _ensure_schema, _has_schema, _insert_if_absent, _sync_catalogue, writing
 from metrics.store.reads import _frame, _source_select
-from metrics.store.schema import TIDY_COLUMNS, metadata, observation, organisation, source
-from metrics.store.writes import SourceRecord, WriteCounts, _upsert
+from metrics.store.schema import metadata, observation, organisation, source
+from metrics.store.writes import SourceRecord, WriteCounts, _upsert, prepared_write
 
 # ---------------------------------------------------------------------------- reference data
 # Organisations and area memberships from reference files (ODS, ONS lookups). Each file is one
@@ -96,12 +94,7 @@ def write_reference_load(
     -------
     WriteCounts
     """
-    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
-    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    counts = WriteCounts()
-    if len(tidy):
-        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
         _ensure_schema(conn)
         if catalogue is not None:

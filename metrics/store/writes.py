@@ -63,6 +63,17 @@ class WriteCounts:
 #: figure is kept, still traced to the earlier file, and the ingest reports it by organisation
 #: (``WriteCounts.not_in_revision``) so an analyst can decide; a later file that lists the
 #: organisation again replaces it as usual.
+def prepared_write(tidy: pd.DataFrame) -> tuple[pd.DataFrame, dt.datetime, WriteCounts]:
+    """A file's tidy rows ready to write (dates as dates), the load time (UTC) and its counts."""
+    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
+    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    counts = WriteCounts()
+    if len(tidy):
+        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    return tidy, now, counts
+
+
 REVISION_RULE = (
     "a file of higher standing wins (a derived compilation < a published file < a known revision); "
     "between files of the same standing the later publication date wins when both dates are known, "
@@ -111,12 +122,7 @@ def write_load(
     -------
     WriteCounts
     """
-    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
-    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    counts = WriteCounts()
-    if len(tidy):
-        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
         _ensure_schema(conn)
         if catalogue is not None:
@@ -184,12 +190,7 @@ def reapply_load(
     WriteCounts or None
         None when the content is not in the store (load it with ``write_load``).
     """
-    tidy = tidy.loc[:, TIDY_COLUMNS].copy()
-    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    counts = WriteCounts()
-    if len(tidy):
-        counts.periods = (min(tidy["period_start"]), max(tidy["period_start"]))
+    tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
         _ensure_schema(conn)
         if catalogue is not None:
