@@ -23,10 +23,10 @@ from sqlalchemy import (
 )
 
 from metrics.catalogue import Catalogue
-from metrics.store.engine import _ensure_schema, _has_schema, _insert_if_absent, _sync_catalogue, writing
-from metrics.store.reads import _frame, _source_select
+from metrics.store.engine import _ensure_schema, _has_schema, _insert_if_absent, writing
+from metrics.store.reads import _frame
 from metrics.store.schema import metadata, observation, organisation, source
-from metrics.store.writes import SourceRecord, WriteCounts, _upsert, prepared_write
+from metrics.store.writes import SourceRecord, WriteCounts, _upsert, loaded_before, prepared_write
 
 # ---------------------------------------------------------------------------- reference data
 # Organisations and area memberships from reference files (ODS, ONS lookups). Each file is one
@@ -96,10 +96,7 @@ def write_reference_load(
     """
     tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
-        _ensure_schema(conn)
-        if catalogue is not None:
-            _sync_catalogue(conn, catalogue)
-        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        seen = loaded_before(conn, catalogue, record.sha256)
         if seen is not None:
             counts.already_loaded = dict(seen)
             return counts

@@ -15,6 +15,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 
 from metrics.catalogue import Catalogue
 from metrics.store.engine import _ensure_schema, _insert_if_absent, _sync_catalogue, writing
@@ -74,6 +75,15 @@ def prepared_write(tidy: pd.DataFrame) -> tuple[pd.DataFrame, dt.datetime, Write
     return tidy, now, counts
 
 
+def loaded_before(conn: Connection, catalogue: Catalogue | None, sha256: str):
+    """Open a write: make sure of the schema, sync the catalogue (when given) and return the
+    ``source`` row already holding this content, or None."""
+    _ensure_schema(conn)
+    if catalogue is not None:
+        _sync_catalogue(conn, catalogue)
+    return conn.execute(_source_select(conn).where(source.c.sha256 == sha256)).mappings().first()
+
+
 REVISION_RULE = (
     "a file of higher standing wins (a derived compilation < a published file < a known revision); "
     "between files of the same standing the later publication date wins when both dates are known, "
@@ -124,10 +134,7 @@ def write_load(
     """
     tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
-        _ensure_schema(conn)
-        if catalogue is not None:
-            _sync_catalogue(conn, catalogue)
-        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        seen = loaded_before(conn, catalogue, record.sha256)
         if seen is not None:
             counts.already_loaded = dict(seen)
             return counts
@@ -192,10 +199,7 @@ def reapply_load(
     """
     tidy, now, counts = prepared_write(tidy)
     with writing(engine) as conn:
-        _ensure_schema(conn)
-        if catalogue is not None:
-            _sync_catalogue(conn, catalogue)
-        seen = conn.execute(_source_select(conn).where(source.c.sha256 == record.sha256)).mappings().first()
+        seen = loaded_before(conn, catalogue, record.sha256)
         if seen is None:
             return None
         counts.source_id = seen["id"]
