@@ -96,23 +96,26 @@ def floor_pages() -> list[AppPage]:
 class AppServer:
     """``streamlit run app.py`` on a free loopback port with ``DATABASE_URL`` set to ``db_url``.
 
-    ``app`` serves another script (the floor app, which reads no database: ``db_url`` None). The
+    ``app`` serves another script (the floor app, which reads no database: ``db_url`` None); with
+    ``db_url`` None the dashboard opens its default database (``root``'s ``data/``). ``root`` is
+    the folder the server runs in (a fresh copy of the project for the first-start timing). The
     server log goes to a temporary file, shown when the app fails to start.
     """
 
-    def __init__(self, db_url: str | None, app: Path = APP) -> None:
+    def __init__(self, db_url: str | None, app: Path = APP, root: Path = PROJECT_ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.perf_counter()
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
+        env.pop("DASHBOARD_DEMO", None)
         if db_url is not None:
             env["DATABASE_URL"] = db_url
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
     def wait_until_healthy(self, seconds: float = 90) -> float:

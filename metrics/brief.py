@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,6 +104,7 @@ def meeting_brief(
     metric_ids: Sequence[str] | None = None,
     today: dt.date | None = None,
     include_missing: bool = False,
+    indicators: Mapping[str, query.Indicator] | None = None,
 ) -> pd.DataFrame:
     """What has changed for an area since the last meeting, one row per metric.
 
@@ -125,6 +126,9 @@ def meeting_brief(
         For the data-currency note; defaults to today.
     include_missing : bool
         Add a row saying "not published for this area" for metrics with no figures.
+    indicators : mapping, optional
+        The area's indicators already built from ``obs`` (``query.area_indicators``), so a caller
+        that also needs them (the questions, the pack) builds each series once.
 
     Returns
     -------
@@ -133,14 +137,12 @@ def meeting_brief(
     """
     today = today or dt.date.today()
     ids = _metric_ids(catalogue, metric_ids)
-    by_metric = dict(tuple(obs.groupby("metric_id", sort=False))) if len(obs) else {}
+    if indicators is None:
+        indicators = query.area_indicators(obs[obs["metric_id"].isin(ids)], catalogue, area_id, today)
     rows = []
     for mid in ids:
-        part = by_metric.get(mid)
-        if part is None:
-            continue
-        ind = query.indicator(part, catalogue, mid, area_id, today)
-        if not ind.empty:
+        ind = indicators.get(mid)
+        if ind is not None and not ind.empty:
             rows.append(brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points))
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:

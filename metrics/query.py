@@ -115,6 +115,33 @@ class Indicator:
 # ---------------------------------------------------------------------------- the read
 
 
+def area_indicators(
+    obs: pd.DataFrame, catalogue: Catalogue, area_id: str, today: dt.date | None = None
+) -> dict[str, Indicator]:
+    """Every metric's :func:`indicator` for one area from the area's rows, read once.
+
+    The brief, its questions and the meeting pack all start from these, so each series is built
+    and judged once per area rather than once per consumer.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        The area's observations with derived rates (``Reader.area_rows``).
+    catalogue : Catalogue
+    area_id : str
+    today : date, optional
+        For data currency; defaults to today.
+
+    Returns
+    -------
+    dict
+        Metric id -> :class:`Indicator`, in the order the metrics first appear in ``obs``; metrics
+        with no rows are absent.
+    """
+    by_metric = dict(tuple(obs.groupby("metric_id", sort=False))) if len(obs) else {}
+    return {mid: indicator(part, catalogue, mid, area_id, today) for mid, part in by_metric.items()}
+
+
 def indicator(
     obs: pd.DataFrame, catalogue: Catalogue, metric_id: str, area_id: str, today: dt.date | None = None
 ) -> Indicator:

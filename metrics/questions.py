@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from metrics import query
 from metrics.calc import format_value
 from metrics.catalogue import Catalogue, Metric
 from metrics.currency import day_text
@@ -279,24 +278,18 @@ def area_questions(
 
 
 def brief_questions(
-    obs: pd.DataFrame,
+    indicators: Mapping[str, Indicator],
     catalogue: Catalogue,
-    area_id: str,
     meeting: dt.date | pd.Timestamp,
     metric_ids: Sequence[str],
-    today: dt.date | None = None,
     reported: pd.DataFrame | None = None,
 ) -> list[Question]:
-    """The questions of a brief's indicators from the area's rows (``Reader.area_rows``), read once.
+    """The questions of a brief's indicators, in the brief's order.
 
-    Each indicator is the read layer's (``metrics.query.indicator``), as the brief's cards and the
-    pack build theirs, so the questions use the same figures as the cards.
+    ``indicators`` are the read layer's for the area (``Reader.area_indicators``), the same the
+    brief's cards and the pack are built from, so the questions use the same figures as the cards.
     """
-    by_metric = dict(tuple(obs.groupby("metric_id", sort=False))) if len(obs) else {}
-    indicators = (
-        query.indicator(by_metric[mid], catalogue, mid, area_id, today) for mid in metric_ids if mid in by_metric
-    )
-    return area_questions(indicators, catalogue, meeting, reported)
+    return area_questions((indicators[mid] for mid in metric_ids if mid in indicators), catalogue, meeting, reported)
 
 
 def questions_frame(questions: Sequence[Question]) -> pd.DataFrame:

@@ -35,9 +35,13 @@ class Reader:
     catalogue : Catalogue
     """
 
+    #: Areas whose indicators are kept (``area_indicators``): a reader lives for one data version.
+    KEPT_AREAS = 48
+
     def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
         self.engine = engine
         self.catalogue = catalogue
+        self._indicators: dict[tuple[str, dt.date], dict[str, query.Indicator]] = {}
 
     # ------------------------------------------------------------------ rows (private to the layer)
     def _observations(self, metric_ids: Sequence[str] | None, org_codes: Sequence[str] | None) -> pd.DataFrame:
@@ -92,13 +96,29 @@ class Reader:
         meeting pack hand to ``metrics.query.indicator`` metric by metric."""
         return self._observations(None, self.catalogue.area_org_codes(area_id))
 
+    def area_indicators(self, area_id: str, today: dt.date | None = None) -> dict[str, query.Indicator]:
+        """Every metric's indicator for the area (``metrics.query.area_indicators``), built once per
+        area and day for this reader: the brief, its questions and the meeting pack share them.
+
+        The result is shared; callers must not change it.
+        """
+        key = (area_id, today or dt.date.today())
+        found = self._indicators.get(key)
+        if found is None:
+            found = query.area_indicators(self.area_rows(area_id), self.catalogue, area_id, key[1])
+            if len(self._indicators) >= self.KEPT_AREAS:
+                self._indicators.pop(next(iter(self._indicators)), None)  # the oldest first
+            self._indicators[key] = found
+        return found
+
     def brief(
         self, area_id: str, meeting: dt.date, today: dt.date | None = None, metric_ids: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """The meeting brief for an area (``metrics.brief.meeting_brief``)."""
         return brief_module.meeting_brief(
-            self.area_rows(area_id), self.catalogue, area_id, meeting, metric_ids=metric_ids, today=today
-        )
+            None, self.catalogue, area_id, meeting, metric_ids=metric_ids, today=today,
+            indicators=self.area_indicators(area_id, today),
+        )  # fmt: skip
 
     def summary(
         self, brief: pd.DataFrame, meeting: dt.date

@@ -48,7 +48,7 @@ if view == "Icons only":
     brief_view.icons_table(brief, sections)
 else:
     rows = brief.set_index("metric_id", drop=False)
-    lines = data.source_lines(brief)
+    lines = data.source_lines(area_id, meeting)
     for section in sections:
         holder = (
             st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")

@@ -36,9 +36,28 @@ def today() -> dt.date:
     return data.brief_today()
 
 
+@st.cache_resource(show_spinner=False, ttl=data.VERSION_SECONDS, max_entries=4)
+def _stored_actions(database: str) -> pd.DataFrame:
+    return actions_module.current_actions(data.engine())
+
+
+def stored_actions() -> pd.DataFrame:
+    """Every action as it stands (``metrics.actions.current_actions``), shared by this server's sessions.
+
+    Read once per ``data.VERSION_SECONDS`` rather than once per brief card (35 reads a page); a
+    change made on this server clears it at once, one made by another process is seen within that
+    time. The frame is shared: callers must not change it.
+    """
+    return _stored_actions(data.database_label())
+
+
+def _changed() -> None:
+    _stored_actions.clear()
+
+
 def current() -> pd.DataFrame:
-    """Every action as it stands, with where it stands in words (read fresh: the log is small)."""
-    return actions_module.with_standing(actions_module.current_actions(data.engine()), data.catalogue(), today())
+    """Every action as it stands, with where it stands in words."""
+    return actions_module.with_standing(stored_actions(), data.catalogue(), today())
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +76,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def beside_indicator(metric_id: str, area_id: str, key: str) -> None:
     """An indicator's open actions, each with where it stands (overdue, due before the next meeting)."""
-    frame = actions_module.linked(actions_module.current_actions(data.engine()), metric_id, area_id)
+    frame = actions_module.linked(stored_actions(), metric_id, area_id)
     if frame.empty:
         return
     cat = data.catalogue()
@@ -133,6 +152,7 @@ def save_new(fields: dict) -> str:
     except actions_module.ActionsError as exc:
         return f"Error: {exc}"
     (action_id,) = store.add_actions(data.engine(), [row], fields["changed_by"])
+    _changed()
     return f"Action {action_id} recorded."
 
 
@@ -145,6 +165,7 @@ def save_change(action_id: int, fields: dict) -> str:
     except actions_module.ActionsError as exc:
         return f"Error: {exc}"
     store.change_action(data.engine(), action_id, row, fields["changed_by"])
+    _changed()
     return f"Action {action_id} changed."
 
 
@@ -185,6 +206,7 @@ def close(action_id: int, note: str, who: str) -> str:
     if not note.strip():
         return "Error: say how the action was closed (the closing note)."
     store.change_action(data.engine(), action_id, {"status": "closed", "closing_note": note.strip()}, who.strip())
+    _changed()
     return f"Action {action_id} closed."
 
 
@@ -194,6 +216,7 @@ def import_upload(name: str, content: bytes, who: str) -> str:
         ids = actions_module.import_file(data.engine(), data.catalogue(), name, content, who or f"import of {name}")
     except actions_module.ActionsError as exc:
         return f"Error: {exc}; nothing was recorded."
+    _changed()
     return f"{name}: {len(ids)} action{'s' if len(ids) != 1 else ''} recorded."
 
 

@@ -228,12 +228,17 @@ def brief_summary(area_id: str, meeting: dt.date) -> tuple[summary_module.Meetin
     return reader().summary(brief(area_id, meeting), meeting)
 
 
-def source_lines(frame: pd.DataFrame) -> dict[str, str]:
-    """The one-line source of each brief row (``metrics.summary.source_line``), by metric id."""
+def source_lines(area_id: str, meeting: dt.date) -> dict[str, str]:
+    """The one-line source of each row of the area's brief (``metrics.summary.source_line``), by metric id."""
+    return _source_lines(version(), area_id, meeting, brief_today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _source_lines(token: str, area_id: str, meeting: dt.date, today: dt.date) -> dict[str, str]:
     cat = catalogue()
     stored = sources()
     out = {}
-    for row in frame.itertuples():
+    for row in _brief(token, area_id, meeting, today).itertuples():
         fallback = cat.sources[cat.metric(row.metric_id).source]
         out[row.metric_id] = summary_module.source_line(
             row.source_ids, stored, fallback.publisher, fallback.publication, row.latest_label
@@ -251,16 +256,26 @@ def indicator(metric_id: str, area_id: str) -> query.Indicator:
     return _indicator(version(), metric_id, area_id, dt.date.today())
 
 
-def demo_source_ids() -> set[int]:
-    frame = sources()
-    return set(frame.loc[frame["is_demo"].astype(bool), "id"].astype(int)) if len(frame) else set()
-
-
-def local_source_ids() -> set[int]:
-    """Files supplied locally with the generic template (not official statistics)."""
-    frame = sources()
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _source_kinds(token: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The demo sources' ids and the locally supplied ones', once per data version (every figure
+    on a page asks; a copy of the sources table per figure cost a tenth of the brief's time)."""
+    frame = reader().sources()
+    if not len(frame):
+        return frozenset(), frozenset()
     local = catalogue().sources["local_return"].publisher
-    return set(frame.loc[frame["publisher"] == local, "id"].astype(int)) if len(frame) else set()
+    demo = frozenset(frame.loc[frame["is_demo"].astype(bool), "id"].astype(int))
+    return demo, frozenset(frame.loc[frame["publisher"] == local, "id"].astype(int))
+
+
+def demo_source_ids() -> frozenset[int]:
+    """Ids of the sources loaded as demonstration data."""
+    return _source_kinds(version())[0]
+
+
+def local_source_ids() -> frozenset[int]:
+    """Files supplied locally with the generic template (not official statistics)."""
+    return _source_kinds(version())[1]
 
 
 def _any_of(wanted: set[int], source_ids) -> bool:

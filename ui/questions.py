@@ -25,10 +25,8 @@ def escape_markdown(text: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _area_questions(token: str, area_id: str, meeting: dt.date, today: dt.date) -> list[Question]:
     metric_ids = data.brief(area_id, meeting)["metric_id"].tolist()
-    rows = data.reader().area_rows(area_id)
-    return questions_module.brief_questions(
-        rows, data.catalogue(), area_id, meeting, metric_ids, today, data.reconciliation()
-    )
+    indicators = data.reader().area_indicators(area_id, today)
+    return questions_module.brief_questions(indicators, data.catalogue(), meeting, metric_ids, data.reconciliation())
 
 
 def area_questions(area_id: str, meeting: dt.date) -> list[Question]:

@@ -262,13 +262,15 @@ class TestCatalogueWords:
         assert "questions: 'overdu' is not a rule" in str(err.value)
 
 
-def test_brief_questions_read_the_areas_rows_once_and_ask_what_each_indicator_asks(catalogue):
+def test_brief_questions_use_the_areas_indicators_in_the_briefs_order(catalogue):
     months = pd.date_range("2024-02-01", periods=24, freq="MS")
     obs = pd.DataFrame(
         rows("ae_4hr_all", "RWE", months, [60.0, 61.0] * 12) + rows("ae_4hr_type1", "RWE", months, [70.0, 71.0] * 12)
     )
     meeting = dt.date(2025, 12, 1)
-    got = brief_questions(obs, catalogue, "llr", meeting, ["ae_4hr_type1", "ae_4hr_all", "ucr_2hr"], TODAY)
+    indicators = query.area_indicators(obs, catalogue, "llr", TODAY)
+    assert list(indicators) == ["ae_4hr_all", "ae_4hr_type1"]  # as the rows came; the brief's order wins
+    got = brief_questions(indicators, catalogue, meeting, ["ae_4hr_type1", "ae_4hr_all", "ucr_2hr"])
     one_by_one = [
         q
         for mid in ("ae_4hr_type1", "ae_4hr_all")
