@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -503,3 +504,27 @@ def full_dump_without(engine, column: str) -> dict[str, list[tuple]]:
             columns = [c for c in table.columns if c.name != column]
             tables[table.name] = [tuple(r) for r in conn.execute(select(*columns).order_by(*table.primary_key.columns))]
     return tables
+
+
+def test_previous_organisation_counts_judge_each_metric_on_its_own_latest_period(engine):
+    """A file's completeness is judged per metric against the latest period the same publication
+    gave before the file's first period, even when the metrics' latest periods differ."""
+    rows = [
+        ("ae_4hr_all", code, D(2024, month, 1), "month", 1.0, 2.0, 50.0)
+        for code in ("RWE", "NNJ07", "RT5")
+        for month in (1, 2)
+    ]
+    rows += [("ae_attendances", "RWE", D(2024, 1, 1), "month", None, None, 10.0)]  # stops a month earlier
+    rows += [("ae_attendances", code, D(2024, 3, 1), "month", None, None, 10.0) for code in ("RWE", "RT5")]
+    store.write_load(engine, tidy(rows), record())
+    other = dataclasses.replace(record(sha="b" * 64, file_name="other.csv"), publication="Another publication")
+    store.write_load(engine, tidy([("ae_4hr_all", "RWE", D(2024, 2, 15), "month", 1.0, 2.0, 50.0)]), other)
+
+    got = store.previous_organisation_counts(
+        engine, ["ae_attendances", "ae_4hr_all", "ae_4hr_type1"], D(2024, 3, 1),
+        "generic_template", "A&E Attendances and Emergency Admissions",
+    )  # fmt: skip
+
+    # February for the 4-hour figure (3 organisations; the other publication's row is not counted),
+    # January for attendances (its March rows are not before the file), nothing for type 1.
+    assert got == {"ae_4hr_all": (D(2024, 2, 1), 3), "ae_attendances": (D(2024, 1, 1), 1)}
