@@ -69,16 +69,18 @@ def figures_table(ind: Indicator, start_year: int | None = None, sources: pd.Dat
         notes.append("; ".join(parts))
     out["Note"] = notes
     if sources is not None and len(sources):
-        out["Source"] = [source_text(ids, sources) for ids in frame["source_ids"]]
+        described = source_descriptions(sources)
+        out["Source"] = ["; ".join(dict.fromkeys(described[i] for i in sorted(set(ids)) if i in described))
+                         for ids in frame["source_ids"]]  # fmt: skip
     return out.reset_index(drop=True)
 
 
-def source_text(source_ids, sources: pd.DataFrame) -> str:
-    """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for a figure's source ids."""
-    by_id = sources.set_index("id")
-    parts = []
-    for i in sorted(set(source_ids)):
-        if i in by_id.index:
-            row = by_id.loc[i]
-            parts.append(f"{row['publisher']}, {row['publication']}: {row['file_name']}")
-    return "; ".join(dict.fromkeys(parts))
+def source_descriptions(sources: pd.DataFrame) -> dict[int, str]:
+    """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for every stored
+    source, by id: built once for a table rather than once a row (a long series has hundreds)."""
+    return {
+        int(i): f"{publisher}, {publication}: {file_name}"
+        for i, publisher, publication, file_name in zip(
+            sources["id"], sources["publisher"], sources["publication"], sources["file_name"], strict=True
+        )
+    }
