@@ -4,7 +4,7 @@
 
 Uses the database named by ``--db`` (default: ``DATABASE_URL``, else the catalogue's default, the
 published snapshot once it is the default). Prints a table of the median time of each step and
-the total. Aim: the whole pack, PDF included, in <= 10 s. Timings are informative only; no test
+the total. Aim: the whole pack, PDF included, in <= 6 s. Timings are informative only; no test
 asserts them.
 """
 
