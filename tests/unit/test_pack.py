@@ -226,7 +226,7 @@ class TestWorkbook:
         headers = [c.value for c in wb["Urgent and emergency care"][1]]
         assert headers == [
             "Indicator", "Metric id", "Period", "Period start", "Value", "Numerator", "Denominator",
-            "Target", "Mean", "Lower process limit", "Upper process limit", "Signal", "Rule", "Note",
+            "Target", "Mean", "Lower process limit", "Upper process limit", "Signal", "Rule", "Note", "Source",
         ]  # fmt: skip
 
     def test_percentages_are_numbers_formatted_as_percentages(self, obs, catalogue):
