@@ -310,3 +310,78 @@ class TestEdges:
             f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`\n"
         )
         assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def paper_pack(catalogue):
+    """A pack with a current series (A&E 4-hour), an overdue one (attendances, last held June 2025)
+    and a discontinued one (delayed transfers of care, ending December 2019)."""
+    data = rows("ae_4hr_all", "RWE", MONTHS, AE_VALUES, denominator=20_000)
+    june = MONTHS[MONTHS <= "2025-06-01"]
+    data += rows("ae_attendances", "RWE", june, [25_000 + 10 * i for i in range(len(june))], source_id=8)
+    dtoc = pd.date_range("2018-01-01", "2019-12-01", freq="MS")
+    for org in catalogue.members("dtoc_days", "llr"):
+        data += rows("dtoc_days", org, dtoc, [600 + (i % 5) for i in range(len(dtoc))], source_id=8)
+    return build_pack(pd.DataFrame(data), catalogue, source_frame(), "llr", MEETING, ("urgent_care", "discharge"),
+                      TODAY, GENERATED)  # fmt: skip
+
+
+def words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+class TestPackOnPaper:
+    def test_cover_speaks_of_the_last_meeting_and_what_is_not_loaded(self, paper_pack):
+        text = words(pack_html(paper_pack))
+        assert "Changes since the last meeting on 15 July 2025" in text
+        assert "for the meeting on" not in text
+        assert "Figures held up to October 2025" in text
+        # Attendances: June held; July to September were due (second Thursday of the next month, with
+        # the grace days) by 20 November 2025; October's (13 November) is not late yet.
+        assert (
+            "A&amp;E Attendances and Emergency Admissions (monthly provider CSV): July 2025 to September 2025 not "
+            "loaded yet (3 periods due by 20 November 2025; newest held June 2025; 1 indicator)"
+        ) in text
+
+    def test_discontinued_series_are_one_annex_row_not_a_chart(self, paper_pack):
+        html = pack_html(paper_pack)
+        parsed = parse(html)
+        articles = [a["data-metric"] for t, a in parsed.tags if t == "article"]
+        assert articles == ["ae_4hr_all", "ae_attendances"]
+        annex = html[html.index('id="annex"') :]
+        row = re.search(r'<tr id="indicator-dtoc_days"[^>]*>(.*?)</tr>', annex).group(1)
+        assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:3] == ["Delayed transfer of care days", "December 2019",
+                                                                 "1,809 days"]  # fmt: skip
+        assert "stopped in February 2020" in words(annex)
+        assert "Annex: discontinued series (1 indicator)" in words(html)
+
+    def test_a_legend_on_every_chart_and_the_target_green_dash_dot(self, paper_pack):
+        html = pack_html(paper_pack)
+        charts = re.findall(r'<svg [^>]*class="spc-chart".*?</svg>', html, flags=re.S)
+        assert len(charts) == 2
+        for chart in charts:
+            legend = re.search(r'<g class="legend">(.*?)</g>', chart).group(1)
+            assert "Mean" in legend and "Upper process limit" in legend and "Lower process limit" in legend
+        legend = re.search(r'<g class="legend">(.*?)</g>', charts[0]).group(1)
+        assert "Target" in legend and "Special cause: improvement" in legend
+        target = re.search(r'<path class="target" [^>]*>', charts[0]).group(0)
+        assert 'stroke="#007F3B"' in target and 'stroke-dasharray="9 3 2 3"' in target
+        limits = re.search(r'<path class="upl" [^>]*>', charts[0]).group(0)
+        assert 'stroke="#007F3B"' not in limits and "9 3 2 3" not in limits
+
+    def test_appendix_is_one_row_per_publication(self, catalogue):
+        """24 monthly files of one publication: one row naming the first three and the last two."""
+        one = source_frame().loc[[1]]
+        many = pd.DataFrame({c: [one[c].iloc[0]] * len(MONTHS) for c in one.columns})
+        many["id"] = range(100, 100 + len(MONTHS))
+        many["file_name"] = [f"ae-{i:02d}.csv" for i in range(len(MONTHS))]
+        many["period_from"] = many["period_to"] = pd.date_range("2022-01-01", periods=len(MONTHS), freq="MS")
+        sources = pd.concat([source_frame(), many], ignore_index=True)
+        obs = pd.DataFrame(rows("ae_attendances", "RWE", MONTHS, [25_000] * len(MONTHS)))
+        obs["source_id"] = many["id"].to_numpy()
+        pack = build_pack(obs, catalogue, sources, "llr", MEETING, ("urgent_care",), TODAY, GENERATED)
+        html = pack_html(pack)
+        table = html[html.index('<table class="files">') : html.index("</table>", html.index('<table class="files">'))]
+        assert table.count("<tr>") == 2  # the header and one publication
+        assert "ae-00.csv, ae-01.csv, ae-02.csv … 19 more … ae-22.csv, ae-23.csv" in table
+        assert "Jan 2022 to Dec 2023" in table
