@@ -28,7 +28,8 @@ if brief.empty:
     st.stop()
 badges.demo_banner(brief["source_ids"])
 
-brief_view.brief_style()  # printing hides navigation and keeps each card on one page
+# Printing hides navigation, keeps each card on one page, opens the collapsed lists and numbers the pages.
+brief_view.brief_style(f"Meeting brief: {area.name}, since the meeting on {meeting.day} {meeting:%B %Y}")
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
 brief_view.brief_summary(summary, area.short_name, open_cards)
