@@ -385,3 +385,18 @@ class TestPackOnPaper:
         assert table.count("<tr>") == 2  # the header and one publication
         assert "ae-00.csv, ae-01.csv, ae-02.csv … 19 more … ae-22.csv, ae-23.csv" in table
         assert "Jan 2022 to Dec 2023" in table
+
+    def test_the_same_question_about_several_indicators_is_asked_once(self, catalogue):
+        june = MONTHS[MONTHS <= "2025-06-01"]
+        data = rows("ae_4hr_all", "RWE", june, AE_VALUES[: len(june)], denominator=20_000)
+        data += rows("ae_attendances", "RWE", june, [25_000 + 10 * i for i in range(len(june))], source_id=8)
+        pack = build_pack(pd.DataFrame(data), catalogue, source_frame(), "llr", MEETING, ("urgent_care",), TODAY,
+                          GENERATED)  # fmt: skip
+        late = [q for q in pack.questions if q.rule == "overdue"]
+        assert len(late) == 2  # one per indicator, as on the brief and in the workbook
+        html = pack_html(pack)
+        start = html.index('id="questions"')
+        section = words(html[start : html.index("</section>", start)])
+        asked = "No figures for A&amp;E 4-hour performance (all types) and A&amp;E attendances are held after June 2025"
+        assert section.count(asked) == 1
+        assert section.count("when will the next figures be published?") == 1
