@@ -19,6 +19,9 @@ from metrics.periods import short_period_label
 from metrics.targets import format_number
 
 WIDTH, HEIGHT = 760, 214
+#: A series of one or two figures (committee-reported figures, a single annual return) has no limits
+#: and little to draw: a lower chart, so the printed pack spends its pages on the series that vary.
+SHORT_SERIES, SHORT_HEIGHT = 2, 150
 LEFT, RIGHT, TOP, BOTTOM = 74, 14, 18, 58  # the bottom holds the period ticks and the legend
 GREY, BLUE, ORANGE, PURPLE, DARK, RED = "#768692", "#005EB8", "#ED8B00", "#330072", "#425563", "#DA291C"
 GREEN = "#007F3B"  # NHS green: the target, as on the pages' charts (ui.charts)
@@ -105,13 +108,14 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
         Self-contained SVG markup (no scripts, no external references).
     """
     n = len(frame)
+    height = SHORT_HEIGHT if 0 < n <= SHORT_SERIES else HEIGHT
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="spc-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="spc-chart" viewBox="0 0 {WIDTH} {height}" '
         f'role="img" aria-label="{escape(title)}" font-family="Arial, Helvetica, sans-serif" font-size="11">'
         f"<title>{escape(title)}</title>"
     )
     if n == 0:
-        return head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">No figures</text></svg>'
+        return head + f'<text x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle">No figures</text></svg>'
     numeric = pd.concat([frame[c].astype(float) for c in ("value", "upl", "lpl", "target")])
     numeric = numeric[numeric.notna() & numeric.map(math.isfinite)]
     low, high = float(numeric.min()), float(numeric.max())
@@ -121,7 +125,7 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
     low, high = (max(0.0, low - pad) if low >= 0 else low - pad), high + pad
     ticks = _ticks(low, high)
     y0, y1 = ticks[0], ticks[-1]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
 
     days = (pd.to_datetime(frame["period_start"]) - pd.Timestamp(frame["period_start"].iloc[0])).dt.days.to_numpy()
     span = float(days[-1]) or 1.0
@@ -179,6 +183,17 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
             if target_points and target_points[-1] is not None:
                 target_points.append((x_at(i), target_points[-1][1]))
             target_points.append((x_at(i), y_at(v)))
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in target_points:  # a target in force for one period only is still drawn: a short step
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    target_points = []
+    for run in (r for r in runs if r):
+        if len(run) == 1:
+            run = [(run[0][0] - 14, run[0][1]), (run[0][0] + 14, run[0][1])]
+        target_points += [*run, None]
     if any(target_points):
         colour, dash, width = LINE_STYLES["target"]
         parts.append(

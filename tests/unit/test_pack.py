@@ -123,6 +123,15 @@ class TestSvg:
         assert "<title>A&amp;E &lt;4h&gt; chart</title>" in svg
         assert 'class="mean"' in svg and 'class="upl"' in svg and 'class="target"' in svg
 
+    def test_a_single_figure_shows_its_target_and_a_lower_chart(self, obs, catalogue):
+        ind = make(obs, catalogue).topics[0].items[0].indicator
+        one = ind.series.tail(1).reset_index(drop=True)
+        svg = spc_svg(one, ind.metric, "chart")
+        assert 'viewBox="0 0 760 150"' in svg  # a short series gets a lower chart
+        target = re.search(r'<path class="target" d="([^"]+)"', svg).group(1)
+        assert len(re.findall(r"[ML]", target)) == 2, "a target in force for one period is still a line"
+        assert "Target" in re.search(r'<g class="legend">(.*?)</g>', svg).group(1)
+
     def test_monthly_ticks_fall_on_aprils(self):
         starts = pd.Series(pd.date_range("2016-01-01", "2025-12-01", freq="MS"))
         ticks = tick_positions(starts, "month")
