@@ -317,6 +317,7 @@ def _export_area(engine, catalogue, args) -> int:
     else:
         empty = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
         frame = tables.figures_table(query.indicator(empty, catalogue, args.metric, args.area), sources=None)
+    frame = export.whole_numbers(frame)  # 18680, not 18680.0: as the pages' CSV downloads write it
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
