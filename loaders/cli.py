@@ -57,9 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write text cells as stored (by default a cell a spreadsheet would run as a formula gets a ' prefix)",
     )
 
-    p = sub.add_parser("pack", help="write the meeting pack (HTML, PDF, XLSX) for an area and a meeting")
+    p = sub.add_parser("pack", help="write the meeting pack (HTML, PDF, XLSX): what changed since the last meeting")
     p.add_argument("--area", required=True, help="area id, e.g. llr")
-    p.add_argument("--since", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="the meeting date")
+    p.add_argument(
+        "--since", required=True, type=_iso_date, metavar="YYYY-MM-DD",
+        help="the last meeting's date: the pack says what has changed since then",
+    )  # fmt: skip
     p.add_argument("--topics", nargs="+", help="topic ids (default: every topic but population)")
     p.add_argument("--out", required=True, help="folder to write the files to (created if missing)")
     p.add_argument("--db")
@@ -314,6 +317,7 @@ def _export_area(engine, catalogue, args) -> int:
     else:
         empty = pd.DataFrame(columns=[*store.TIDY_COLUMNS, "source_id"])
         frame = tables.figures_table(query.indicator(empty, catalogue, args.metric, args.area), sources=None)
+    frame = export.whole_numbers(frame)  # 18680, not 18680.0: as the pages' CSV downloads write it
     (frame if args.raw else export.neutralise(frame)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 

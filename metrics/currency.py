@@ -201,3 +201,26 @@ def currency_words(c: Currency) -> str:
         f"Latest figure: {c.latest_label} (published about {day_text(c.published_about)}). "
         f"Next expected about {day_text(c.next_expected)} ({c.next_period_label})."
     )
+
+
+def periods_not_held(catalogue: Catalogue, metric_id: str, latest_start, today: dt.date | None = None) -> list[str]:
+    """The periods after the latest one held whose figures were due (by the same calendar and grace
+    as :func:`series_currency`) on or before ``today`` but are not held: ``["April 2026", ...]``.
+
+    Empty unless the series is ``overdue``: a discontinued or unscheduled series owes nothing.
+    """
+    today = today or dt.date.today()
+    if series_currency(catalogue, metric_id, latest_start, today).state != "overdue":
+        return []
+    metric = catalogue.metric(metric_id)
+    pub = catalogue.publication_for(metric_id)
+    lag = dt.timedelta(days=pub.release_lag_days)
+    out: list[str] = []
+    nxt = _next_start(pd.Timestamp(latest_start).date(), metric.frequency)
+    while len(out) < 240:  # twenty years of months: a guard, never reached by a real series
+        due = next_release(pub.schedule, period_end(nxt, metric.frequency) + dt.timedelta(days=1) + lag)
+        if today <= due + dt.timedelta(days=OVERDUE_GRACE_DAYS):
+            break
+        out.append(period_label(nxt, metric.frequency))
+        nxt = _next_start(nxt, metric.frequency)
+    return out

@@ -31,8 +31,26 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every float column that holds only whole numbers as integers.
+
+    Counts read from the store are floats (a missing count is NaN), so a CSV would say
+    ``18680.0``; as nullable integers they are written ``18680`` and a missing one stays empty.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_float_dtype(series.dtype):
+            present = series.dropna()
+            if len(present) and (present == present.round()).all() and present.abs().max() < 2**53:
+                out[col] = series.astype("Int64")
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    """A CSV for a spreadsheet: formula-safe text, whole numbers without ``.0``, missing values empty,
+    UTF-8 with a byte-order mark (so Excel reads the £ and the dashes)."""
+    return whole_numbers(neutralise(frame)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, about: dict[str, str] | None = None, sheet: str = "Data") -> bytes:

@@ -177,7 +177,9 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
+def summary_sentences(
+    summary: MeetingSummary, link=None, where_discontinued: str = "listed, collapsed, at the end of the brief"
+) -> list[str]:
     """The summary in plain English with numbers, one sentence per line.
 
     Parameters
@@ -186,6 +188,8 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     link : callable, optional
         ``link(named) -> str`` writes a name (e.g. as a Markdown link to its card); defaults to
         the plain name.
+    where_discontinued : str, optional
+        Where the discontinued collections are shown (the pack has them in an annex).
 
     Returns
     -------
@@ -242,7 +246,7 @@ def summary_sentences(summary: MeetingSummary, link=None) -> list[str]:
     if summary.discontinued:
         lines.append(
             f"{_count(len(summary.discontinued), 'indicator')} from discontinued collections "
-            "(listed, collapsed, at the end of the brief)."
+            f"({where_discontinued})."
         )
     return lines
 

@@ -76,12 +76,14 @@ if compare:
 st.subheader("The figures")
 table = tables.figures_table(ind, start_year, data.sources())
 st.dataframe(table, hide_index=True)
+about = downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}")
 downloads.downloads(
     table,
     f"{metric.id}-{area_id}",
-    downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}"),
+    about,
     key="indicator",
     row_source_ids=ind.window(start_year)["source_ids"].tolist(),
+    xlsx=lambda: downloads.indicator_xlsx(ind, about, start_year),  # the same sheet as the pack's
 )
 reported = data.reconciliation(metric.id)
 if not reported.empty:

@@ -28,7 +28,8 @@ if brief.empty:
     st.stop()
 badges.demo_banner(brief["source_ids"])
 
-brief_view.brief_style()  # printing hides navigation and keeps each card on one page
+# Printing hides navigation, keeps each card on one page, opens the collapsed lists and numbers the pages.
+brief_view.brief_style(f"Meeting brief: {area.name}, since the meeting on {meeting.day} {meeting:%B %Y}")
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
 brief_view.brief_summary(summary, area.short_name, open_cards)
@@ -78,8 +79,10 @@ with st.container(key="brief-downloads"):  # not printed
 
     st.subheader("Download the meeting pack")
     st.write(
-        "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
-        "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
+        "The pack a committee would get in its agenda: a cover (what has changed since the last meeting, the "
+        "newest figures held and what is not loaded yet) and contents, this summary, a section per topic with "
+        "each indicator's SPC chart, figures, target and definition, the discontinued series in one annex table, "
+        "and an appendix of source files. As a "
         "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
         "behind every chart as numbers. The same files as `python -m loaders pack`."
     )

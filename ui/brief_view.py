@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -145,6 +147,8 @@ ASSURANCE_HELP = (
 #: Print (A4) and phone layout for the brief: navigation hidden on paper, cards never cut across
 #: pages, labels wrapped rather than cut short (on paper and on a phone). A static style sheet of
 #: the project's own, never data.
+# No "<" inside the style text: st.html's sanitiser (DOMPurify) drops a style element whose text
+# looks like markup, and every rule in it with it.
 BRIEF_STYLE = """<style>
 @media print {
   @page { size: A4; margin: 12mm; }
@@ -158,7 +162,13 @@ BRIEF_STYLE = """<style>
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {
     overflow: visible !important; white-space: normal !important; text-overflow: clip !important; }
+  /* On paper nothing is collapsed: a closed expander (a details element) prints its content. Chromium 131+
+     and Safari 18.4+ style the closed content through ::details-content; older browsers ignore it. */
+  details::details-content { content-visibility: visible !important; display: block !important; }
+  [data-testid="stExpander"] summary [data-testid="stIconMaterial"] { display: none !important; }
+  .brief-print-only { display: block !important; font-size: 8pt; color: #425563; margin: 0 0 2mm; }
 }
+.brief-print-only { display: none; }
 [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
@@ -170,9 +180,41 @@ BRIEF_STYLE = """<style>
 </style>"""
 
 
-def brief_style() -> None:
-    """Inject the brief's print and phone style sheet (static; see ``BRIEF_STYLE``)."""
+#: The printed page's footer: what it is, when it was made, and "Page n of N". Chromium (131 and
+#: later) draws @page margin boxes when printing; browsers that do not still print the line at the top.
+PRINT_FOOTER = """<style>
+@media print {
+  @page {
+    @bottom-left { content: "%(made)s"; font: 8pt Arial, Helvetica, sans-serif; color: #425563; }
+    @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt Arial, Helvetica, sans-serif;
+                    color: #425563; }
+  }
+}
+</style>"""
+
+
+def made_text(title: str, made: dt.datetime) -> str:
+    """``Meeting brief: Leicester, ...; as the dashboard showed it on 4 December 2026 at 15:45`` (when
+    the page was drawn, which is when it is printed unless it was left open)."""
+    return f"{title}; as the dashboard showed it on {made.day} {made:%B %Y at %H:%M}"
+
+
+def brief_style(title: str = "Meeting brief", made: dt.datetime | None = None) -> None:
+    """Inject the brief's print and phone style sheet (``BRIEF_STYLE``), and for paper a footer with
+    the page number and the time the page was made (drawn now: CSS has no clock), also printed as a
+    line at the top of the first page."""
     st.html(BRIEF_STYLE)
+    made = (made or dt.datetime.now()).replace(microsecond=0)
+    words = made_text(title, made)
+    st.html(PRINT_FOOTER % {"made": css_string(f"As the dashboard showed it on {made.day} {made:%B %Y at %H:%M}")})
+    st.html(f'<p class="brief-print-only">{html.escape(words)}</p>')
+
+
+def css_string(text: str) -> str:
+    """``text`` safe inside a double-quoted CSS string in a <style> element (no quote, backslash,
+    line break or ``<`` can end it)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+    return " ".join(out.split())
 
 
 BRIEF_EXPORT_COLUMNS = {

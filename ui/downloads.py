@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import export
+from metrics import export, workbook
 from metrics.catalogue import Catalogue
 from ui import data
 
@@ -31,9 +31,15 @@ def with_demo_column(frame: pd.DataFrame, about: dict[str, str], row_source_ids=
     return out
 
 
-def downloads(frame: pd.DataFrame, name: str, about: dict[str, str], key: str, row_source_ids=None) -> None:
+def downloads(
+    frame: pd.DataFrame, name: str, about: dict[str, str], key: str, row_source_ids=None, xlsx=None
+) -> None:
     """CSV and XLSX downloads of what is on screen, formulas neutralised, sources attached; a ``demo``
-    column and an About line when any figure is demonstration data."""
+    column and an About line when any figure is demonstration data.
+
+    ``xlsx``, when given, is a callable making the Excel file itself (Indicator detail's figures come
+    from ``metrics.workbook``, the pack's writer); otherwise the Excel file is ``frame``.
+    """
     frame = with_demo_column(frame, about, row_source_ids)
     left, right = st.columns(2)
     # Built only when clicked (Streamlit runs the callable then): no page run pays for a file
@@ -49,13 +55,20 @@ def downloads(frame: pd.DataFrame, name: str, about: dict[str, str], key: str, r
     )
     right.download_button(
         "Download Excel",
-        lambda: export.to_xlsx_bytes(frame, about),
+        xlsx or (lambda: export.to_xlsx_bytes(frame, about)),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
         icon=":material/table_view:",
         on_click="ignore",
     )
+
+
+def indicator_xlsx(ind, about: dict[str, str], start_year: int | None = None) -> bytes:
+    """Indicator detail's Excel file: the indicator's sheet exactly as in the meeting pack's workbook
+    (``metrics.workbook``: fractions formatted as percentages, period start dates, whole counts,
+    unrounded limits), then the About sheet."""
+    return workbook.indicator_xlsx(ind, data.sources(), about, start_year)
 
 
 def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:

@@ -43,12 +43,22 @@ class PackItem:
     demo: bool  # any figure comes from a demonstration source
     source_line: str  # "Source: NHS England, A&E Attendances ..., March 2026" (metrics.summary)
 
+    @property
+    def discontinued(self) -> bool:
+        """From a collection that has ended (``metrics.currency``): one row of the pack's annex, no chart."""
+        return self.indicator.currency.discontinued
+
 
 @dataclass(frozen=True)
 class PackTopic:
     id: str
     name: str
     items: tuple[PackItem, ...]
+
+    @property
+    def charted(self) -> list[PackItem]:
+        """The items drawn in the topic's section: all but the discontinued series (in the annex)."""
+        return [item for item in self.items if not item.discontinued]
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,11 @@ class Pack:
     @property
     def items(self) -> list[PackItem]:
         return [item for topic in self.topics for item in topic.items]
+
+    @property
+    def discontinued(self) -> list[PackItem]:
+        """The series of ended collections, in catalogue order: the annex's rows."""
+        return [item for item in self.items if item.discontinued]
 
     @property
     def demo(self) -> bool:
@@ -128,7 +143,7 @@ def build_pack(
     area_id : str
         e.g. ``"llr"``.
     meeting_date : date
-        The meeting the pack looks back to ("change since the meeting").
+        The last meeting: the pack says what changed since then ("change since the meeting").
     topics : sequence of str, optional
         Catalogue topic ids (``urgent_care``, ``beds`` ...); every topic but population by default.
     today, generated_at : optional

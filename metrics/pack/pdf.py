@@ -43,11 +43,12 @@ def chromium_path() -> Path | None:
 
 
 def footer(pack: Pack) -> str:
-    """The footer on every printed page: the pack's name and 'Page n of N'."""
+    """The footer on every printed page: the pack's name, the last meeting, when it was made and 'Page n of N'."""
     return (
         '<div style="font-family: Arial, sans-serif; font-size: 8px; color: #425563; width: 100%; '
         'padding: 0 14mm; display: flex; justify-content: space-between;">'
-        f"<span>Meeting pack: {escape(pack.area_name)}, {pack.meeting_date.day} {pack.meeting_date:%B %Y}</span>"
+        f"<span>Meeting pack: {escape(pack.area_name)}; changes since the last meeting on {pack.meeting_date.day} "
+        f"{pack.meeting_date:%B %Y}; made {pack.generated_at.day} {pack.generated_at:%B %Y}</span>"
         '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
     )
 

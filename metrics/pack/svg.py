@@ -18,9 +18,23 @@ from metrics.glossary import POINT_WORDS
 from metrics.periods import short_period_label
 from metrics.targets import format_number
 
-WIDTH, HEIGHT = 680, 250
-LEFT, RIGHT, TOP, BOTTOM = 74, 14, 18, 40
+WIDTH, HEIGHT = 760, 214
+#: A series of one or two figures (committee-reported figures, a single annual return) has no limits
+#: and little to draw: a lower chart, so the printed pack spends its pages on the series that vary.
+SHORT_SERIES, SHORT_HEIGHT = 2, 150
+LEFT, RIGHT, TOP, BOTTOM = 74, 14, 18, 58  # the bottom holds the period ticks and the legend
 GREY, BLUE, ORANGE, PURPLE, DARK, RED = "#768692", "#005EB8", "#ED8B00", "#330072", "#425563", "#DA291C"
+GREEN = "#007F3B"  # NHS green: the target, as on the pages' charts (ui.charts)
+#: Line styles shared by the lines and the legend, matching the pages' charts (``ui.charts.spc_chart``):
+#: the target green dash-dot, so it never prints like the process limits (dark grey, dashed and dotted).
+LINE_STYLES = {
+    "value": (GREY, "", 1.4),
+    "mean": (DARK, "", 1.2),
+    "upl": (DARK, "6 4", 1.0),
+    "lpl": (DARK, "1.5 3", 1.0),
+    "target": (GREEN, "9 3 2 3", 2.0),
+}
+LEGEND_FONT = 10
 #: special_cause -> (colour, shape, words); the same meaning as the pages' chart markers.
 _POINT_MARKS = {"improvement": (BLUE, "triangle"), "concern": (ORANGE, "diamond"), "neither": (PURPLE, "square"),
                 "": (GREY, "circle")}  # fmt: skip
@@ -94,13 +108,14 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
         Self-contained SVG markup (no scripts, no external references).
     """
     n = len(frame)
+    height = SHORT_HEIGHT if 0 < n <= SHORT_SERIES else HEIGHT
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="spc-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="spc-chart" viewBox="0 0 {WIDTH} {height}" '
         f'role="img" aria-label="{escape(title)}" font-family="Arial, Helvetica, sans-serif" font-size="11">'
         f"<title>{escape(title)}</title>"
     )
     if n == 0:
-        return head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">No figures</text></svg>'
+        return head + f'<text x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle">No figures</text></svg>'
     numeric = pd.concat([frame[c].astype(float) for c in ("value", "upl", "lpl", "target")])
     numeric = numeric[numeric.notna() & numeric.map(math.isfinite)]
     low, high = float(numeric.min()), float(numeric.max())
@@ -110,7 +125,7 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
     low, high = (max(0.0, low - pad) if low >= 0 else low - pad), high + pad
     ticks = _ticks(low, high)
     y0, y1 = ticks[0], ticks[-1]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
 
     days = (pd.to_datetime(frame["period_start"]) - pd.Timestamp(frame["period_start"].iloc[0])).dt.days.to_numpy()
     span = float(days[-1]) or 1.0
@@ -158,10 +173,33 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
                 f'<path class="{column}" d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}/>'
             )
 
-    line("upl", DARK, "4 3")
-    line("lpl", DARK, "4 3")
-    line("mean", DARK, "", 1.0)
-    line("target", RED, "8 3", 1.4, by_segment=False)
+    for column in ("upl", "lpl", "mean"):
+        line(column, *LINE_STYLES[column])
+    target_points: list[tuple[float, float] | None] = []
+    for i, v in enumerate(frame["target"].astype(float)):  # a step, as the pages draw it (plotly "hv")
+        if pd.isna(v) or (i and gaps[i]):
+            target_points.append(None)
+        if pd.notna(v):
+            if target_points and target_points[-1] is not None:
+                target_points.append((x_at(i), target_points[-1][1]))
+            target_points.append((x_at(i), y_at(v)))
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in target_points:  # a target in force for one period only is still drawn: a short step
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    target_points = []
+    for run in (r for r in runs if r):
+        if len(run) == 1:
+            run = [(run[0][0] - 14, run[0][1]), (run[0][0] + 14, run[0][1])]
+        target_points += [*run, None]
+    if any(target_points):
+        colour, dash, width = LINE_STYLES["target"]
+        parts.append(
+            f'<path class="target" d="{_path(target_points)}" fill="none" stroke="{colour}" stroke-width="{width}" '
+            f'stroke-dasharray="{dash}"/>'
+        )
     value_points: list[tuple[float, float] | None] = []
     for i, v in enumerate(frame["value"].astype(float)):  # a gap in the data lifts the pen
         if i and gaps[i]:
@@ -174,7 +212,61 @@ def spc_svg(frame: pd.DataFrame, metric: Metric, title: str) -> str:
         colour, shape, _ = POINT_STYLES.get(cause, POINT_STYLES[""])
         hollow = bool(r.excluded) if pd.notna(r.excluded) else False
         parts.append(marker(shape, x_at(i), y_at(float(r.value)), colour, size, hollow))
+    parts.append(legend_svg(legend_entries(frame), TOP + plot_h + 32))
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def legend_entries(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """What a chart of ``frame`` draws, as ``(kind, words)`` for its legend, in drawing order.
+
+    Only what is on the chart is listed: the target when one is in force, limits when there are
+    any, each kind of special-cause point that occurs, hollow points when a period is incomplete.
+    """
+    entries = [("value", "Figures (common cause)")]
+    if frame["mean"].notna().any():
+        entries += [("mean", "Mean"), ("upl", "Upper process limit"), ("lpl", "Lower process limit")]
+    if frame["target"].notna().any():
+        entries.append(("target", "Target"))
+    causes = set(frame["special_cause"].fillna(""))
+    for cause in ("improvement", "concern", "neither"):
+        if cause in causes:
+            words = POINT_STYLES[cause][2]
+            entries.append((cause, words[0].upper() + words[1:]))
+    if frame["excluded"].fillna(False).astype(bool).any():
+        entries.append(("excluded", "Incomplete period (left out of the limits)"))
+    return entries
+
+
+def legend_svg(entries: list[tuple[str, str]], y: float) -> str:
+    """A legend from ``y`` down (a second row when one is not enough), drawn inside the chart, so that it is on
+    the page with the chart wherever the chart is printed or copied."""
+    parts = ['<g class="legend">']
+    x, row = float(LEFT), 0
+    for kind, words in entries:
+        width = 26 + len(words) * LEGEND_FONT * 0.52 + 14  # sample, text at about half an em a letter, space
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            x, row = float(LEFT), row + 1
+        cy = y + 14 * row
+        if kind in LINE_STYLES:
+            colour, dash, stroke = LINE_STYLES[kind]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{cy:.1f}" y2="{cy:.1f}" stroke="{colour}" '
+                f'stroke-width="{stroke}"{dash_attr}/>'
+            )
+            if kind == "value":
+                parts.append(marker("circle", x + 11, cy, GREY, 3.5))
+        elif kind == "excluded":
+            parts.append(marker("circle", x + 11, cy, GREY, 3.5, hollow=True))
+        else:
+            colour, shape, _ = POINT_STYLES[kind]
+            parts.append(marker(shape, x + 11, cy, colour, 3.5))
+        parts.append(
+            f'<text x="{x + 26:.1f}" y="{cy + 3.5:.1f}" fill="{DARK}" font-size="{LEGEND_FONT}">{escape(words)}</text>'
+        )
+        x += width
+    parts.append("</g>")
     return "".join(parts)
 
 

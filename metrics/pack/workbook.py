@@ -7,6 +7,8 @@ pack), one sheet per topic with the data behind every chart, ``Definitions``, ``
 formatted as months next to their label. A ``Demo`` column appears when any figure is
 demonstration data. Text cells are formula-safe (``metrics.export``).
 
+Topic sheets are written by ``metrics.workbook``, as Indicator detail's Excel download is.
+
 The workbook is deterministic: the same pack gives the same bytes (the zip entries and the
 document properties carry the pack's generated-at time, not the moment of saving).
 """
@@ -17,29 +19,36 @@ import io
 import re
 import zipfile
 
-import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from metrics.catalogue import Metric
-from metrics.export import neutralise_text
 from metrics.glossary import assurance_words, variation_words
-from metrics.pack.gather import Pack, PackItem
+from metrics.pack.gather import Pack
 from metrics.pack.page import DEMO_NOTICE, DIRECTION_WORDS, generated_text
+from metrics.workbook import (
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    DAY_FORMAT,
+    DEMO_WORD,
+    FIGURE_HEADERS,
+    cell_value,
+    change_format,
+    count,
+    figure_headers,
+    value_format,
+    write_indicator_rows,
+)
+from metrics.workbook import append as _append
+from metrics.workbook import date as _date
+from metrics.workbook import finish as _finish
+from metrics.workbook import number as _number
+from metrics.workbook import text as _text
+from metrics.workbook import write_header as _write_header
 
-COUNT_FORMAT = "#,##0"
-DATE_FORMAT = "mmm yyyy"
-DAY_FORMAT = "d mmm yyyy"
-DEMO_WORD = "demo"
-HEADER_FILL = PatternFill("solid", fgColor="E8EDEE")
-WRAP = Alignment(wrap_text=True, vertical="top")
-MAX_WIDTH = 60
-#: Columns holding the metric's own figure (value, target, mean, limits): formatted by its unit.
-TOPIC_HEADERS = ["Indicator", "Metric id", "Period", "Period start", "Value", "Numerator", "Denominator",
-                 "Target", "Mean", "Lower process limit", "Upper process limit", "Signal", "Rule", "Note"]  # fmt: skip
+__all__ = ["FIGURE_HEADERS", "TOPIC_HEADERS", "cell_value", "change_format", "pack_xlsx", "value_format"]
+
+#: A topic sheet's columns: every indicator's figures as on Indicator detail's Excel (``metrics.workbook``).
+TOPIC_HEADERS = FIGURE_HEADERS
 SUMMARY_HEADERS = ["Topic", "Indicator", "Latest period", "Latest value", "Numerator", "Denominator",
                    "Period at the meeting", "Value at the meeting", "Change since the meeting", "Target",
                    "Target status", "Variation", "Assurance", "Summary", "Data currency"]  # fmt: skip
@@ -50,43 +59,6 @@ SOURCE_HEADERS = ["Publisher", "Publication", "Licence", "Publication page", "Pe
                   "Last period", "Published", "File name", "Demo"]  # fmt: skip
 QUESTION_HEADERS = ["Topic", "Indicator", "Question", "The figures"]
 ACTION_HEADERS = ["Where it stands", "Action", "Owner", "Due", "Indicators", "Agreed at the meeting of"]
-WRAPPED = {"Question", "The figures", "Action",
-           "Summary", "What it shows", "How it is calculated", "Targets", "Series breaks", "Note", "Rule",
-           "Data currency", "Target status"}  # fmt: skip
-
-
-def value_format(metric: Metric) -> str:
-    """The Excel number format of a metric's figures: ``0.0%``, ``#,##0``, ``£#,##0``..."""
-    decimals = "." + "0" * metric.decimals if metric.decimals else ""
-    if metric.unit == "percent":
-        return f"0{decimals}%"
-    if metric.unit == "gbp":
-        return f"£#,##0{decimals}"
-    return f"#,##0{decimals}"
-
-
-def change_format(metric: Metric) -> str:
-    """A signed change in the metric's unit; percentages change by percentage points."""
-    decimals = "." + "0" * metric.decimals if metric.decimals else ""
-    if metric.unit == "percent":
-        return f'+0{decimals}" pts";-0{decimals}" pts";0{decimals}" pts"'
-    base = f"#,##0{decimals}"
-    return f"+{base};-{base};{base}"
-
-
-def cell_value(value, metric: Metric):
-    """A metric's figure as stored in a cell: percentages as fractions, missing as blank."""
-    if value is None or pd.isna(value):
-        return None
-    return float(value) / 100 if metric.unit == "percent" else float(value)
-
-
-def _number(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _date(value):
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def pack_xlsx(pack: Pack) -> bytes:
@@ -99,15 +71,15 @@ def pack_xlsx(pack: Pack) -> bytes:
     _questions_sheet(wb.create_sheet("Questions"), pack)
     for topic in pack.topics:
         ws = wb.create_sheet(_sheet_name(topic.name))
-        _write_header(ws, TOPIC_HEADERS + (["Demo"] if demo else []))
+        _write_header(ws, figure_headers(demo))
         for item in topic.items:
-            _topic_rows(ws, item, pack.demo_source_ids, demo)
+            write_indicator_rows(ws, item.indicator, pack.sources, pack.demo_source_ids, demo)
         _finish(ws)
     _definitions_sheet(wb.create_sheet("Definitions"), pack)
     _sources_sheet(wb.create_sheet("Sources"), pack)
     _about_sheet(wb.create_sheet("About"), pack)
     wb.properties.creator = "LLR health-system performance dashboard"
-    wb.properties.title = f"Meeting pack: {pack.area_name}, {pack.meeting_date:%d %B %Y}"
+    wb.properties.title = f"Meeting pack: {pack.area_name}, changes since the meeting on {pack.meeting_date:%d %B %Y}"
     wb.properties.created = pack.generated_at
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -117,32 +89,6 @@ def pack_xlsx(pack: Pack) -> bytes:
 def _sheet_name(name: str) -> str:
     """Excel forbids ``[]:*?/\\`` in sheet names and allows 31 characters."""
     return re.sub(r"[\[\]:*?/\\]", " ", name)[:31]
-
-
-def _text(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return neutralise_text(str(value))
-
-
-def _write_header(ws: Worksheet, headers: list[str]) -> None:
-    ws.append([_text(h) for h in headers])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-
-
-def _append(ws: Worksheet, values: list, formats: dict[int, str]) -> None:
-    """Append a row and set the number format of its numeric columns (1-based)."""
-    cells = []
-    for col, value in enumerate(values, 1):
-        cell = Cell(ws, value=value)
-        if col in formats:
-            cell.number_format = formats[col]
-        cells.append(cell)
-    ws.append(cells)
 
 
 def _summary_sheet(ws: Worksheet, pack: Pack, demo: bool) -> None:
@@ -155,8 +101,8 @@ def _summary_sheet(ws: Worksheet, pack: Pack, demo: bool) -> None:
                 _text(m.name),
                 _text(r["latest_label"]),
                 cell_value(r["latest_value"], m),
-                _number(r["latest_numerator"]),
-                _number(r["latest_denominator"]),
+                count(r["latest_numerator"]),
+                count(r["latest_denominator"]),
                 _text(r["meeting_label"] or None),
                 cell_value(r["meeting_value"], m),
                 _number(r["change"]),
@@ -172,34 +118,6 @@ def _summary_sheet(ws: Worksheet, pack: Pack, demo: bool) -> None:
             fmt = value_format(m)
             _append(ws, values, {4: fmt, 5: COUNT_FORMAT, 6: COUNT_FORMAT, 8: fmt, 9: change_format(m), 10: fmt})
     _finish(ws)
-
-
-def _topic_rows(ws: Worksheet, item: PackItem, demo_ids: set[int], demo: bool) -> None:
-    ind, m = item.indicator, item.indicator.metric
-    figures = item.figures  # the same rows as the series, in the same order
-    signals, rules, notes = (figures[c].tolist() for c in ("Signal", "Rule", "Note"))
-    fmt = value_format(m)
-    formats = {4: DATE_FORMAT, 5: fmt, 6: COUNT_FORMAT, 7: COUNT_FORMAT, 8: fmt, 9: fmt, 10: fmt, 11: fmt}
-    for i, r in enumerate(ind.series.itertuples(index=False)):
-        values = [
-            _text(m.name),
-            _text(m.id),
-            _text(r.period_label),
-            _date(r.period_start),
-            cell_value(r.value, m),
-            _number(r.numerator),
-            _number(r.denominator),
-            cell_value(r.target, m),
-            cell_value(r.mean, m),
-            cell_value(r.lpl, m),
-            cell_value(r.upl, m),
-            _text(signals[i]),
-            _text(rules[i] or None),
-            _text(notes[i] or None),
-        ]
-        if demo:
-            values.append(DEMO_WORD if demo_ids & {int(s) for s in r.source_ids} else None)
-        _append(ws, values, formats)
 
 
 def _definitions_sheet(ws: Worksheet, pack: Pack) -> None:
@@ -290,7 +208,7 @@ def _about_sheet(ws: Worksheet, pack: Pack) -> None:
     rows = [
         ("Title", f"Meeting pack: {pack.area_name}"),
         ("Area", pack.area_name),
-        ("Meeting", f"{pack.meeting_date.day} {pack.meeting_date:%B %Y}"),
+        ("Last meeting", f"{pack.meeting_date.day} {pack.meeting_date:%B %Y} (changes are since then)"),
         ("Topics", "; ".join(t.name for t in pack.topics)),
         ("Generated", generated_text(pack)),
         (
@@ -304,22 +222,6 @@ def _about_sheet(ws: Worksheet, pack: Pack) -> None:
     for key, value in rows:
         ws.append([_text(key), _text(value)])
     _finish(ws)
-
-
-def _finish(ws: Worksheet) -> None:
-    """Column widths from the longest entry (capped), long text wrapped."""
-    headers = [c.value for c in ws[1]]
-    longest = [8] * len(headers)
-    wrapped = [h in WRAPPED for h in headers]
-    for row in ws.iter_rows(min_row=1):
-        for i, cell in enumerate(row):
-            if cell.value is None:
-                continue
-            longest[i] = max(longest[i], len(str(cell.value)) if isinstance(cell.value, str) else 12)
-            if wrapped[i] and cell.row > 1:
-                cell.alignment = WRAP
-    for i, width in enumerate(longest):
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 10), MAX_WIDTH)
 
 
 def _fixed_times(content: bytes, pack: Pack) -> bytes:

@@ -119,3 +119,36 @@ def test_workbook_figures_are_the_exported_figures(request, db, catalogue, tmp_p
             checked += 1
         assert checked == len(sheet)
     assert ws.cell(row=2, column=col["Value"] + 1).number_format in ("0.0%", "#,##0")
+
+
+def test_indicator_detail_excel_is_the_packs_sheet(monkeypatch, demo_db_url, tmp_path):
+    """Indicator detail's Excel download holds, cell by cell (values and number formats), the rows the
+    pack's topic sheet has for the same indicator and periods: one writer for both."""
+    from ui import downloads as downloads_ui
+
+    made: dict[str, bytes] = {}
+    real = downloads_ui.downloads
+
+    def recording(frame, name, about, key, row_source_ids=None, xlsx=None):
+        if key == "indicator":
+            assert xlsx is not None, "Indicator detail writes its Excel file with the pack's writer"
+            made[name] = xlsx()
+        return real(frame, name, about, key, row_source_ids, xlsx)
+
+    monkeypatch.setattr(downloads_ui, "downloads", recording)
+    run = app_runner(monkeypatch, demo_db_url)
+    run("pages/indicator.py", metric="ae_4hr_all", area="llr", **{"from": "2019"})
+    page = openpyxl.load_workbook(io.BytesIO(made["ae_4hr_all-llr"]))
+    assert page.sheetnames == ["Figures", "About"]
+    page_rows = [[(c.value, c.number_format) for c in row] for row in page["Figures"].iter_rows()]
+    files = cli_pack(demo_db_url, tmp_path / "out", "--no-pdf")
+    packed = openpyxl.load_workbook(io.BytesIO(files[f"meeting-pack-llr-{MEETING}.xlsx"]))["Urgent and emergency care"]
+    pack_rows = [[(c.value, c.number_format) for c in row] for row in packed.iter_rows()]
+    first = page_rows[1][3][0]  # the page shows from April 2019 ("Show from")
+    assert first.year == 2019 and first.month == 4
+    mine = [r for r in pack_rows[1:] if r[1][0] == "ae_4hr_all" and r[3][0] >= first]
+    assert page_rows[0] == pack_rows[0]
+    assert page_rows[1:] == mine
+    header = [v for v, _ in page_rows[0]]
+    value = page_rows[-1][header.index("Value")]
+    assert 0 < value[0] < 1 and value[1] == "0.0%"  # a fraction formatted as a percentage

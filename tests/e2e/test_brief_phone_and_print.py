@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
+
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +71,29 @@ def test_brief_prints_on_a4_without_navigation(published_app, browser, artifacts
         assert b"/MediaBox [0 0 595" in pdf or b"/MediaBox [0 0 594" in pdf, "A4 pages"
     finally:
         context.close()
+
+
+def test_printed_brief_has_nothing_collapsed_and_numbered_pages(published_app, browser, artifacts):
+    """On paper the collapsed lists (questions for the chair, discontinued collections) are printed,
+    every page says "Page n of N", and the brief says when the dashboard drew it."""
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    try:
+        _open_brief(page, published_app)
+        closed = page.locator('[data-testid="stExpander"] details:not([open])')
+        assert closed.count() >= 2, "the chair's questions and the discontinued collections start collapsed"
+        page.emulate_media(media="print")
+        page.wait_for_timeout(1500)
+        pdf = page.pdf(path=str(artifacts / "meeting-brief-a4-expanded.pdf"), format="A4", print_background=True)
+    finally:
+        context.close()
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    text = unicodedata.normalize("NFKC", " ".join(pages))
+    assert "Suggested from what the figures say" in text, "the chair's questions are printed"
+    assert "Delayed transfer of care days" in text and "Collections that have stopped" in text
+    for number, words in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in words
+    assert re.search(r"as the dashboard showed it on \d{1,2} \w+ \d{4} at \d\d:\d\d", text)
 
 
 def test_icons_view_fits_one_line_per_indicator(published_app, page, artifacts):

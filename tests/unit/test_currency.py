@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from metrics.catalogue import parse_catalogue
-from metrics.currency import Currency, currency_words, next_release, nth_weekday, series_currency
+from metrics.currency import Currency, currency_words, next_release, nth_weekday, periods_not_held, series_currency
 
 DEC_2026 = dt.date(2026, 12, 3)
 
@@ -102,3 +102,17 @@ class TestCatalogueRules:
     def test_discontinued_publications_are_not_fetched(self, catalogue):
         assert "dtoc" in catalogue.publication_by_id
         assert "dtoc" not in {p.id for p in catalogue.running_publications}
+
+
+class TestPeriodsNotHeld:
+    def test_ae_months_due_but_not_loaded(self, catalogue):
+        # October 2026 was due on 12 November (second Thursday) and is late after 26 November;
+        # November 2026 is not due until 10 December.
+        months = periods_not_held(catalogue, "ae_4hr_all", "2026-03-01", DEC_2026)
+        assert months == ["April 2026", "May 2026", "June 2026", "July 2026", "August 2026", "September 2026",
+                          "October 2026"]  # fmt: skip
+        assert periods_not_held(catalogue, "ae_4hr_all", "2026-03-01", dt.date(2026, 11, 26))[-1] == "September 2026"
+
+    def test_nothing_owed_by_a_current_or_ended_collection(self, catalogue):
+        assert periods_not_held(catalogue, "ae_4hr_all", "2026-10-01", DEC_2026) == []
+        assert periods_not_held(catalogue, "dtoc_days", "2019-12-01", DEC_2026) == []

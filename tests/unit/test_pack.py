@@ -14,7 +14,7 @@ import pytest
 
 from metrics.brief import meeting_brief
 from metrics.pack import PackError, build_pack, pack_html, pack_xlsx
-from metrics.pack.svg import spc_svg, tick_positions
+from metrics.pack.svg import RIGHT, WIDTH, spc_svg, tick_positions
 from metrics.pack.workbook import value_format
 
 TODAY = dt.date(2025, 11, 20)
@@ -114,13 +114,23 @@ class TestSvg:
     def test_a_marker_per_point_and_special_cause_by_shape(self, obs, catalogue):
         ind = make(obs, catalogue).topics[0].items[0].indicator
         svg = spc_svg(ind.series, ind.metric, "A&E <4h> chart")
-        markers = len(re.findall(r"<(circle|polygon|rect) ", svg))
+        plot = re.sub(r'<g class="legend">.*?</g>', "", svg)  # the legend's samples are not points
+        markers = len(re.findall(r"<(circle|polygon|rect) ", plot))
         assert markers == len(ind.series)
         # The jump to 70.4% in October 2025 is beyond the upper limit: an improvement, drawn as a triangle.
         assert ind.series["special_cause"].iloc[-1] == "improvement"
         assert 'fill="#005EB8"' in svg
         assert "<title>A&amp;E &lt;4h&gt; chart</title>" in svg
         assert 'class="mean"' in svg and 'class="upl"' in svg and 'class="target"' in svg
+
+    def test_a_single_figure_shows_its_target_and_a_lower_chart(self, obs, catalogue):
+        ind = make(obs, catalogue).topics[0].items[0].indicator
+        one = ind.series.tail(1).reset_index(drop=True)
+        svg = spc_svg(one, ind.metric, "chart")
+        assert 'viewBox="0 0 760 150"' in svg  # a short series gets a lower chart
+        target = re.search(r'<path class="target" d="([^"]+)"', svg).group(1)
+        assert len(re.findall(r"[ML]", target)) == 2, "a target in force for one period is still a line"
+        assert "Target" in re.search(r'<g class="legend">(.*?)</g>', svg).group(1)
 
     def test_monthly_ticks_fall_on_aprils(self):
         starts = pd.Series(pd.date_range("2016-01-01", "2025-12-01", freq="MS"))
@@ -225,7 +235,7 @@ class TestWorkbook:
         headers = [c.value for c in wb["Urgent and emergency care"][1]]
         assert headers == [
             "Indicator", "Metric id", "Period", "Period start", "Value", "Numerator", "Denominator",
-            "Target", "Mean", "Lower process limit", "Upper process limit", "Signal", "Rule", "Note",
+            "Target", "Mean", "Lower process limit", "Upper process limit", "Signal", "Rule", "Note", "Source",
         ]  # fmt: skip
 
     def test_percentages_are_numbers_formatted_as_percentages(self, obs, catalogue):
@@ -284,7 +294,7 @@ class TestEdges:
         ticks = re.findall(r'<text x="([\d.]+)" y="\d+" text-anchor="(\w+)" fill="#425563">([A-Z][a-z]{2} \d{4})<', svg)
         assert ticks
         for x, anchor, _ in ticks:
-            if float(x) > 600:
+            if float(x) > WIDTH - RIGHT - 30:  # within 30 units of the right edge
                 assert anchor == "end"
 
     def test_no_chromium_says_what_to_install(self, obs, catalogue, monkeypatch, tmp_path):
@@ -309,3 +319,93 @@ class TestEdges:
             f"ERROR: no database at {url}: load files with `python -m loaders ingest PATH`\n"
         )
         assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def paper_pack(catalogue):
+    """A pack with a current series (A&E 4-hour), an overdue one (attendances, last held June 2025)
+    and a discontinued one (delayed transfers of care, ending December 2019)."""
+    data = rows("ae_4hr_all", "RWE", MONTHS, AE_VALUES, denominator=20_000)
+    june = MONTHS[MONTHS <= "2025-06-01"]
+    data += rows("ae_attendances", "RWE", june, [25_000 + 10 * i for i in range(len(june))], source_id=8)
+    dtoc = pd.date_range("2018-01-01", "2019-12-01", freq="MS")
+    for org in catalogue.members("dtoc_days", "llr"):
+        data += rows("dtoc_days", org, dtoc, [600 + (i % 5) for i in range(len(dtoc))], source_id=8)
+    return build_pack(pd.DataFrame(data), catalogue, source_frame(), "llr", MEETING, ("urgent_care", "discharge"),
+                      TODAY, GENERATED)  # fmt: skip
+
+
+def words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+class TestPackOnPaper:
+    def test_cover_speaks_of_the_last_meeting_and_what_is_not_loaded(self, paper_pack):
+        text = words(pack_html(paper_pack))
+        assert "Changes since the last meeting on 15 July 2025" in text
+        assert "for the meeting on" not in text
+        assert "Figures held up to October 2025" in text
+        # Attendances: June held; July to September were due (second Thursday of the next month, with
+        # the grace days) by 20 November 2025; October's (13 November) is not late yet.
+        assert (
+            "A&amp;E Attendances and Emergency Admissions (monthly provider CSV): July 2025 to September 2025 not "
+            "loaded yet (3 periods due by 20 November 2025; newest held June 2025; 1 indicator)"
+        ) in text
+
+    def test_discontinued_series_are_one_annex_row_not_a_chart(self, paper_pack):
+        html = pack_html(paper_pack)
+        parsed = parse(html)
+        articles = [a["data-metric"] for t, a in parsed.tags if t == "article"]
+        assert articles == ["ae_4hr_all", "ae_attendances"]
+        annex = html[html.index('id="annex"') :]
+        row = re.search(r'<tr id="indicator-dtoc_days"[^>]*>(.*?)</tr>', annex).group(1)
+        assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:3] == ["Delayed transfer of care days", "December 2019",
+                                                                 "1,809 days"]  # fmt: skip
+        assert "stopped in February 2020" in words(annex)
+        assert "Annex: discontinued series (1 indicator)" in words(html)
+
+    def test_a_legend_on_every_chart_and_the_target_green_dash_dot(self, paper_pack):
+        html = pack_html(paper_pack)
+        charts = re.findall(r'<svg [^>]*class="spc-chart".*?</svg>', html, flags=re.S)
+        assert len(charts) == 2
+        for chart in charts:
+            legend = re.search(r'<g class="legend">(.*?)</g>', chart).group(1)
+            assert "Mean" in legend and "Upper process limit" in legend and "Lower process limit" in legend
+        legend = re.search(r'<g class="legend">(.*?)</g>', charts[0]).group(1)
+        assert "Target" in legend and "Special cause: improvement" in legend
+        target = re.search(r'<path class="target" [^>]*>', charts[0]).group(0)
+        assert 'stroke="#007F3B"' in target and 'stroke-dasharray="9 3 2 3"' in target
+        limits = re.search(r'<path class="upl" [^>]*>', charts[0]).group(0)
+        assert 'stroke="#007F3B"' not in limits and "9 3 2 3" not in limits
+
+    def test_appendix_is_one_row_per_publication(self, catalogue):
+        """24 monthly files of one publication: one row naming the first three and the last two."""
+        one = source_frame().loc[[1]]
+        many = pd.DataFrame({c: [one[c].iloc[0]] * len(MONTHS) for c in one.columns})
+        many["id"] = range(100, 100 + len(MONTHS))
+        many["file_name"] = [f"ae-{i:02d}.csv" for i in range(len(MONTHS))]
+        many["period_from"] = many["period_to"] = pd.date_range("2022-01-01", periods=len(MONTHS), freq="MS")
+        sources = pd.concat([source_frame(), many], ignore_index=True)
+        obs = pd.DataFrame(rows("ae_attendances", "RWE", MONTHS, [25_000] * len(MONTHS)))
+        obs["source_id"] = many["id"].to_numpy()
+        pack = build_pack(obs, catalogue, sources, "llr", MEETING, ("urgent_care",), TODAY, GENERATED)
+        html = pack_html(pack)
+        table = html[html.index('<table class="files">') : html.index("</table>", html.index('<table class="files">'))]
+        assert table.count("<tr>") == 2  # the header and one publication
+        assert "ae-00.csv, ae-01.csv, ae-02.csv … 19 more … ae-22.csv, ae-23.csv" in table
+        assert "Jan 2022 to Dec 2023" in table
+
+    def test_the_same_question_about_several_indicators_is_asked_once(self, catalogue):
+        june = MONTHS[MONTHS <= "2025-06-01"]
+        data = rows("ae_4hr_all", "RWE", june, AE_VALUES[: len(june)], denominator=20_000)
+        data += rows("ae_attendances", "RWE", june, [25_000 + 10 * i for i in range(len(june))], source_id=8)
+        pack = build_pack(pd.DataFrame(data), catalogue, source_frame(), "llr", MEETING, ("urgent_care",), TODAY,
+                          GENERATED)  # fmt: skip
+        late = [q for q in pack.questions if q.rule == "overdue"]
+        assert len(late) == 2  # one per indicator, as on the brief and in the workbook
+        html = pack_html(pack)
+        start = html.index('id="questions"')
+        section = words(html[start : html.index("</section>", start)])
+        asked = "No figures for A&amp;E 4-hour performance (all types) and A&amp;E attendances are held after June 2025"
+        assert section.count(asked) == 1
+        assert section.count("when will the next figures be published?") == 1
