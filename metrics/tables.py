@@ -70,8 +70,7 @@ def figures_table(ind: Indicator, start_year: int | None = None, sources: pd.Dat
     out["Note"] = notes
     if sources is not None and len(sources):
         described = source_descriptions(sources)
-        out["Source"] = ["; ".join(dict.fromkeys(described[i] for i in sorted(set(ids)) if i in described))
-                         for ids in frame["source_ids"]]  # fmt: skip
+        out["Source"] = [source_text(ids, described) for ids in frame["source_ids"]]
     return out.reset_index(drop=True)
 
 
@@ -84,3 +83,8 @@ def source_descriptions(sources: pd.DataFrame) -> dict[int, str]:
             sources["id"], sources["publisher"], sources["publication"], sources["file_name"], strict=True
         )
     }
+
+
+def source_text(source_ids, described: dict[int, str]) -> str:
+    """The publications and files of a figure's ``source_ids`` (``source_descriptions``), each once."""
+    return "; ".join(dict.fromkeys(described[int(i)] for i in sorted(set(source_ids)) if int(i) in described))

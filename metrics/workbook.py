@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from metrics.catalogue import Metric
 from metrics.export import neutralise_text
 from metrics.query import Indicator
-from metrics.tables import figures_table, source_text
+from metrics.tables import figures_table, source_descriptions, source_text
 
 COUNT_FORMAT = "#,##0"
 DATE_FORMAT = "mmm yyyy"
@@ -155,6 +155,7 @@ def write_indicator_rows(
     fmt = value_format(m)
     formats = {4: DATE_FORMAT, 5: fmt, 6: COUNT_FORMAT, 7: COUNT_FORMAT, 8: fmt, 9: fmt, 10: fmt, 11: fmt}
     have_sources = sources is not None and len(sources) > 0
+    described = source_descriptions(sources) if have_sources else {}
     for i, r in enumerate(frame.itertuples(index=False)):
         ids = [int(s) for s in r.source_ids]
         values = [
@@ -172,7 +173,7 @@ def write_indicator_rows(
             text(signals[i]),
             text(rules[i] or None),
             text(notes[i] or None),
-            text(source_text(ids, sources) or None) if have_sources else None,
+            text(source_text(ids, described) or None) if have_sources else None,
         ]
         if demo:
             values.append(DEMO_WORD if demo_ids & set(ids) else None)
