@@ -12,6 +12,7 @@ from loaders.base import Peek
 LOADER_MODULES = (
     "loaders.ae",
     "loaders.kh03",
+    "loaders.kh03_compiled",
     "loaders.home_first",
     "loaders.dtoc",
     "loaders.discharge_sitrep",

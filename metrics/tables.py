@@ -11,6 +11,7 @@ import pandas as pd
 
 from metrics.glossary import POINT_WORDS
 from metrics.query import Indicator
+from metrics.summary import DERIVED_WORDS, flag_set
 
 #: SPC rule names (``metrics.spc``) in words.
 RULE_WORDS = {
@@ -74,11 +75,17 @@ def figures_table(ind: Indicator, start_year: int | None = None, sources: pd.Dat
 
 
 def source_text(source_ids, sources: pd.DataFrame) -> str:
-    """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for a figure's source ids."""
+    """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for a figure's source ids.
+
+    A third-party compilation (``derived``) says so when its publisher and publication do not.
+    """
     by_id = sources.set_index("id")
     parts = []
     for i in sorted(set(source_ids)):
         if i in by_id.index:
             row = by_id.loc[i]
-            parts.append(f"{row['publisher']}, {row['publication']}: {row['file_name']}")
+            text = f"{row['publisher']}, {row['publication']}"
+            if flag_set(row.get("derived", False)) and "third party" not in text.lower():
+                text += f" ({DERIVED_WORDS})"
+            parts.append(f"{text}: {row['file_name']}")
     return "; ".join(dict.fromkeys(parts))
