@@ -17,10 +17,12 @@ area per integrated care board (ICB) from the reference files in the store (``lo
 LLR stays the area ``llr`` with its confirmed roll-up (University Hospitals of Leicester and the
 DHU urgent treatment centres); ``qk1`` names the same area.
 
-ICBs formed by a 2026 merger appear in ODS under a new five-character code with their trusts; ONS
-has no name for them yet, so they are named by code and region. Their predecessor boards stay
-areas (councils, population, ICB-level figures) but ODS no longer lists trusts under them, and
-each says so in its note.
+ICBs formed by the mergers of 1 April 2026 appear in ODS under a new five-character code with
+their trusts; ONS has no name for them yet, so they are named by code and region. Each trust counts
+in its former board until 31 March 2026 and in the merged board from 1 April 2026
+(``loaders.ods_trusts`` dates the memberships), so the former boards keep their A&E and beds
+figures up to the merger, with their councils, population and ICB-level figures; each board's note
+says which way its trusts went.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ LAD_2023_SUCCESSORS = {
     "E07000187": "E06000066", "E07000188": "E06000066", "E07000189": "E06000066", "E07000246": "E06000066",  # Somerset
 }  # fmt: skip
 
+#: The day the boards formed by the 2026 mergers took over from their predecessors (NHS England,
+#: "Integrated care system boundary changes and mergers procedure", 2025: mergers "to take effect
+#: on 1 April 2026").
+MERGED_BOARDS_FROM = dt.date(2026, 4, 1)
 #: Membership groups filled with an ICB's NHS trusts: those of metrics from these sources.
 TRUST_SOURCES = ("ae", "kh03")
 #: The membership group whose members are ICBs (ICB-level figures, e.g. discharge delays).
@@ -128,19 +134,18 @@ def with_reference_areas(
     with_trusts = set(trust_icb["parent_code"])
     populations, councils = _populations_and_councils(members, people)
 
-    # A region with one merged board: its predecessors are that region's boards ODS lists no trusts under.
     merged = [c for c in icb_codes if c not in icb_names]
-    predecessors: dict[str, list[str]] = {}
-    for code in merged:
-        same_region = [c for c in merged if icb_region.get(c) == icb_region.get(code)]
-        if len(same_region) == 1:
-            predecessors[code] = [
-                c for c in icb_names if c not in with_trusts and icb_region.get(c) == icb_region.get(code)
-            ]
+    predecessors, whole = _merger_predecessors(trust_icb, merged, icb_names, icb_region, with_trusts)
+    successors: dict[str, list[str]] = {}
     for code, before in predecessors.items():
-        if before and all(c in populations for c in before):
+        for c in before:
+            successors.setdefault(c, []).append(code)
+        # Residents and councils add up only when every predecessor joined this board whole.
+        if before and whole[code] and all(c in populations for c in before):
             populations[code] = sum(populations[c] for c in before)
-        councils[code] = set().union(*(councils.get(c, set()) for c in before)) if before else set()
+        councils[code] = set().union(*(councils.get(c, set()) for c in before)) if before and whole[code] else set()
+    trusts_after = set(trust_icb.loc[trust_icb["valid_to"].isna() | (pd.to_datetime(
+        trust_icb["valid_to"]) >= pd.Timestamp(MERGED_BOARDS_FROM)), "parent_code"])  # fmt: skip
 
     known = catalogue.organisation_by_code
     new_orgs: dict[str, Organisation] = {}
@@ -194,13 +199,22 @@ def with_reference_areas(
                 "ODS now lists this board's NHS trusts under a board formed by a 2026 merger, so its A&E and "
                 "beds figures are not shown here; its ICB-level and council figures are."
             )
-        elif icb not in icb_names:
-            before = [icb_names[c] for c in predecessors.get(icb, [])]
-            formed = f" of {' and '.join(before)}" if before else ""
+        elif icb in successors and icb not in trusts_after:
+            into = " and ".join(f"ICB {c}" for c in successors[icb])
             note = (
-                f"Formed by a 2026 merger{formed}; ONS has not yet named it, so it is shown by its ODS code "
-                f"({icb}). ODS lists its trusts under it for all periods."
+                f"Merged into {into} on {MERGED_BOARDS_FROM:%-d %B %Y}: its NHS trusts count here until "
+                f"{MERGED_BOARDS_FROM - dt.timedelta(days=1):%-d %B %Y} and there from {MERGED_BOARDS_FROM:%-d %B %Y}."
             )
+        elif icb not in icb_names:
+            before = [icb_names.get(c, c) for c in predecessors.get(icb, [])]
+            formed = f" from {' and '.join(before)}" if before else ""
+            note = (
+                f"Formed on {MERGED_BOARDS_FROM:%-d %B %Y}{formed}; ONS has not yet named it, so it is shown by its "
+                f"ODS code ({icb}). Its NHS trusts count here from {MERGED_BOARDS_FROM:%-d %B %Y} and in their "
+                "former boards before."
+            )
+            if before and not whole[icb]:
+                note += " Part of a former board joined another board, so its population is not given."
         short = (
             re.sub(r"^NHS |\s*Integrated Care Board$", "", name) if icb in icb_names else f"ICB {icb} ({region_name})"
         )
@@ -307,6 +321,39 @@ def _populations_and_councils(
         if people > 0.5 * council_size[council]:
             councils.setdefault(icb, set()).add(council)
     return {k: round(v) for k, v in populations.items()}, councils
+
+
+def _merger_predecessors(
+    trust_icb: pd.DataFrame, merged: list[str], icb_names: dict, icb_region: dict, with_trusts: set[str]
+) -> tuple[dict[str, list[str]], dict[str, bool]]:
+    """Each merged board's predecessors, and whether every predecessor joined it whole.
+
+    The predecessors are the boards its trusts counted in before the merger (``loaders.ods_trusts``
+    dates each trust's board). A store loaded from an extract without those dates (every trust under
+    its merged board for all time) falls back to a region's boards ODS lists no trusts under, when
+    the region has one merged board.
+    """
+    predecessors: dict[str, list[str]] = {}
+    whole: dict[str, bool] = {}
+    receiving: dict[str, set[str]] = {}  # predecessor -> the merged boards its trusts went to
+    for code in merged:
+        mine = set(trust_icb.loc[trust_icb["parent_code"] == code, "member_code"])
+        before = trust_icb[trust_icb["member_code"].isin(mine) & (trust_icb["parent_code"] != code)]
+        predecessors[code] = sorted(set(before["parent_code"]))
+        for c in predecessors[code]:
+            receiving.setdefault(c, set()).add(code)
+    for code in merged:
+        if predecessors[code]:
+            whole[code] = all(receiving[c] == {code} for c in predecessors[code])
+            continue
+        same_region = [c for c in merged if icb_region.get(c) == icb_region.get(code)]
+        predecessors[code] = (
+            [c for c in icb_names if c not in with_trusts and icb_region.get(c) == icb_region.get(code)]
+            if len(same_region) == 1
+            else []
+        )
+        whole[code] = True
+    return predecessors, whole
 
 
 def full_catalogue(engine, catalogue: Catalogue) -> Catalogue:
