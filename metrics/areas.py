@@ -8,7 +8,8 @@ area per integrated care board (ICB) from the reference files in the store (``lo
 - its NHS trusts: those ODS places in it, each counted from the day it opened to the day it closed
   (``Catalogue.member_periods``). They make up its A&E and beds roll-ups;
 - its councils (upper tier) from the ONS district lookup: a council counts where most of its small
-  areas lie; its region (ONS) and England above it;
+  areas lie; its region (ONS) and England above it. Each NHS England region is an area too (id: its
+  code in lower case, ``y60``): its boards' trusts, boards and councils together, chosen like a board;
 - its population: the ONS mid-year estimate of its districts, a district split between boards
   apportioned by the small areas (LSOAs) each board holds. Districts merged in April 2023
   (Cumberland, Westmorland and Furness, North Yorkshire, Somerset) are traced through
@@ -207,7 +208,8 @@ def with_reference_areas(
             )
         elif icb not in icb_names:
             before = [icb_names.get(c, c) for c in predecessors.get(icb, [])]
-            formed = f" from {' and '.join(before)}" if before else ""
+            formed = f" from {', '.join(before[:-1])} and {before[-1]}" if len(before) > 1 else ""
+            formed = formed or (f" from {before[0]}" if before else "")
             note = (
                 f"Formed on {MERGED_BOARDS_FROM:%-d %B %Y}{formed}; ONS has not yet named it, so it is shown by its "
                 f"ODS code ({icb}). Its NHS trusts count here from {MERGED_BOARDS_FROM:%-d %B %Y} and in their "
@@ -254,6 +256,56 @@ def with_reference_areas(
                 MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
                 for c in mine_councils
             )
+    # Each NHS England region an area: its boards' trusts, boards and councils together.
+    taken = {a.id for a in areas} | {alias for a in areas for alias in a.aliases}
+    for region, boards in _region_boards(icb_codes, icb_region).items():
+        area_id = region.lower()
+        if region not in region_names or area_id in taken:
+            continue
+        mine = trust_icb[trust_icb["parent_code"].isin(boards)]
+        spans = _spans(mine)
+        codes = tuple(sorted(spans))
+        if codes:
+            for g in trust_groups:
+                groups.setdefault(g, {})[area_id] = codes
+            origins.extend(
+                MembershipOrigin(
+                    group=ODS_BASIS, area_id=area_id, member=code,
+                    origin=f"ODS {mine['file_name'].iloc[0]} (trust -> ICB -> region)",
+                    valid_from=first, valid_to=last,
+                )
+                for code, (first, last) in spans.items()
+            )  # fmt: skip
+        periods[area_id] = dict(spans)
+        # A merged board reports from the merger; a board that merged whole into it, until then.
+        for b in boards:
+            if b in predecessors and b not in icb_names:
+                periods[area_id][b] = (MERGED_BOARDS_FROM, None)
+            elif b in successors and b not in trusts_after:
+                periods[area_id][b] = (None, MERGED_BOARDS_FROM - dt.timedelta(days=1))
+        groups.setdefault(ICB_GROUP, {})[area_id] = tuple(boards)
+        origins.extend(
+            MembershipOrigin(group=ICB_GROUP, area_id=area_id, member=b, origin="ONS ICB -> region lookup")
+            for b in boards
+        )
+        named = [b for b in boards if b in icb_names]  # ONS's boards cover England once, without the 2026 ones
+        region_councils = tuple(sorted(set().union(*(councils.get(b, set()) for b in named))))
+        if region_councils:
+            groups.setdefault(COUNCIL_GROUP, {})[area_id] = region_councils
+            origins.extend(
+                MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
+                for c in region_councils
+            )
+        population = sum(populations[b] for b in named) if named and all(b in populations for b in named) else None
+        areas.append(
+            Area(
+                id=area_id, name=f"NHS England {region_names[region]} region", short_name=region_names[region],
+                org_code=region, population=population,
+                origin="ODS etr.csv (trusts), ONS ICB to region lookup: the region's integrated care boards together",
+                note=f"The {len(named)} integrated care boards of the region together, each trust counted while it "
+                "belonged to one of them.",
+            )
+        )  # fmt: skip
     # Councils with figures of their own (ASCOF, delayed transfers, BCF), beyond LLR's three.
     configured = {a.org_code for a in catalogue.areas}
     for code in sorted(set(councils_reporting) - configured):
@@ -321,6 +373,37 @@ def _populations_and_councils(
         if people > 0.5 * council_size[council]:
             councils.setdefault(icb, set()).add(council)
     return {k: round(v) for k, v in populations.items()}, councils
+
+
+def _region_boards(icb_codes: list[str], icb_region: dict[str, str]) -> dict[str, list[str]]:
+    """``{region: its boards}``, boards sorted, regions by code."""
+    out: dict[str, list[str]] = {}
+    for icb in sorted(icb_codes):
+        if icb_region.get(icb):
+            out.setdefault(icb_region[icb], []).append(icb)
+    return dict(sorted(out.items()))
+
+
+def _spans(memberships: pd.DataFrame) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """Each member's first and last day over its rows (None: open-ended), e.g. a trust counted in two
+    boards of one region one after the other."""
+    out = {}
+    for code, rows in memberships.groupby("member_code"):
+        starts = [_date(v) for v in rows["valid_from"]]
+        ends = [_date(v) for v in rows["valid_to"]]
+        first = None if any(d is None for d in starts) else min(starts)
+        last = None if any(d is None for d in ends) else max(ends)
+        out[str(code)] = (first, last)
+    return out
+
+
+def region_area(catalogue: Catalogue, area_id: str) -> str | None:
+    """The id of the area of ``area_id``'s NHS England region (an ICB's, or LLR's), if it is one."""
+    area = catalogue.area_by_id.get(area_id)
+    if area is None or area.region is None:
+        return None
+    found = catalogue.area_by_id.get(area.region.lower())
+    return found.id if found is not None and found.org_code == area.region else None
 
 
 def _merger_predecessors(
