@@ -16,6 +16,7 @@ LOADER_MODULES = (
     "loaders.home_first",
     "loaders.dtoc",
     "loaders.discharge_sitrep",
+    "loaders.discharge_annual",
     "loaders.ascof",
     "loaders.ods_trusts",
     "loaders.ons_geography",

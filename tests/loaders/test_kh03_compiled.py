@@ -177,3 +177,24 @@ def test_bad_cells_are_refused_with_their_row_and_column(column, cell, expected,
     with pytest.raises(LoadError) as err:
         kh03_compiled.normalise(kh03_compiled.read(path))
     assert expected in str(err.value) and "row 5" in str(err.value) and f"column '{column}'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "icb_discharge_delay_summary_2025_26.csv",
+        "provider_discharge_delay_summary_2025_26.csv",
+        "provider_los7_additional_bed_days_summary_2025_26.csv",
+        "tableau_geography_discharge_summary_2025_26.csv",
+    ],
+)
+def test_the_whole_year_discharge_summaries_beside_it_are_recognised_and_not_loaded(name, catalogue, tmp_path):
+    path = DERIVED / "discharge_delays_acute_sitrep_2025_26" / name
+    if not path.exists():
+        absent(f"derived data not available: {path}")
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    summary = ingest_paths([path], engine, catalogue)
+    assert not summary.failed and summary.outcomes[0].loader == "discharge_annual"
+    assert any("whole-year summary" in w and "not loaded" in w for w in summary.outcomes[0].warnings)
+    assert store.read_observations(engine).empty
+    engine.dispose()

@@ -29,7 +29,7 @@ from tests.fixtures.make_ae_kh03 import write_ae_csv, write_kh03
 
 #: The folders data/published is made from, as README.md's command names them.
 SHARED = PUBLIC_DATA.parent
-PUBLISHED_INPUTS = [PUBLIC_DATA, SHARED / "reference", SHARED / "derived" / "kh03_beds_overnight", REPORTED_DIR]
+PUBLISHED_INPUTS = [PUBLIC_DATA, SHARED / "reference", SHARED / "derived", REPORTED_DIR]
 SOURCE_COLUMNS = ["file_name", "sha256", "publisher", "publication", "licence", "vintage", "periods", "is_demo"]
 
 
@@ -203,6 +203,9 @@ class TestPublishedSnapshot:
         compiled = sources[sources["loader"] == "kh03_compiled"]
         assert list(compiled["file_name"]) == ["master-quarterly-trust.csv"] and compiled["derived"].all()
         assert "not an official publication" in compiled["publication"].iloc[0]
+        # The whole-year discharge summaries beside it are recognised, marked derived and give no figure.
+        summaries = sources[sources["loader"] == "discharge_annual"]
+        assert len(summaries) == 4 and summaries["derived"].all() and (summaries["rows"] == 0).all()
         latest = store.latest_periods(published).set_index("metric_id")["latest_period"]
         assert latest["beds_ga_occupancy"] == pd.Timestamp("2025-01-01")  # 2024-25 Q4, from the compilation
 
