@@ -12,9 +12,11 @@ from loaders.base import Peek
 LOADER_MODULES = (
     "loaders.ae",
     "loaders.kh03",
+    "loaders.kh03_compiled",
     "loaders.home_first",
     "loaders.dtoc",
     "loaders.discharge_sitrep",
+    "loaders.discharge_annual",
     "loaders.ascof",
     "loaders.ods_trusts",
     "loaders.ons_geography",

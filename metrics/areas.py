@@ -8,7 +8,8 @@ area per integrated care board (ICB) from the reference files in the store (``lo
 - its NHS trusts: those ODS places in it, each counted from the day it opened to the day it closed
   (``Catalogue.member_periods``). They make up its A&E and beds roll-ups;
 - its councils (upper tier) from the ONS district lookup: a council counts where most of its small
-  areas lie; its region (ONS) and England above it;
+  areas lie; its region (ONS) and England above it. Each NHS England region is an area too (id: its
+  code in lower case, ``y60``): its boards' trusts, boards and councils together, chosen like a board;
 - its population: the ONS mid-year estimate of its districts, a district split between boards
   apportioned by the small areas (LSOAs) each board holds. Districts merged in April 2023
   (Cumberland, Westmorland and Furness, North Yorkshire, Somerset) are traced through
@@ -17,10 +18,12 @@ area per integrated care board (ICB) from the reference files in the store (``lo
 LLR stays the area ``llr`` with its confirmed roll-up (University Hospitals of Leicester and the
 DHU urgent treatment centres); ``qk1`` names the same area.
 
-ICBs formed by a 2026 merger appear in ODS under a new five-character code with their trusts; ONS
-has no name for them yet, so they are named by code and region. Their predecessor boards stay
-areas (councils, population, ICB-level figures) but ODS no longer lists trusts under them, and
-each says so in its note.
+ICBs formed by the mergers of 1 April 2026 appear in ODS under a new five-character code with
+their trusts; ONS has no name for them yet, so they are named by code and region. Each trust counts
+in its former board until 31 March 2026 and in the merged board from 1 April 2026
+(``loaders.ods_trusts`` dates the memberships), so the former boards keep their A&E and beds
+figures up to the merger, with their councils, population and ICB-level figures; each board's note
+says which way its trusts went.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ LAD_2023_SUCCESSORS = {
     "E07000187": "E06000066", "E07000188": "E06000066", "E07000189": "E06000066", "E07000246": "E06000066",  # Somerset
 }  # fmt: skip
 
+#: The day the boards formed by the 2026 mergers took over from their predecessors (NHS England,
+#: "Integrated care system boundary changes and mergers procedure", 2025: mergers "to take effect
+#: on 1 April 2026").
+MERGED_BOARDS_FROM = dt.date(2026, 4, 1)
 #: Membership groups filled with an ICB's NHS trusts: those of metrics from these sources.
 TRUST_SOURCES = ("ae", "kh03")
 #: The membership group whose members are ICBs (ICB-level figures, e.g. discharge delays).
@@ -128,19 +135,18 @@ def with_reference_areas(
     with_trusts = set(trust_icb["parent_code"])
     populations, councils = _populations_and_councils(members, people)
 
-    # A region with one merged board: its predecessors are that region's boards ODS lists no trusts under.
     merged = [c for c in icb_codes if c not in icb_names]
-    predecessors: dict[str, list[str]] = {}
-    for code in merged:
-        same_region = [c for c in merged if icb_region.get(c) == icb_region.get(code)]
-        if len(same_region) == 1:
-            predecessors[code] = [
-                c for c in icb_names if c not in with_trusts and icb_region.get(c) == icb_region.get(code)
-            ]
+    predecessors, whole = _merger_predecessors(trust_icb, merged, icb_names, icb_region, with_trusts)
+    successors: dict[str, list[str]] = {}
     for code, before in predecessors.items():
-        if before and all(c in populations for c in before):
+        for c in before:
+            successors.setdefault(c, []).append(code)
+        # Residents and councils add up only when every predecessor joined this board whole.
+        if before and whole[code] and all(c in populations for c in before):
             populations[code] = sum(populations[c] for c in before)
-        councils[code] = set().union(*(councils.get(c, set()) for c in before)) if before else set()
+        councils[code] = set().union(*(councils.get(c, set()) for c in before)) if before and whole[code] else set()
+    trusts_after = set(trust_icb.loc[trust_icb["valid_to"].isna() | (pd.to_datetime(
+        trust_icb["valid_to"]) >= pd.Timestamp(MERGED_BOARDS_FROM)), "parent_code"])  # fmt: skip
 
     known = catalogue.organisation_by_code
     new_orgs: dict[str, Organisation] = {}
@@ -194,13 +200,23 @@ def with_reference_areas(
                 "ODS now lists this board's NHS trusts under a board formed by a 2026 merger, so its A&E and "
                 "beds figures are not shown here; its ICB-level and council figures are."
             )
-        elif icb not in icb_names:
-            before = [icb_names[c] for c in predecessors.get(icb, [])]
-            formed = f" of {' and '.join(before)}" if before else ""
+        elif icb in successors and icb not in trusts_after:
+            into = " and ".join(f"ICB {c}" for c in successors[icb])
             note = (
-                f"Formed by a 2026 merger{formed}; ONS has not yet named it, so it is shown by its ODS code "
-                f"({icb}). ODS lists its trusts under it for all periods."
+                f"Merged into {into} on {MERGED_BOARDS_FROM:%-d %B %Y}: its NHS trusts count here until "
+                f"{MERGED_BOARDS_FROM - dt.timedelta(days=1):%-d %B %Y} and there from {MERGED_BOARDS_FROM:%-d %B %Y}."
             )
+        elif icb not in icb_names:
+            before = [icb_names.get(c, c) for c in predecessors.get(icb, [])]
+            formed = f" from {', '.join(before[:-1])} and {before[-1]}" if len(before) > 1 else ""
+            formed = formed or (f" from {before[0]}" if before else "")
+            note = (
+                f"Formed on {MERGED_BOARDS_FROM:%-d %B %Y}{formed}; ONS has not yet named it, so it is shown by its "
+                f"ODS code ({icb}). Its NHS trusts count here from {MERGED_BOARDS_FROM:%-d %B %Y} and in their "
+                "former boards before."
+            )
+            if before and not whole[icb]:
+                note += " Part of a former board joined another board, so its population is not given."
         short = (
             re.sub(r"^NHS |\s*Integrated Care Board$", "", name) if icb in icb_names else f"ICB {icb} ({region_name})"
         )
@@ -240,6 +256,56 @@ def with_reference_areas(
                 MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
                 for c in mine_councils
             )
+    # Each NHS England region an area: its boards' trusts, boards and councils together.
+    taken = {a.id for a in areas} | {alias for a in areas for alias in a.aliases}
+    for region, boards in _region_boards(icb_codes, icb_region).items():
+        area_id = region.lower()
+        if region not in region_names or area_id in taken:
+            continue
+        mine = trust_icb[trust_icb["parent_code"].isin(boards)]
+        spans = _spans(mine)
+        codes = tuple(sorted(spans))
+        if codes:
+            for g in trust_groups:
+                groups.setdefault(g, {})[area_id] = codes
+            origins.extend(
+                MembershipOrigin(
+                    group=ODS_BASIS, area_id=area_id, member=code,
+                    origin=f"ODS {mine['file_name'].iloc[0]} (trust -> ICB -> region)",
+                    valid_from=first, valid_to=last,
+                )
+                for code, (first, last) in spans.items()
+            )  # fmt: skip
+        periods[area_id] = dict(spans)
+        # A merged board reports from the merger; a board that merged whole into it, until then.
+        for b in boards:
+            if b in predecessors and b not in icb_names:
+                periods[area_id][b] = (MERGED_BOARDS_FROM, None)
+            elif b in successors and b not in trusts_after:
+                periods[area_id][b] = (None, MERGED_BOARDS_FROM - dt.timedelta(days=1))
+        groups.setdefault(ICB_GROUP, {})[area_id] = tuple(boards)
+        origins.extend(
+            MembershipOrigin(group=ICB_GROUP, area_id=area_id, member=b, origin="ONS ICB -> region lookup")
+            for b in boards
+        )
+        named = [b for b in boards if b in icb_names]  # ONS's boards cover England once, without the 2026 ones
+        region_councils = tuple(sorted(set().union(*(councils.get(b, set()) for b in named))))
+        if region_councils:
+            groups.setdefault(COUNCIL_GROUP, {})[area_id] = region_councils
+            origins.extend(
+                MembershipOrigin(group=COUNCIL_GROUP, area_id=area_id, member=c, origin=COUNCIL_ORIGIN)
+                for c in region_councils
+            )
+        population = sum(populations[b] for b in named) if named and all(b in populations for b in named) else None
+        areas.append(
+            Area(
+                id=area_id, name=f"NHS England {region_names[region]} region", short_name=region_names[region],
+                org_code=region, population=population,
+                origin="ODS etr.csv (trusts), ONS ICB to region lookup: the region's integrated care boards together",
+                note=f"The {len(named)} integrated care boards of the region together, each trust counted while it "
+                "belonged to one of them.",
+            )
+        )  # fmt: skip
     # Councils with figures of their own (ASCOF, delayed transfers, BCF), beyond LLR's three.
     configured = {a.org_code for a in catalogue.areas}
     for code in sorted(set(councils_reporting) - configured):
@@ -307,6 +373,70 @@ def _populations_and_councils(
         if people > 0.5 * council_size[council]:
             councils.setdefault(icb, set()).add(council)
     return {k: round(v) for k, v in populations.items()}, councils
+
+
+def _region_boards(icb_codes: list[str], icb_region: dict[str, str]) -> dict[str, list[str]]:
+    """``{region: its boards}``, boards sorted, regions by code."""
+    out: dict[str, list[str]] = {}
+    for icb in sorted(icb_codes):
+        if icb_region.get(icb):
+            out.setdefault(icb_region[icb], []).append(icb)
+    return dict(sorted(out.items()))
+
+
+def _spans(memberships: pd.DataFrame) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """Each member's first and last day over its rows (None: open-ended), e.g. a trust counted in two
+    boards of one region one after the other."""
+    out = {}
+    for code, rows in memberships.groupby("member_code"):
+        starts = [_date(v) for v in rows["valid_from"]]
+        ends = [_date(v) for v in rows["valid_to"]]
+        first = None if any(d is None for d in starts) else min(starts)
+        last = None if any(d is None for d in ends) else max(ends)
+        out[str(code)] = (first, last)
+    return out
+
+
+def region_area(catalogue: Catalogue, area_id: str) -> str | None:
+    """The id of the area of ``area_id``'s NHS England region (an ICB's, or LLR's), if it is one."""
+    area = catalogue.area_by_id.get(area_id)
+    if area is None or area.region is None:
+        return None
+    found = catalogue.area_by_id.get(area.region.lower())
+    return found.id if found is not None and found.org_code == area.region else None
+
+
+def _merger_predecessors(
+    trust_icb: pd.DataFrame, merged: list[str], icb_names: dict, icb_region: dict, with_trusts: set[str]
+) -> tuple[dict[str, list[str]], dict[str, bool]]:
+    """Each merged board's predecessors, and whether every predecessor joined it whole.
+
+    The predecessors are the boards its trusts counted in before the merger (``loaders.ods_trusts``
+    dates each trust's board). A store loaded from an extract without those dates (every trust under
+    its merged board for all time) falls back to a region's boards ODS lists no trusts under, when
+    the region has one merged board.
+    """
+    predecessors: dict[str, list[str]] = {}
+    whole: dict[str, bool] = {}
+    receiving: dict[str, set[str]] = {}  # predecessor -> the merged boards its trusts went to
+    for code in merged:
+        mine = set(trust_icb.loc[trust_icb["parent_code"] == code, "member_code"])
+        before = trust_icb[trust_icb["member_code"].isin(mine) & (trust_icb["parent_code"] != code)]
+        predecessors[code] = sorted(set(before["parent_code"]))
+        for c in predecessors[code]:
+            receiving.setdefault(c, set()).add(code)
+    for code in merged:
+        if predecessors[code]:
+            whole[code] = all(receiving[c] == {code} for c in predecessors[code])
+            continue
+        same_region = [c for c in merged if icb_region.get(c) == icb_region.get(code)]
+        predecessors[code] = (
+            [c for c in icb_names if c not in with_trusts and icb_region.get(c) == icb_region.get(code)]
+            if len(same_region) == 1
+            else []
+        )
+        whole[code] = True
+    return predecessors, whole
 
 
 def full_catalogue(engine, catalogue: Catalogue) -> Catalogue:

@@ -131,12 +131,17 @@ class Reader:
         self, metric_id: str, today: dt.date | None = None, also: Sequence[str] = ()
     ) -> tuple[dict, pd.DataFrame]:
         """The config.yaml areas' indicators for ``metric_id`` (and those of ``also``, e.g. a chosen
-        integrated care board) and one latest row per area (``compare.latest_by_area``).
+        integrated care board), each board's NHS England region, and one latest row per area
+        (``compare.latest_by_area``).
 
         Every ICB at once is ``metrics.funnel``'s job (one latest figure each, not 42 series).
         """
         ids = [a.id for a in self.catalogue.areas if a.origin == "config.yaml"]
         ids += [a for a in also if a not in ids and a in self.catalogue.area_by_id]
+        # A board's NHS England region beside it (and England, a config.yaml area): its region and
+        # England above it.
+        regions = [areas.region_area(self.catalogue, a) for a in ids]
+        ids += [r for r in dict.fromkeys(regions) if r is not None and r not in ids]
         by_area = {a: self.indicator(metric_id, a, today) for a in ids}
         return by_area, compare.latest_by_area(by_area, self.catalogue)
 

@@ -252,6 +252,20 @@ def summary_sentences(
 
 
 # ---------------------------------------------------------------------------- the source line
+#: What a figure from a third-party compilation of official statistics (a derived source) says
+#: wherever its source is named, unless the source record already says it.
+DERIVED_WORDS = "compiled by a third party, not an official publication"
+
+
+def flag_set(value) -> bool:
+    """A stored flag (bool, 0/1, or a snapshot's yes/no) as a bool; missing is False."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "yes", "true"}
+    return bool(value)
+
+
 def source_line(source_ids, sources: pd.DataFrame, fallback_publisher: str, fallback_publication: str,
                 period: str) -> str:  # fmt: skip
     """The one-line source of a card: ``Source: NHS England, A&E Attendances and Emergency Admissions, March 2026``.
@@ -270,7 +284,8 @@ def source_line(source_ids, sources: pd.DataFrame, fallback_publisher: str, fall
     Returns
     -------
     str
-        Several publications behind one figure are joined with "and"; demonstration data says so.
+        Several publications behind one figure are joined with "and"; demonstration data and
+        third-party compilations (``derived``) say so.
     """
     ids = {int(i) for i in (source_ids or ()) if pd.notna(i)}
     used = sources[sources["id"].isin(ids)] if len(sources) and ids else sources.iloc[0:0]
@@ -279,6 +294,8 @@ def source_line(source_ids, sources: pd.DataFrame, fallback_publisher: str, fall
         text = ", ".join(str(x) for x in (r.publisher, r.publication) if x and pd.notna(x))
         if getattr(r, "is_demo", False) and "demonstration" not in text.lower():
             text += " (demonstration data)"
+        if flag_set(getattr(r, "derived", False)) and "third party" not in text.lower():
+            text += f" ({DERIVED_WORDS})"
         if text and text not in parts:
             parts.append(text)
     if not parts:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from metrics.glossary import POINT_WORDS
 from metrics.query import Indicator
+from metrics.summary import DERIVED_WORDS, flag_set
 
 #: SPC rule names (``metrics.spc``) in words.
 RULE_WORDS = {
@@ -76,13 +77,20 @@ def figures_table(ind: Indicator, start_year: int | None = None, sources: pd.Dat
 
 def source_descriptions(sources: pd.DataFrame) -> dict[int, str]:
     """``NHS England, A&E Attendances and Emergency Admissions: March-2026.csv`` for every stored
-    source, by id: built once for a table rather than once a row (a long series has hundreds)."""
-    return {
-        int(i): f"{publisher}, {publication}: {file_name}"
-        for i, publisher, publication, file_name in zip(
-            sources["id"], sources["publisher"], sources["publication"], sources["file_name"], strict=True
-        )
-    }
+    source, by id: built once for a table rather than once a row (a long series has hundreds).
+
+    A third-party compilation (``derived``) says so when its publisher and publication do not.
+    """
+    derived = sources["derived"] if "derived" in sources.columns else pd.Series(False, index=sources.index)
+    out = {}
+    for i, publisher, publication, file_name, is_derived in zip(
+        sources["id"], sources["publisher"], sources["publication"], sources["file_name"], derived, strict=True
+    ):
+        text = f"{publisher}, {publication}"
+        if flag_set(is_derived) and "third party" not in text.lower():
+            text += f" ({DERIVED_WORDS})"
+        out[int(i)] = f"{text}: {file_name}"
+    return out
 
 
 def source_text(source_ids, described: dict[int, str]) -> str:

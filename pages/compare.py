@@ -1,4 +1,4 @@
-"""Compare areas: Leicester, Leicestershire, Rutland, LLR and England side by side, and national ranks."""
+"""Compare areas: Leicester, Leicestershire, Rutland, LLR, the chosen board's region and England side by side, and national ranks."""
 
 import streamlit as st
 
@@ -11,7 +11,8 @@ cat = data.catalogue()
 start_year = filters.selected_start_year()
 st.title("Compare areas")
 st.write(
-    "The same indicator for each LLR area and England, with confidence intervals and whether each differs "
+    "The same indicator for each LLR area, the chosen board's NHS England region and England, with confidence "
+    "intervals and whether each differs "
     "significantly from England, and where LLR organisations rank among English organisations doing the same job "
     "(rank 1 is best)."
 )

@@ -281,6 +281,7 @@ def _upsert(
             observation.c.denominator.label("old_denominator"),
             observation.c.value.label("old_value"),
             source.c.vintage.label("old_vintage"),
+            source.c.derived.label("old_derived"),
             source.c.published.label("old_published"),
             source.c.loader.label("old_loader"),
             source.c.publication.label("old_publication"),
@@ -310,9 +311,12 @@ def _upsert(
             & _same(old_rows["denominator"], old_rows["old_denominator"])
             & _same(old_rows["value"], old_rows["old_value"])
         )
-        wins = _incoming_wins(old_rows["old_vintage"], old_rows["old_published"], record)
-        changed = old_rows[~same & wins]
-        counts.unchanged = int(same.sum())
+        wins = _incoming_wins(old_rows["old_vintage"], old_rows["old_published"], record, old_rows["old_derived"])
+        # A published file giving the same figure as a stored compilation still takes the figure
+        # over, so the figure is traced to (and labelled as) the publication, not the compilation.
+        relabel = same & (old_rows["old_derived"].fillna(False).astype(bool) & (not record.derived))
+        changed = old_rows[(~same & wins) | relabel]
+        counts.unchanged = int((same & ~relabel).sum())
         counts.kept_newer = int((~same & ~wins).sum())
     else:
         changed = old_rows
@@ -357,25 +361,40 @@ def _not_in_revision(existing: pd.DataFrame, tidy: pd.DataFrame, record: SourceR
     missing = same[same.pop("_merge") == "left_only"]
     if missing.empty:
         return []
-    missing = missing[_incoming_wins(missing["old_vintage"], missing["old_published"], record).to_numpy()]
+    wins = _incoming_wins(missing["old_vintage"], missing["old_published"], record, missing["old_derived"])
+    missing = missing[wins.to_numpy()]
     return sorted(zip(missing["metric_id"], missing["org_code"], missing["period_key"], strict=True))
 
 
-def _incoming_wins(old_vintage: pd.Series, old_published: pd.Series, record: SourceRecord) -> pd.Series:
+def _incoming_wins(
+    old_vintage: pd.Series, old_published: pd.Series, record: SourceRecord, old_derived: pd.Series | None = None
+) -> pd.Series:
     """Per stored row, whether the incoming file replaces it (``REVISION_RULE``), as one set operation.
 
-    Never depends on file content beyond what the loader declares: two files of the same standing
-    without both publication dates are decided by load order (the incoming file is the later load).
+    Standing is the derived flag first (a third-party compilation never replaces a published
+    figure, and a published file always replaces a compiled one, whatever the vintages: published
+    loaders' vintages are not comparable with a compilation's), then the vintage. Never depends on
+    file content beyond what the loader declares: two files of the same standing without both
+    publication dates are decided by load order (the incoming file is the later load).
     """
     old_vintage = old_vintage.fillna("").astype(str)
-    higher = old_vintage < record.vintage
-    same_standing = old_vintage == record.vintage
+    if old_derived is None:
+        old_derived = pd.Series(False, index=old_vintage.index)
+    old_derived = old_derived.fillna(False).astype(bool)
+    if record.derived:
+        over_published = pd.Series(False, index=old_vintage.index)
+        comparable = old_derived
+    else:
+        over_published = old_derived
+        comparable = ~old_derived
+    higher = comparable & (old_vintage < record.vintage)
+    same_standing = comparable & (old_vintage == record.vintage)
     if record.published is None:
         not_older = pd.Series(True, index=old_vintage.index)
     else:
         stored = pd.to_datetime(old_published, errors="coerce")
         not_older = stored.isna() | (stored <= pd.Timestamp(record.published))
-    return higher | (same_standing & not_older)
+    return over_published | higher | (same_standing & not_older)
 
 
 def reset(engine: Engine) -> None:

@@ -1,5 +1,5 @@
-"""Any integrated care board, everywhere: the public corpus (data/published) with the ODS and ONS
-reference files ingested into the test's own database."""
+"""Any integrated care board, everywhere: the public corpus (data/published, which carries the ODS
+and ONS reference data) restored into the test's own database."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import pandas as pd
 import pytest
 
 from loaders import cli
-from loaders.ingest import ingest_paths
 from loaders.snapshot import PUBLISHED_DIR, restore_snapshot
 from metrics import areas, store
 from metrics.reader import Reader
 from tests.app.conftest import PAGES, app_runner
-from tests.loaders.test_reference import FILES, reference_file
 
 QE1 = "NHS Lancashire and South Cumbria Integrated Care Board"
 
@@ -22,8 +20,6 @@ def icb_db_url(tmp_path_factory, catalogue):
     url = f"sqlite:///{tmp_path_factory.mktemp('icbapp') / 'icb.sqlite'}"
     engine = store.make_engine(url)
     restore_snapshot(engine, PUBLISHED_DIR, catalogue)
-    summary = ingest_paths([reference_file(r) for r in FILES], engine, catalogue)
-    assert not summary.failed, [o.error for o in summary.failed]
     engine.dispose()
     return url
 

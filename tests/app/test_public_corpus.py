@@ -35,7 +35,9 @@ def test_brief_shows_the_real_a_and_e_figure_for_llr(corpus_app):
 
 def test_compare_ranks_uhl_among_english_providers(corpus_app):
     at = corpus_app("pages/compare.py", metric="ae_4hr_type1")
-    ranks = [d.value for d in at.dataframe if "Rank" in d.value.columns]
+    # The organisations' ranking (the funnel's ranked boards, shown since the snapshot carries the
+    # reference data, name an ICB column instead).
+    ranks = [d.value for d in at.dataframe if {"Rank", "Organisation"} <= set(d.value.columns)]
     assert ranks, "a ranking table is shown"
     uhl = ranks[0][ranks[0]["Organisation"] == "University Hospitals of Leicester NHS Trust"]
     assert len(uhl) == 1
@@ -116,3 +118,15 @@ def test_a_rutland_figure_is_never_shown_as_llrs(corpus_db_url, catalogue):
     assert not quoted & set(llr["metric_id"])
     assert quoted <= set(rutland["metric_id"])
     assert rutland.set_index("metric_id").loc["reablement_cases", "value_text"] == "47"
+
+
+def test_beds_page_labels_compiled_figures_as_not_an_official_publication(corpus_app):
+    # LLR's beds: NHS England's workbooks to 2022/23 Q2, then the third-party compilation to 2024/25 Q4.
+    at = corpus_app("pages/beds.py", metric="beds_ga_occupancy")
+    figures = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    by_period = dict(zip(figures["Period"].astype(str), figures["Source"], strict=True))
+    latest = next(v for p, v in by_period.items() if p.startswith("2024/25 Q4"))
+    published = next(v for p, v in by_period.items() if p.startswith("2022/23 Q2"))
+    assert "third party" in latest and "not an official publication" in latest
+    assert "master-quarterly-trust.csv" in latest
+    assert published.startswith("NHS England") and "third party" not in published

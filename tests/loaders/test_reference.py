@@ -3,14 +3,16 @@ content, stored with the dates memberships hold, bad input refused with its plac
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from loaders import registry
 from loaders.ingest import ingest_paths
-from metrics import store
+from metrics import areas, calc, store
 from metrics.catalogue import PROJECT_ROOT
 from tests.conftest import IN_CI
 
@@ -135,3 +137,36 @@ def test_a_snapshot_carries_the_reference_data_and_restores_it_identically(refer
     after = areas.full_catalogue(restored, catalogue)
     assert [(a.id, a.name, a.population) for a in after.areas] == [(a.id, a.name, a.population) for a in before.areas]
     assert after.member_periods == before.member_periods
+
+
+def test_a_merged_trust_and_its_predecessor_count_in_their_board_for_their_own_periods(reference_engine, catalogue):
+    # etr.csv: Barnet, Enfield and Haringey Mental Health NHS Trust (RRP) closed on 31 October 2024;
+    # North London NHS Foundation Trust (G6V2S) opened on 1 November 2024. Both were North Central
+    # London's (QMJ) until its merger into Z9B2Z on 1 April 2026.
+    cat = areas.full_catalogue(reference_engine, catalogue)
+    assert cat.member_periods["qmj"]["RRP"] == (dt.date(2001, 4, 1), dt.date(2024, 10, 31))
+    assert cat.member_periods["qmj"]["G6V2S"] == (dt.date(2024, 11, 1), dt.date(2026, 3, 31))
+    assert cat.member_periods["z9b2z"]["G6V2S"] == (dt.date(2026, 4, 1), None)
+    assert "RRP" not in cat.member_periods["z9b2z"]  # closed before the merger
+    months = pd.to_datetime(["2024-10-01", "2024-11-01", "2026-03-01", "2026-04-01"])
+    rows = pd.DataFrame({"org_code": ["RRP"] * 4 + ["G6V2S"] * 4, "period_start": [*months, *months], "value": 1.0})
+    in_qmj = calc.in_membership_periods(rows, cat.member_periods["qmj"], "month")
+    in_z9b2z = calc.in_membership_periods(rows[rows["org_code"] == "G6V2S"], cat.member_periods["z9b2z"], "month")
+    as_text = lambda f: sorted(zip(f["org_code"], f["period_start"].dt.strftime("%Y-%m"), strict=True))  # noqa: E731
+    assert as_text(in_qmj) == [("G6V2S", "2024-11"), ("G6V2S", "2026-03"), ("RRP", "2024-10")]
+    assert as_text(in_z9b2z) == [("G6V2S", "2026-04")]
+
+
+def test_boards_merged_in_2026_keep_their_trusts_until_the_merger(reference_engine, catalogue):
+    cat = areas.full_catalogue(reference_engine, catalogue)
+    # Royal Free (RAL) was North Central London's, Hillingdon (RAS) North West London's.
+    assert cat.member_periods["qmj"]["RAL"][1] == dt.date(2026, 3, 31)
+    assert cat.member_periods["qrv"]["RAS"][1] == dt.date(2026, 3, 31)
+    assert "RAL" in cat.members("ae_4hr_all", "qmj") and "RAS" in cat.members("ae_4hr_all", "qrv")
+    assert "Merged into ICB Z9B2Z on 1 April 2026" in cat.area_by_id["qmj"].note
+    merged = cat.area_by_id["z9b2z"]
+    assert "North Central London" in merged.note and "North West London" in merged.note
+    # Both London boards joined whole: the merged board's residents are theirs together.
+    assert merged.population == cat.area_by_id["qmj"].population + cat.area_by_id["qrv"].population
+    # Frimley (QNQ) was split between two merged boards: no population is claimed for either.
+    assert cat.area_by_id["s9b9j"].population is None and "not given" in cat.area_by_id["s9b9j"].note

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import areas, calc
+from metrics import areas, calc, funnel
 from metrics.catalogue import load_catalogue
 
 D = dt.date
@@ -169,3 +169,40 @@ def test_a_council_with_figures_of_its_own_is_an_area(base):
     assert cat.members("ascof_2a2", "e10000017") == ("E10000017",)
     assert "e06000016" not in cat.area_by_id  # Leicester is already the area leicester
     assert areas.area_label(lancs) == "Lancashire (E10000017)"
+
+
+def test_each_nhs_england_region_is_an_area_of_its_boards_together(base):
+    orgs, members = reference(
+        [
+            ("RWE", "QK1", D(1993, 4, 1), None),
+            ("RX1", "QT1", D(1993, 4, 1), None),
+            ("RX2", "QT1", D(2001, 1, 1), D(2020, 3, 31)),
+        ],
+        icbs=(
+            ("QK1", "NHS Leicester, Leicestershire and Rutland Integrated Care Board", "Y60"),
+            ("QT1", "NHS Nottingham and Nottinghamshire Integrated Care Board", "Y60"),
+        ),
+    )
+    cat = areas.with_reference_areas(base, orgs, members)
+    region = cat.area_by_id["y60"]
+    assert (region.name, region.short_name, region.org_code) == ("NHS England Midlands region", "Midlands", "Y60")
+    # LLR's board counts in its region on its ODS trusts, like every other board.
+    assert cat.members("ae_4hr_all", "y60") == ("RWE", "RX1", "RX2")
+    assert cat.members("nctr_patients", "y60") == ("QK1", "QT1")
+    assert cat.member_periods["y60"]["RX2"] == (D(2001, 1, 1), D(2020, 3, 31))
+    assert areas.region_area(cat, "qt1") == "y60" and areas.region_area(cat, "llr") == "y60"
+    assert areas.area_for_text(cat, "Midlands (Y60)") == areas.area_for_text(cat, "Y60") == "y60"  # like a board
+    assert "Midlands (Y60)" in areas.area_choices(cat)
+    assert "y60" not in {a.id for a in funnel.icb_areas(cat)}  # a region is not one of the boards compared
+
+
+def test_a_region_counts_a_trust_while_it_belonged_to_any_of_its_boards(base):
+    # A trust that moved between two boards of one region counts in the region throughout.
+    orgs, members = reference(
+        [("RX1", "QT1", D(1993, 4, 1), D(2026, 3, 31))],
+        icbs=(("QT1", "NHS Nottingham and Nottinghamshire Integrated Care Board", "Y60"),),
+    )
+    moved = members.iloc[[0]].assign(parent_code="QK1", valid_from=D(2026, 4, 1), valid_to=None)
+    cat = areas.with_reference_areas(base, orgs, pd.concat([members, moved], ignore_index=True))
+    assert cat.member_periods["y60"]["RX1"] == (D(1993, 4, 1), None)
+    assert cat.member_periods["qt1"]["RX1"] == (D(1993, 4, 1), D(2026, 3, 31))

@@ -13,7 +13,9 @@ from loaders.demo import REPORTED_DIR
 from loaders.ingest import ingest_paths
 from loaders.snapshot import (
     PARTS,
+    PARTS_AND_REFERENCE,
     PUBLISHED_DIR,
+    REFERENCE_PARTS,
     SnapshotError,
     read_manifest,
     read_part_text,
@@ -25,6 +27,9 @@ from metrics import store
 from tests.conftest import PUBLIC_DATA, absent
 from tests.fixtures.make_ae_kh03 import write_ae_csv, write_kh03
 
+#: The folders data/published is made from, as README.md's command names them.
+SHARED = PUBLIC_DATA.parent
+PUBLISHED_INPUTS = [PUBLIC_DATA, SHARED / "reference", SHARED / "derived", REPORTED_DIR]
 SOURCE_COLUMNS = ["file_name", "sha256", "publisher", "publication", "licence", "vintage", "periods", "is_demo"]
 
 
@@ -188,13 +193,31 @@ class TestPublishedSnapshot:
         assert set(reported["publisher"]) == {catalogue.sources["committee"].publisher}
         assert not reported["is_demo"].astype(bool).any()
 
-    def test_regenerating_from_the_public_files_gives_identical_content(self, tmp_path, catalogue):
-        if not PUBLIC_DATA.exists():
-            absent(f"public data not available: {PUBLIC_DATA}")
-        summary, written = snapshot_from_files([PUBLIC_DATA, REPORTED_DIR], tmp_path, catalogue)
+    def test_carries_the_reference_data_and_the_compiled_beds(self, published):
+        assert set(read_manifest(PUBLISHED_DIR)["parts"]) == set(PARTS_AND_REFERENCE)
+        orgs, members = store.read_reference(published)
+        assert {"ods_trusts", "ons_sub_icb", "ons_icb_names"} <= set(orgs["loader"])
+        icb_of = members[members["relation"] == "trust_icb"].set_index("member_code")["parent_code"]
+        assert icb_of["RWE"] == "QK1"
+        sources = store.read_sources(published)
+        compiled = sources[sources["loader"] == "kh03_compiled"]
+        assert list(compiled["file_name"]) == ["master-quarterly-trust.csv"] and compiled["derived"].all()
+        assert "not an official publication" in compiled["publication"].iloc[0]
+        # The whole-year discharge summaries beside it are recognised, marked derived and give no figure.
+        summaries = sources[sources["loader"] == "discharge_annual"]
+        assert len(summaries) == 4 and summaries["derived"].all() and (summaries["rows"] == 0).all()
+        latest = store.latest_periods(published).set_index("metric_id")["latest_period"]
+        assert latest["beds_ga_occupancy"] == pd.Timestamp("2025-01-01")  # 2024-25 Q4, from the compilation
+
+    def test_regenerating_from_the_shared_files_gives_identical_content(self, tmp_path, catalogue):
+        for folder in PUBLISHED_INPUTS:
+            if not folder.exists():
+                absent(f"shared data not available: {folder}")
+        summary, written = snapshot_from_files(PUBLISHED_INPUTS, tmp_path, catalogue)
         assert written is not None, summary.lines()
         committed = json.loads((PUBLISHED_DIR / "manifest.json").read_text(encoding="utf-8"))
         regenerated = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
         assert regenerated == committed
-        for part in PARTS:
+        assert set(REFERENCE_PARTS) <= set(committed["parts"])
+        for part in PARTS_AND_REFERENCE:
             assert read_part_text(tmp_path, part) == read_part_text(PUBLISHED_DIR, part), part
