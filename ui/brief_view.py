@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.summary import MeetingSummary, Section, summary_sentences
-from ui import data, icons, safe
+from ui import components, data, icons, safe
 from ui.badges import (
     assurance_badge,
     assurance_words,
@@ -61,6 +61,7 @@ def brief_card(row, source_line: str = "") -> None:
         )
         if row.numbers_text:
             st.caption(row.numbers_text)
+        components.main_provider(row.main_text, row.metric_id)
         if row.components_text:
             st.caption(f"Made up of: {safe.md(row.components_text)}.")
         demo_badge([row.source_ids])
@@ -70,7 +71,7 @@ def brief_card(row, source_line: str = "") -> None:
             variation_badge(row.variation)
             assurance_badge(row.assurance)
             currency_badge(row.currency_state, row.currency_badge, row.currency_text)
-        st.write(safe.md(row.summary))
+        components.verdict(row.verdict)
         if row.gap_numbers_text:
             st.caption(f"To meet the target, {row.gap_numbers_text}.")
         if row.spc_note:

@@ -231,6 +231,9 @@ def _indicator(pack: Pack, item: PackItem) -> str:
     facts = [
         ("Latest figure", f"{row['value_text']} ({row['latest_label']})" + (" – demo" if item.demo else "")),
         ("The numbers", row["numbers_text"]),
+        # the one verdict (metrics.verdict), and a blend's main provider on its own (issue #20)
+        ("Verdict", row.get("verdict", "")),
+        ("Main provider", row.get("main_text", "")),
         ("Made up of", row["components_text"]),
         ("Target", row["status_text"]),
         ("To meet the target", row["gap_numbers_text"]),
