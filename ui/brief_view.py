@@ -7,18 +7,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from metrics.card_html import CARD_CSS, card_html
 from metrics.summary import MeetingSummary, Section, summary_sentences
-from ui import components, data, icons, safe
-from ui.badges import (
-    assurance_badge,
-    assurance_words,
-    currency_badge,
-    demo_badge,
-    status_badge,
-    status_words,
-    variation_badge,
-    variation_words,
-)
+from ui import data, icons
+from ui.badges import assurance_words, status_words, variation_words
 
 CARD_HELP = (
     "**The figure** is the latest published value; under it, the change since the meeting "
@@ -38,46 +30,18 @@ def card_anchor(metric_id: str) -> str:
 
 
 def brief_card(row, source_line: str = "") -> None:
-    """One indicator in the meeting brief: name, source, value, numbers, target, SPC icons, sparkline, summary."""
+    """One indicator in the meeting brief: its heading (with help), then the card as one block of HTML
+    built by ``metrics.card_html`` -- the renderer the meeting pack uses, so screen and paper say the
+    same words."""
     metric = data.catalogue().metric(row.metric_id)
     about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
     st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
-    if source_line:
-        st.caption(safe.md(source_line))  # publication names come from loaded files
-    left, right = st.columns([2, 3])
-    with left:
-        sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
-        change = row.change if row.change is not None and not pd.isna(row.change) else 0.0
-        st.metric(
-            f"{row.name} ({row.latest_label})",
-            row.value_text,
-            delta=row.change_text if row.change_text else None,
-            # Making Data Count colours (blue better, orange worse); the words say which way.
-            delta_color={"better": "blue", "worse": "orange"}.get(row.direction, "gray"),
-            delta_arrow="up" if change > 0 else "down" if change < 0 else "off",
-            chart_data=sparkline if len(sparkline) > 1 else None,
-            help=f"Sparkline: the last {len(sparkline)} periods.",
-            label_visibility="collapsed",  # the card's heading names it; the period is in the source line
-        )
-        if row.numbers_text:
-            st.caption(row.numbers_text)
-        components.main_provider(row.main_text, row.metric_id)
-        if row.components_text:
-            st.caption(f"Made up of: {safe.md(row.components_text)}.")
-        demo_badge([row.source_ids])
-    with right:
-        with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
-            status_badge(row.status, row.status_text)
-            variation_badge(row.variation)
-            assurance_badge(row.assurance)
-            currency_badge(row.currency_state, row.currency_badge, row.currency_text)
-        components.verdict(row.verdict)
-        if row.gap_numbers_text:
-            st.caption(f"To meet the target, {row.gap_numbers_text}.")
-        if row.spc_note:
-            st.caption(row.spc_note)
-        if row.currency_text:
-            st.caption(row.currency_text)
+    labels = []
+    if data.shows_demo([row.source_ids]):
+        labels.append("Demonstration data")
+    if data.shows_local([row.source_ids]):
+        labels.append("Supplied locally: not an official statistic")
+    st.html(card_html(row._asdict(), source_line, heading=False, demo_labels=labels, screen=True))
 
 
 def _markdown_text(text: str) -> str:
@@ -173,7 +137,7 @@ BRIEF_STYLE = """<style>
 
 def brief_style() -> None:
     """Inject the brief's print and phone style sheet (static; see ``BRIEF_STYLE``)."""
-    st.html(BRIEF_STYLE)
+    st.html(BRIEF_STYLE.replace("</style>", CARD_CSS + "</style>"))
 
 
 BRIEF_EXPORT_COLUMNS = {

@@ -8,11 +8,13 @@ trusts reporting the same month), and its rank is checked against the one Compar
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from metrics import store
-from tests.app.conftest import app_runner, shown
+from tests.app.conftest import app_runner, brief_cards, html_text, shown
 
 NAME = "University Hospitals of Leicester (emergency department and eye casualty)"
 
@@ -52,18 +54,16 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _card(at, metric_id: str):
-    """The brief card of ``metric_id`` (its container is keyed ``card-<metric>``)."""
-
-    def blocks(node):
-        for child in getattr(node, "children", {}).values():
-            if hasattr(child, "children"):
-                yield child
-                yield from blocks(child)
-
-    found = [b for b in blocks(at.main) if str(getattr(b.proto, "id", "")).endswith(f"-card-{metric_id}")]
+def _card(at, metric_id: str) -> dict:
+    """The brief card of ``metric_id`` (``tests.app.conftest.brief_cards``)."""
+    found = [c for c in brief_cards(at) if c["metric_id"] == metric_id]
     assert len(found) == 1, f"one card for {metric_id}"
     return found[0]
+
+
+def _paragraphs(fragment: str) -> list[str]:
+    """The card's paragraphs and badges as a reader sees them."""
+    return [html_text(p) for p in re.findall(r"<(?:p|span)[^>]*>(.*?)</(?:p|span)>", fragment, re.S)]
 
 
 def _verdicts(texts) -> list[str]:
@@ -79,7 +79,7 @@ def _main_paragraph(texts) -> str:
 def test_the_a_and_e_card_says_one_verdict_and_uhl_beside_the_blend(corpus_app, uhl):
     at = corpus_app()  # the published default: LLR, the default meeting
     card = _card(at, "ae_4hr_all")
-    texts = [shown(m.value) for m in card.markdown]
+    texts = _paragraphs(card["html"])
     verdicts = _verdicts(texts)
     assert len(verdicts) == 1, verdicts
     badges = " ".join(texts)
@@ -95,7 +95,8 @@ def test_the_a_and_e_card_says_one_verdict_and_uhl_beside_the_blend(corpus_app, 
         in main
     )
     # the grey "Made up of" line is still there, under the main provider's own paragraph
-    assert any(shown(c.value).startswith(f"Made up of: {NAME}") for c in card.caption)
+    assert any(t.startswith(f"Made up of: {NAME}") for t in texts)
+    assert '<p class="llr-main"><strong>' in card["html"], "a paragraph of its own, not the grey caption"
 
 
 def test_the_rank_on_the_card_is_the_rank_compare_shows(corpus_app, uhl):
@@ -108,7 +109,7 @@ def test_the_rank_on_the_card_is_the_rank_compare_shows(corpus_app, uhl):
 
 def test_a_part_with_no_twelve_hour_waits_is_not_listed(corpus_app):
     card = _card(corpus_app(), "ae_12hr_dta")
-    made_up = [shown(c.value) for c in card.caption if shown(c.value).startswith("Made up of:")]
+    made_up = [t for t in _paragraphs(card["html"]) if t.startswith("Made up of:")]
     assert made_up and not any("DHU urgent treatment centres: 0" in c for c in made_up)
 
 
@@ -136,7 +137,7 @@ def test_the_verdict_on_the_card_is_the_one_in_the_pack(corpus_db_url, catalogue
     html = pack.pack_html(built)
     article = html[html.index('id="indicator-ae_4hr_all"') :]
     article = article[: article.index("</article>")]
-    assert "<dt>Verdict</dt><dd>The latest figure, " in article
+    assert '<p class="llr-verdict">The latest figure, ' in article
     assert article.count("The latest figure, ") == 1
     assert f"Ranked {_ordinal(uhl['rank'])} of {uhl['peers']} NHS trusts" in article
     assert "DHU urgent treatment centres: 0" not in html
