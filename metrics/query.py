@@ -428,7 +428,7 @@ def main_provider(ind: Indicator, rank: dict | None = None) -> MainProvider | No
     ind : Indicator
     rank : dict, optional
         The provider's row of ``metrics.compare.rank_among_peers`` (``Reader.main_provider_ranks``);
-        used only when it ranks the same period as the figure.
+        used only when it ranks the same period as the figure, among more than one.
 
     Returns
     -------
@@ -463,10 +463,12 @@ def main_provider(ind: Indicator, rank: dict | None = None) -> MainProvider | No
         status_text=targets.status_words(value, target, m.improvement_direction, m.unit, m.decimals),
         gap=(target - value) if status != "no_target" else np.nan,
     )
+    # A rank among one is no comparison (Compare lists only pools of more than one).
     same_period = (
         rank is not None
         and pd.Timestamp(rank["period_start"]) == latest["period_start"]
         and tuple(comp.members) == (rank["org_code"],)
+        and int(rank["peers"]) > 1
     )
     if same_period:
         out.update(rank=int(rank["rank"]), peers=int(rank["peers"]), pool=str(rank["pool"]),

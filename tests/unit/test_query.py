@@ -138,6 +138,18 @@ class TestMainProvider:
         main = query.main_provider(self.blend(catalogue), rank)
         assert main.rank is None and "Ranked" not in main.text(catalogue.metric("ae_4hr_all"))
 
+    def test_a_rank_among_one_is_not_shown(self, catalogue):
+        rank = {
+            "org_code": "RWE",
+            "period_start": pd.Timestamp("2026-03-01"),
+            "rank": 1,
+            "peers": 1,
+            "pool": "NHS trusts with a major (type 1) emergency department",
+            "quartile_words": "best quarter",
+        }
+        main = query.main_provider(self.blend(catalogue), rank)
+        assert main.rank is None and "Ranked" not in main.text(catalogue.metric("ae_4hr_all"))
+
     def test_no_main_provider_outside_a_blend(self, catalogue):
         months = pd.date_range("2026-01-01", periods=3, freq="MS")
         data = obs_rows("ae_4hr_all", "E92000001", months, [75.0, 74.0, 76.0], denominator=2_000_000)
