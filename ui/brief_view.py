@@ -20,7 +20,10 @@ CARD_HELP = (
     "variation icon (statistical process control, NHS England's Making Data Count): ordinary "
     "variation, or a special cause - an improvement, a concern, or neither; the assurance icon: "
     "whether, on past variation, the target will consistently be met, consistently missed, or "
-    "be hit and miss. **Source**: who published the figure, in which publication, for which period."
+    "be hit and miss. **The sentence** beside the badges is the one verdict: the latest figure against "
+    "its target, and what the process, on its past variation, implies. **On its own**: where a total "
+    "blends unlike services, its main provider's own figure, target verdict and rank. "
+    "**Source**: who published the figure, in which publication, for which period."
 )
 
 
