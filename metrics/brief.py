@@ -26,11 +26,11 @@ from metrics.glossary import SIGNALS
 from metrics.periods import period_end
 from metrics.targets import (
     format_number,
-    format_target,
     status_words,
     unit_difference,
     visible_decimals,
 )
+from metrics.verdict import indicator_verdict
 
 BRIEF_COLUMNS = [
     "metric_id",
@@ -68,6 +68,14 @@ BRIEF_COLUMNS = [
     "currency_badge",
     "currency_text",
     "components_text",
+    # the one verdict sentence (metrics.verdict), and the main provider of a blend on its own
+    # (metrics.query.main_provider): its figure, target verdict and rank beside the total
+    "verdict",
+    "main_name",
+    "main_value_text",
+    "main_status_text",
+    "main_rank_text",
+    "main_text",
     "spc_note",
     "gap_numbers_text",
     # what changed since the meeting, and how current the figure is (metrics.summary orders and
@@ -80,22 +88,8 @@ BRIEF_COLUMNS = [
     "next_expected",
 ]
 
-_SIGNAL_CLAUSE = {
-    "ordinary variation": "within ordinary variation",
-    "special cause improvement": "showing special cause improvement",
-    "special cause concern": "showing special cause concern",
-    "special cause variation": "showing special cause variation (neither better nor worse)",
-    "too few points": "too few points to judge the variation",
-}
-
 
 # ---------------------------------------------------------------------------- the brief
-def _verb(metric: Metric) -> str:
-    """'were' for counted things named in the plural ("A&E attendances were 40,958"), else 'was'."""
-    counted = metric.unit in ("count", "days", "beds") and not metric.name.startswith("Population")
-    return "were" if counted else "was"
-
-
 def meeting_brief(
     obs: pd.DataFrame,
     catalogue: Catalogue,
@@ -105,6 +99,7 @@ def meeting_brief(
     today: dt.date | None = None,
     include_missing: bool = False,
     indicators: Mapping[str, query.Indicator] | None = None,
+    main_ranks: dict[str, dict] | None = None,
 ) -> pd.DataFrame:
     """What has changed for an area since the last meeting, one row per metric.
 
@@ -129,6 +124,8 @@ def meeting_brief(
     indicators : mapping, optional
         The area's indicators already built from ``obs`` (``query.area_indicators``), so a caller
         that also needs them (the questions, the pack) builds each series once.
+    main_ranks : dict, optional
+        Per metric, the main provider's rank among its peers (``Reader.main_provider_ranks``).
 
     Returns
     -------
@@ -143,7 +140,8 @@ def meeting_brief(
     for mid in ids:
         ind = indicators.get(mid)
         if ind is not None and not ind.empty:
-            rows.append(brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points))
+            rank = (main_ranks or {}).get(mid)
+            rows.append(brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points, rank))
     brief = pd.DataFrame(rows, columns=BRIEF_COLUMNS) if rows else pd.DataFrame(columns=BRIEF_COLUMNS)
     if include_missing:
         brief = _add_missing(brief, catalogue, ids)
@@ -205,6 +203,12 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
                 "currency_badge": "No figures",
                 "currency_text": "",
                 "components_text": "",
+                "verdict": "",
+                "main_name": "",
+                "main_value_text": "",
+                "main_status_text": "",
+                "main_rank_text": "",
+                "main_text": "",
                 "spc_note": "",
                 "gap_numbers_text": "",
                 "new_since_meeting": False,
@@ -220,10 +224,13 @@ def _add_missing(brief: pd.DataFrame, catalogue: Catalogue, ids: list[str]) -> p
     return pd.concat([brief, pd.DataFrame(extra)], ignore_index=True) if len(brief) else pd.DataFrame(extra)
 
 
-def brief_row(ind: query.Indicator, meeting_date, today: dt.date, sparkline_points: int) -> dict:
+def brief_row(
+    ind: query.Indicator, meeting_date, today: dt.date, sparkline_points: int, main_rank: dict | None = None
+) -> dict:
     """One brief row (``BRIEF_COLUMNS``) from what the read layer says about a metric and area.
 
-    ``sparkline_points`` is the catalogue's ``settings.sparkline_points``.
+    ``sparkline_points`` is the catalogue's ``settings.sparkline_points``; ``main_rank`` the main
+    provider's row of ``metrics.compare.rank_among_peers`` (``Reader.main_provider_ranks``).
     """
     m = ind.metric
     series = ind.series
@@ -236,7 +243,10 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date, sparkline_poin
     status = targets_module.status(value, None if math.isnan(target) else target, m.improvement_direction)
     texts = _texts(m, last, at_meeting, meeting, target, status, ind.variation)
     cur = ind.currency
-    summary = texts["summary"]
+    verdict = indicator_verdict(ind)
+    # The verdict (named, for a download read away from the card), then what changed since the meeting.
+    summary = f"{m.name}: {verdict[:1].lower()}{verdict[1:]} {texts['since']}."
+    main = query.main_provider(ind, main_rank)
     if cur.discontinued:
         summary += f" This collection stopped in {cur.stopped_label}."
     spark = series["value"].to_numpy(dtype=float)[-sparkline_points:]
@@ -252,7 +262,7 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date, sparkline_poin
         "latest_numerator": float(last["numerator"]) if pd.notna(last["numerator"]) else math.nan,
         "latest_denominator": float(last["denominator"]) if pd.notna(last["denominator"]) else math.nan,
         "value_text": format_value(value, m.unit, m.decimals),
-        "numbers_text": _numbers_text(m, last["numerator"], last["denominator"]),
+        "numbers_text": query.numbers_text(m, last["numerator"], last["denominator"]),
         "meeting_period": at_meeting["period_start"] if at_meeting is not None else pd.NaT,
         "meeting_label": at_meeting["period_label"] if at_meeting is not None else "",
         "meeting_value": float(at_meeting["value"]) if at_meeting is not None else math.nan,
@@ -277,6 +287,12 @@ def brief_row(ind: query.Indicator, meeting_date, today: dt.date, sparkline_poin
         "currency_badge": cur.badge,
         "currency_text": cur.text,
         "components_text": query.components_text(ind),
+        "verdict": verdict,
+        "main_name": main.name if main else "",
+        "main_value_text": main.value_text if main else "",
+        "main_status_text": main.status_text if main and main.target is not None else "",
+        "main_rank_text": main.rank_text if main else "",
+        "main_text": main.text(m) if main else "",
         "spc_note": ind.spc.reason if ind.spc is not None else "",
         "gap_numbers_text": targets_module.gap_to_target(
             value, last["numerator"], last["denominator"], None if math.isnan(target) else target, m
@@ -306,11 +322,9 @@ def _special_since(series: pd.DataFrame, meeting: pd.Timestamp) -> tuple[str, st
 
 def _texts(m: Metric, last: pd.Series, at_meeting: pd.Series | None, meeting: pd.Timestamp, target: float,
            status: str, variation: str | None) -> dict:  # fmt: skip
-    """Every text of one brief row: change since the meeting, target words, the summary sentence."""
+    """Every text of one brief row: change since the meeting (``since``: as a sentence), target words."""
     unit, dec, improve = m.unit, m.decimals, m.improvement_direction
     value = float(last["value"])
-    latest_label = last["period_label"]
-    value_text = format_value(value, unit, dec)
     meeting_month = f"{meeting:%B %Y}"
     out = {"meeting_value_text": "", "change": math.nan, "direction": "n/a"}
     if at_meeting is not None:
@@ -345,31 +359,10 @@ def _texts(m: Metric, last: pd.Series, at_meeting: pd.Series | None, meeting: pd
         short = f"no figure at the time of the meeting in {meeting_month}"
 
     if not math.isnan(target) and improve != "neutral":
-        target_text = format_target(target, unit, dec)
         out["status_text"] = status_words(value, target, improve, unit, dec)
-        position = (
-            "at"
-            if round(value, dec) == round(target, dec) and status == "met"
-            else ("above" if value > target else "below")
-        )
-        target_clause = f", {position} the {target_text} target"
         gap = target - value
         out["gap_text"] = "" if status == "met" else unit_difference(gap, unit, visible_decimals(gap, dec))
     else:
-        out["status_text"], target_clause, out["gap_text"] = "No target", "", ""
-    out["summary"] = (
-        f"{m.name} {_verb(m)} {value_text} in {latest_label}{target_clause}; {short}, "
-        f"{_SIGNAL_CLAUSE[SIGNALS[variation]]}."
-    )
+        out["status_text"], out["gap_text"] = "No target", ""
+    out["since"] = short[:1].upper() + short[1:]
     return out
-
-
-def _numbers_text(metric: Metric, numerator: float, denominator: float) -> str:
-    """The absolute numbers behind a percentage or rate, e.g. ``6,240 of 10,000 attendances within 4 hours``."""
-    if metric.scale is None or pd.isna(numerator) or pd.isna(denominator):
-        return ""
-    if metric.unit == "rate_per_100k":
-        return f"{format_number(numerator)} in a population of {format_number(denominator)}"
-    words = metric.number_words
-    text = f"{format_number(numerator)} of {format_number(denominator)}"
-    return f"{text} {words.of}" if words else text

@@ -128,6 +128,9 @@ class Component(_Strict):
     id: str
     name: str
     members: tuple[str, ...]
+    # The main provider of a blend of unlike services (UHL beside the urgent treatment centres):
+    # it gets its own figure, target verdict and rank beside the total (issue #20).
+    main: bool = False
 
 
 class Membership(_Strict):
@@ -523,6 +526,12 @@ class Catalogue(_Strict):
                 members = set(membership.areas.get(area_id, ()))
                 if area_id not in membership.areas:
                     problems.append(f"membership '{name}': components for area '{area_id}', which has no members")
+                if sum(part.main for part in parts) > 1:
+                    mains = ", ".join(f"'{part.id}'" for part in parts if part.main)
+                    problems.append(
+                        f"membership '{name}': components for '{area_id}': only one can be the main provider "
+                        f"(field 'main'), not {mains}"
+                    )
                 for part in parts:
                     for code in part.members:
                         if code not in members:
@@ -645,6 +654,10 @@ class Catalogue(_Strict):
         if metric.membership is None:
             return ()
         return self.memberships[metric.membership].components.get(area_id, ())
+
+    def main_component(self, metric_id: str, area_id: str) -> Component | None:
+        """The part of ``area_id``'s roll-up marked ``main: true`` for ``metric_id`` (None when none is)."""
+        return next((c for c in self.components(metric_id, area_id) if c.main), None)
 
     @cached_property
     def successor_map(self) -> dict[str, str]:

@@ -176,9 +176,14 @@ def latest_period(obs: pd.DataFrame, metric: Metric) -> pd.Timestamp | None:
 
 
 def rank_among_peers(
-    obs: pd.DataFrame, organisations: pd.DataFrame, catalogue: Catalogue, metric: Metric, codes: list[str]
+    obs: pd.DataFrame,
+    organisations: pd.DataFrame,
+    catalogue: Catalogue,
+    metric: Metric,
+    codes: list[str],
+    period: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Rank each organisation in ``codes`` within its pool, all in one period: the metric's newest.
+    """Rank each organisation in ``codes`` within its pool, all in one period: ``period``, else the metric's newest.
 
     A rank compares only organisations reporting the period being ranked: a site that closed (or
     has not yet reported) is left out rather than ranked with an old figure among new ones.
@@ -190,7 +195,7 @@ def rank_among_peers(
     DataFrame
         ``RANK_COLUMNS``; ``pool`` names who it is ranked with and ``peers`` how many.
     """
-    when = latest_period(obs, metric)
+    when = latest_period(obs, metric) if period is None else pd.Timestamp(period)
     if when is None:
         return pd.DataFrame(columns=RANK_COLUMNS)
     pools = peer_pools(obs, organisations, catalogue, metric, when)

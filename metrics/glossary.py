@@ -61,6 +61,14 @@ ASSURANCE_WORDS: dict[str, str] = {
     "hit_and_miss": "Hit and miss",
 }
 
+#: The target status (``metrics.targets.status``) as a badge's words, on screen and on paper.
+STATUS_WORDS: dict[str, str] = {
+    "met": "Target met",
+    "not_met": "Target not met",
+    "no_target": "No target",
+    "no_data": "No figure",
+}
+
 
 #: A point's special cause (``metrics.spc`` ``special_cause``) in words, for charts and tables.
 POINT_WORDS: dict[str, str] = {

@@ -61,6 +61,8 @@ class ComponentSeries:
     id: str
     name: str
     series: pd.DataFrame  # calc.ROLLUP_COLUMNS
+    members: tuple[str, ...] = ()
+    main: bool = False  # the main provider of the blend (config ``main: true``)
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,7 @@ def _components(rows: pd.DataFrame, catalogue: Catalogue, metric: Metric, area_i
         series = rollup(rows, metric, comp.members, catalogue.successor_map)
         series = series[(series["period_type"] == metric.frequency) & series["value"].notna()].reset_index(drop=True)
         if not series.empty:
-            parts.append(ComponentSeries(comp.id, comp.name, series))
+            parts.append(ComponentSeries(comp.id, comp.name, series, tuple(comp.members), comp.main))
     return tuple(parts)
 
 
@@ -343,6 +345,10 @@ def components_text(ind: Indicator) -> str:
 
     e.g. ``University Hospitals of Leicester (...): 66.4% (14,290 of 21,520); DHU urgent
     treatment centres: 99.1% (...)`` for the latest period of the total.
+
+    A part with no activity of that kind in the period (figure, numerator and denominator all
+    zero or absent: urgent treatment centres admit no one, so have no 12-hour waits from a
+    decision to admit) is left out rather than shown as ": 0" (issue #20).
     """
     latest = ind.latest
     if latest is None or not ind.components:
@@ -354,11 +360,147 @@ def components_text(ind: Indicator) -> str:
         if same.empty:
             continue
         row = same.iloc[-1]
+        if no_activity(row):
+            continue
         text = f"{comp.name}: {format_value(row['value'], m.unit, m.decimals)}"
         if m.scale is not None and pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
             text += f" ({row['numerator']:,.0f} of {row['denominator']:,.0f})"
         out.append(text)
     return "; ".join(out)
+
+
+def no_activity(row: pd.Series) -> bool:
+    """True when a figure, its numerator and its denominator are each zero or absent."""
+    return all(pd.isna(row.get(c)) or float(row.get(c)) == 0 for c in ("value", "numerator", "denominator"))
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``103rd``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def numbers_text(metric: Metric, numerator: float, denominator: float) -> str:
+    """The absolute numbers behind a percentage or rate, e.g. ``6,240 of 10,000 attendances within 4 hours``."""
+    if metric.scale is None or pd.isna(numerator) or pd.isna(denominator):
+        return ""
+    if metric.unit == "rate_per_100k":
+        return f"{targets.format_number(numerator)} in a population of {targets.format_number(denominator)}"
+    words = metric.number_words
+    text = f"{targets.format_number(numerator)} of {targets.format_number(denominator)}"
+    return f"{text} {words.of}" if words else text
+
+
+@dataclass(frozen=True)
+class MainProvider:
+    """The main provider of a blended roll-up, on its own, beside the total (issue #20).
+
+    Its own latest figure (for the total's latest period), judged against the same target as
+    the total, and its rank among its peers for that same period (``metrics.compare``, the
+    ranking Compare shows).
+    """
+
+    name: str
+    org_codes: tuple[str, ...]
+    period_start: pd.Timestamp
+    period_label: str
+    value: float
+    numerator: float
+    denominator: float
+    value_text: str
+    numbers_text: str
+    target: float | None
+    status: str  # metrics.targets.status
+    status_text: str  # "Missed the 78% target by 11.6 percentage points"
+    gap: float  # target - value in the metric's unit (NaN without a target)
+    rank: int | None = None
+    peers: int | None = None
+    pool: str = ""
+    quartile_words: str = ""
+
+    @property
+    def rank_text(self) -> str:
+        """``103rd of 121 NHS trusts with a major (type 1) emergency department``, '' without a rank."""
+        if self.rank is None or not self.peers:
+            return ""
+        pool = self.pool[:1].lower() + self.pool[1:] if self.pool[:3] == "Org" else self.pool
+        return f"{ordinal(self.rank)} of {self.peers} {pool}"
+
+    def text(self, metric: Metric) -> str:
+        """The provider's own figure, verdict and rank in one line, for the card, pages and pack.
+
+        e.g. ``University Hospitals of Leicester (...) on its own: 66.4% in March 2026 (16,975 of
+        25,557 attendances within 4 hours). Missed the 78% target by 11.6 percentage points.
+        103rd of 121 NHS trusts with a major (type 1) emergency department (1st is the best; worst
+        quarter).``
+        """
+        numbers = f" ({self.numbers_text})" if self.numbers_text else ""
+        out = f"{self.name} on its own: {self.value_text} in {self.period_label}{numbers}."
+        if self.target is not None:
+            out += f" {self.status_text}."
+        if self.rank_text:
+            if metric.improvement_direction == "neutral":
+                order = "1st is the highest"
+            else:
+                order = "1st is the best"
+            out += f" Ranked {self.rank_text} ({order}; {self.quartile_words})."
+        return out
+
+
+def main_provider(ind: Indicator, rank: dict | None = None) -> MainProvider | None:
+    """The main provider's own figure beside the total, for the total's latest period.
+
+    Parameters
+    ----------
+    ind : Indicator
+    rank : dict, optional
+        The provider's row of ``metrics.compare.rank_among_peers`` (``Reader.main_provider_ranks``);
+        used only when it ranks the same period as the figure, among more than one.
+
+    Returns
+    -------
+    MainProvider or None
+        None when the area's roll-up has no main provider, or it has no figure (or no activity
+        of that kind) in the total's latest period.
+    """
+    latest = ind.latest
+    comp = next((c for c in ind.components if c.main), None)
+    if latest is None or comp is None:
+        return None
+    same = comp.series[comp.series["period_start"] == latest["period_start"]]
+    if same.empty or no_activity(same.iloc[-1]):
+        return None
+    row = same.iloc[-1]
+    m = ind.metric
+    value = float(row["value"])
+    target = None if pd.isna(latest["target"]) else float(latest["target"])
+    status = targets.status(value, target, m.improvement_direction)
+    out = dict(
+        name=comp.name,
+        org_codes=comp.members,
+        period_start=latest["period_start"],
+        period_label=latest["period_label"],
+        value=value,
+        numerator=float(row["numerator"]) if pd.notna(row["numerator"]) else np.nan,
+        denominator=float(row["denominator"]) if pd.notna(row["denominator"]) else np.nan,
+        value_text=format_value(value, m.unit, m.decimals),
+        numbers_text=numbers_text(m, row["numerator"], row["denominator"]),
+        target=target if status != "no_target" else None,
+        status=status,
+        status_text=targets.status_words(value, target, m.improvement_direction, m.unit, m.decimals),
+        gap=(target - value) if status != "no_target" else np.nan,
+    )
+    # A rank among one is no comparison (Compare lists only pools of more than one).
+    same_period = (
+        rank is not None
+        and pd.Timestamp(rank["period_start"]) == latest["period_start"]
+        and tuple(comp.members) == (rank["org_code"],)
+        and int(rank["peers"]) > 1
+    )
+    if same_period:
+        out.update(rank=int(rank["rank"]), peers=int(rank["peers"]), pool=str(rank["pool"]),
+                   quartile_words=str(rank["quartile_words"]))  # fmt: skip
+    return MainProvider(**out)
 
 
 def latest_status(ind: Indicator) -> tuple[str, str, str]:

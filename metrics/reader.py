@@ -44,10 +44,13 @@ class Reader:
         self._indicators: dict[tuple[str, dt.date], dict[str, query.Indicator]] = {}
 
     # ------------------------------------------------------------------ rows (private to the layer)
-    def _observations(self, metric_ids: Sequence[str] | None, org_codes: Sequence[str] | None) -> pd.DataFrame:
-        """Stored rows with the derived rates the metrics need (filtered in SQL)."""
+    def _observations(
+        self, metric_ids: Sequence[str] | None, org_codes: Sequence[str] | None, period: pd.Timestamp | None = None
+    ) -> pd.DataFrame:
+        """Stored rows with the derived rates the metrics need (filtered in SQL; one period when given)."""
         wanted = calc.inputs_for(metric_ids, self.catalogue) if metric_ids is not None else None
-        obs = store.read_observations(self.engine, metric_ids=wanted, org_codes=org_codes)
+        day = None if period is None else pd.Timestamp(period).date()
+        obs = store.read_observations(self.engine, metric_ids=wanted, org_codes=org_codes, start=day, end=day)
         obs = calc.add_derived_rates(obs, self.catalogue)
         return obs if metric_ids is None else obs[obs["metric_id"].isin(metric_ids)].reset_index(drop=True)
 
@@ -80,9 +83,11 @@ class Reader:
         obs = obs[(obs["period_type"] == metric.frequency) & obs["value"].notna()]
         names = store.read_organisations(self.engine).set_index("code")["name"]
         out = obs.assign(name=obs["org_code"].map(names).fillna(obs["org_code"]))
-        return out[["org_code", "name", "period_start", "value", "numerator", "denominator"]].sort_values(
-            ["org_code", "period_start"], kind="stable"
-        ).reset_index(drop=True)
+        return (
+            out[["org_code", "name", "period_start", "value", "numerator", "denominator"]]
+            .sort_values(["org_code", "period_start"], kind="stable")
+            .reset_index(drop=True)
+        )
 
     def organisations_reporting(self, metric_id: str) -> pd.DataFrame:
         """``code``, ``name`` of every organisation with a figure for ``metric_id`` (by name)."""
@@ -117,7 +122,7 @@ class Reader:
         """The meeting brief for an area (``metrics.brief.meeting_brief``)."""
         return brief_module.meeting_brief(
             None, self.catalogue, area_id, meeting, metric_ids=metric_ids, today=today,
-            indicators=self.area_indicators(area_id, today),
+            indicators=self.area_indicators(area_id, today), main_ranks=self.main_provider_ranks(area_id, metric_ids),
         )  # fmt: skip
 
     def summary(
@@ -188,8 +193,9 @@ class Reader:
         latest = float(population.sort_values("period_start")["value"].iloc[-1]) if len(population) else None
         return (*result, latest)
 
-    def rank_pool(self, metric_id: str, org_codes: Sequence[str]) -> pd.DataFrame:
-        """Each of ``org_codes`` ranked among organisations doing the same job (``compare.rank_among_peers``)."""
+    def rank_pool(self, metric_id: str, org_codes: Sequence[str], period: pd.Timestamp | None = None) -> pd.DataFrame:
+        """Each of ``org_codes`` ranked among organisations doing the same job (``compare.rank_among_peers``),
+        in ``period`` (only organisations reporting that period) or else the metric's newest."""
         cat = self.catalogue
         metric = cat.metric(metric_id)
         pool_metrics = [metric_id] + [
@@ -198,8 +204,44 @@ class Reader:
             for ref in (cat.peer_groups[g].reports_metric, cat.peer_groups[g].lacks_metric)
             if ref is not None
         ]
-        obs = self._observations(list(dict.fromkeys(pool_metrics)), None)
-        return compare.rank_among_peers(obs, store.read_organisations(self.engine), cat, metric, list(org_codes))
+        # A derived rate's population may be for another period (a yearly estimate): read it all.
+        derived = any(cat.metric(mid).derived_from is not None for mid in pool_metrics)
+        obs = self._observations(list(dict.fromkeys(pool_metrics)), None, None if derived else period)
+        return compare.rank_among_peers(
+            obs, store.read_organisations(self.engine), cat, metric, list(org_codes), period
+        )
+
+    def main_provider_ranks(self, area_id: str, metric_ids: Sequence[str] | None = None) -> dict[str, dict]:
+        """Per metric whose roll-up for ``area_id`` has a main provider that is one organisation: its
+        rank among its peers (``rank_pool``) in the newest period it reported.
+
+        The brief and the pack pass these to ``metrics.query.main_provider``, which uses a rank
+        only when it is for the same period as the figure beside it.
+        """
+        cat = self.catalogue
+        ids = [m.id for m in cat.metrics] if metric_ids is None else list(metric_ids)
+        out = {}
+        for mid in ids:
+            comp = cat.main_component(mid, area_id)
+            if comp is None or len(comp.members) != 1:
+                continue
+            metric = cat.metric(mid)
+            own = self._observations([mid], list(comp.members))
+            own = own[(own["period_type"] == metric.frequency) & own["value"].notna()]
+            if own.empty:
+                continue
+            ranked = self.rank_pool(mid, list(comp.members), own["period_start"].max())
+            if len(ranked):
+                out[mid] = ranked.iloc[0].to_dict()
+        return out
+
+    def main_provider(self, metric_id: str, area_id: str, today: dt.date | None = None) -> query.MainProvider | None:
+        """The main provider's own figure, target verdict and rank beside the area's total
+        (``metrics.query.main_provider``); None when the roll-up has none."""
+        if self.catalogue.main_component(metric_id, area_id) is None:
+            return None
+        ranks = self.main_provider_ranks(area_id, [metric_id])
+        return query.main_provider(self.indicator(metric_id, area_id, today), ranks.get(metric_id))
 
     # ------------------------------------------------------------------ reported beside published
     def reconciliation(self) -> pd.DataFrame:

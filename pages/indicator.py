@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import tables
 from metrics.query import components_text
+from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
 from ui import badges, charts, components, data, downloads, filters, safe, sections
 from ui import questions as questions_ui
@@ -36,6 +37,9 @@ else:
     with cols[1]:
         badges.assurance_badge(ind.assurance)
     st.write(f"Latest figure ({ind.latest['period_label']}): {components.latest_value_text(ind)}.")
+    components.verdict(indicator_verdict(ind))
+    if main := data.main_provider(metric_id, area_id):
+        components.main_provider(main.text(metric), "indicator")
     badges.currency_note(ind.currency)
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.glossary import ASSURANCE_WORDS, VARIATION_WORDS
+from metrics.glossary import ASSURANCE_WORDS, STATUS_WORDS, VARIATION_WORDS
 from metrics.spc import ICON_DESCRIPTIONS
 from ui import data
 
 STATUS_BADGES = {
     # status: (label, material icon, colour) -- the words carry the meaning; colour only repeats it
-    "met": ("Target met", ":material/check_circle:", "green"),
-    "not_met": ("Target not met", ":material/cancel:", "red"),
-    "no_target": ("No target", ":material/remove:", "gray"),
-    "no_data": ("No figure", ":material/help:", "gray"),
+    "met": (STATUS_WORDS["met"], ":material/check_circle:", "green"),
+    "not_met": (STATUS_WORDS["not_met"], ":material/cancel:", "red"),
+    "no_target": (STATUS_WORDS["no_target"], ":material/remove:", "gray"),
+    "no_data": (STATUS_WORDS["no_data"], ":material/help:", "gray"),
 }
 
 

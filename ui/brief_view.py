@@ -9,18 +9,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from metrics.card_html import CARD_CSS, card_html
 from metrics.summary import MeetingSummary, Section, summary_sentences
-from ui import data, icons, safe
-from ui.badges import (
-    assurance_badge,
-    assurance_words,
-    currency_badge,
-    demo_badge,
-    status_badge,
-    status_words,
-    variation_badge,
-    variation_words,
-)
+from ui import data, icons
+from ui.badges import assurance_words, status_words, variation_words
 
 CARD_HELP = (
     "**The figure** is the latest published value; under it, the change since the meeting "
@@ -30,7 +22,10 @@ CARD_HELP = (
     "variation icon (statistical process control, NHS England's Making Data Count): ordinary "
     "variation, or a special cause - an improvement, a concern, or neither; the assurance icon: "
     "whether, on past variation, the target will consistently be met, consistently missed, or "
-    "be hit and miss. **Source**: who published the figure, in which publication, for which period."
+    "be hit and miss. **The sentence** beside the badges is the one verdict: the latest figure against "
+    "its target, and what the process, on its past variation, implies. **On its own**: where a total "
+    "blends unlike services, its main provider's own figure, target verdict and rank. "
+    "**Source**: who published the figure, in which publication, for which period."
 )
 
 
@@ -40,45 +35,18 @@ def card_anchor(metric_id: str) -> str:
 
 
 def brief_card(row, source_line: str = "") -> None:
-    """One indicator in the meeting brief: name, source, value, numbers, target, SPC icons, sparkline, summary."""
+    """One indicator in the meeting brief: its heading (with help), then the card as one block of HTML
+    built by ``metrics.card_html`` -- the renderer the meeting pack uses, so screen and paper say the
+    same words."""
     metric = data.catalogue().metric(row.metric_id)
     about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
     st.subheader(row.name, anchor=card_anchor(row.metric_id), help=about + CARD_HELP)
-    if source_line:
-        st.caption(safe.md(source_line))  # publication names come from loaded files
-    left, right = st.columns([2, 3])
-    with left:
-        sparkline = [v for v in (row.sparkline or []) if v is not None and not pd.isna(v)]
-        change = row.change if row.change is not None and not pd.isna(row.change) else 0.0
-        st.metric(
-            f"{row.name} ({row.latest_label})",
-            row.value_text,
-            delta=row.change_text if row.change_text else None,
-            # Making Data Count colours (blue better, orange worse); the words say which way.
-            delta_color={"better": "blue", "worse": "orange"}.get(row.direction, "gray"),
-            delta_arrow="up" if change > 0 else "down" if change < 0 else "off",
-            chart_data=sparkline if len(sparkline) > 1 else None,
-            help=f"Sparkline: the last {len(sparkline)} periods.",
-            label_visibility="collapsed",  # the card's heading names it; the period is in the source line
-        )
-        if row.numbers_text:
-            st.caption(row.numbers_text)
-        if row.components_text:
-            st.caption(f"Made up of: {safe.md(row.components_text)}.")
-        demo_badge([row.source_ids])
-    with right:
-        with st.container(horizontal=True, gap="small"):  # badges wrap rather than being cut short
-            status_badge(row.status, row.status_text)
-            variation_badge(row.variation)
-            assurance_badge(row.assurance)
-            currency_badge(row.currency_state, row.currency_badge, row.currency_text)
-        st.write(safe.md(row.summary))
-        if row.gap_numbers_text:
-            st.caption(f"To meet the target, {row.gap_numbers_text}.")
-        if row.spc_note:
-            st.caption(row.spc_note)
-        if row.currency_text:
-            st.caption(row.currency_text)
+    labels = []
+    if data.shows_demo([row.source_ids]):
+        labels.append("Demonstration data")
+    if data.shows_local([row.source_ids]):
+        labels.append("Supplied locally: not an official statistic")
+    st.html(card_html(row._asdict(), source_line, heading=False, demo_labels=labels, screen=True))
 
 
 def _markdown_text(text: str) -> str:
@@ -203,7 +171,7 @@ def brief_style(title: str = "Meeting brief", made: dt.datetime | None = None) -
     """Inject the brief's print and phone style sheet (``BRIEF_STYLE``), and for paper a footer with
     the page number and the time the page was made (drawn now: CSS has no clock), also printed as a
     line at the top of the first page."""
-    st.html(BRIEF_STYLE)
+    st.html(BRIEF_STYLE.replace("</style>", CARD_CSS + "</style>"))
     made = (made or dt.datetime.now()).replace(microsecond=0)
     words = made_text(title, made)
     st.html(PRINT_FOOTER % {"made": css_string(f"As the dashboard showed it on {made.day} {made:%B %Y at %H:%M}")})

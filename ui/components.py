@@ -9,7 +9,7 @@ from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.periods import period_label
 from metrics.targets import format_target
-from ui import data
+from ui import data, safe
 from ui.badges import assurance_words, status_words
 
 #: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
@@ -150,6 +150,22 @@ def latest_value_text(ind) -> str:
     if m.scale is not None and pd.notna(last["numerator"]) and pd.notna(last["denominator"]):
         text += f" ({last['numerator']:,.0f} of {last['denominator']:,.0f})"
     return text
+
+
+def verdict(text: str) -> None:
+    """The one verdict sentence on an indicator (``metrics.verdict``), where the badges' words are read."""
+    if text:
+        st.markdown(safe.md(text))
+
+
+def main_provider(text: str, key: str) -> None:
+    """The main provider of a blend on its own (``metrics.query.MainProvider.text``): its figure, its
+    target verdict and its rank, as a paragraph of its own beside the total (issue #20)."""
+    if not text:
+        return
+    name, sep, rest = text.partition(" on its own: ")
+    with st.container(border=True, key=f"main-provider-{key}"):
+        st.markdown(f"**{safe.md(name + sep.rstrip())}** {safe.md(rest)}" if sep else safe.md(text))
 
 
 def wide_table(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:

@@ -256,6 +256,16 @@ def indicator(metric_id: str, area_id: str) -> query.Indicator:
     return _indicator(version(), metric_id, area_id, dt.date.today())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _main_provider(token: str, metric_id: str, area_id: str, today: dt.date) -> query.MainProvider | None:
+    return reader().main_provider(metric_id, area_id, today)
+
+
+def main_provider(metric_id: str, area_id: str) -> query.MainProvider | None:
+    """The main provider of the area's blend on its own, with its rank (``Reader.main_provider``)."""
+    return _main_provider(version(), metric_id, area_id, dt.date.today())
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _source_kinds(token: str) -> tuple[frozenset[int], frozenset[int]]:
     """The demo sources' ids and the locally supplied ones', once per data version (every figure

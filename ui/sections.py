@@ -10,6 +10,7 @@ from metrics.calc import format_value
 from metrics.catalogue import Metric
 from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
+from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
 from ui import badges, charts, components, data, filters, safe
 
@@ -40,7 +41,10 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
         badges.variation_badge(ind.variation)
     with cols[2]:
         badges.assurance_badge(ind.assurance)
-    st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}. {words}.")
+    st.write(f"Latest figure ({label}): {components.latest_value_text(ind)}.")
+    components.verdict(indicator_verdict(ind))
+    if main := data.main_provider(metric.id, area_id):
+        components.main_provider(main.text(metric), key)
     badges.currency_note(ind.currency)
     if parts := components_text(ind):
         st.write(f"Made up of: {safe.md(parts)}.")

@@ -130,6 +130,7 @@ def build_pack(
     generated_at: dt.datetime | None = None,
     reported: pd.DataFrame | None = None,
     actions: pd.DataFrame | None = None,
+    main_ranks: dict[str, dict] | None = None,
 ) -> Pack:
     """Gather a meeting pack.
 
@@ -152,6 +153,9 @@ def build_pack(
         ``Reader.reconciliation()``: figures reported to committee (a large gap raises a question).
     actions : DataFrame, optional
         The committee's open actions due before the next meeting or overdue (``metrics.actions.due``).
+    main_ranks : dict, optional
+        Per metric, the rank of the main provider of a blend (``Reader.main_provider_ranks``), as
+        on the Meeting brief page.
 
     Returns
     -------
@@ -176,7 +180,9 @@ def build_pack(
             ind = query.indicator(part, catalogue, metric.id, area_id, today)
             if ind.empty:
                 continue
-            row = brief_module.brief_row(ind, meeting_date, today, catalogue.settings.sparkline_points)
+            row = brief_module.brief_row(
+                ind, meeting_date, today, catalogue.settings.sparkline_points, (main_ranks or {}).get(metric.id)
+            )
             rows.append(row)
             used.update(ind.source_ids)
             src = catalogue.sources[metric.source]
@@ -244,4 +250,4 @@ def read_pack(
     today = today or dt.date.today()
     due = actions_module.due(actions_module.current_actions(engine), catalogue, area_id, today)
     return build_pack(reader.area_rows(area_id), catalogue, reader.sources(), area_id, meeting_date, topics, today,
-                      generated_at, reader.reconciliation(), due)  # fmt: skip
+                      generated_at, reader.reconciliation(), due, reader.main_provider_ranks(area_id))  # fmt: skip

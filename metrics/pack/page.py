@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from metrics import summary as summary_module
+from metrics.card_html import CARD_CSS, card_html
 from metrics.currency import day_text, periods_not_held
-from metrics.glossary import ASSURANCE_WORDS, GLOSSARY, VARIATION_WORDS, assurance_words, variation_words
+from metrics.glossary import ASSURANCE_WORDS, GLOSSARY, VARIATION_WORDS
 from metrics.pack.gather import Pack, PackItem, PackTopic
 from metrics.pack.svg import POINT_STYLES, marker, spc_svg
 from metrics.spc import ICON_DESCRIPTIONS
@@ -99,7 +100,7 @@ def pack_html(pack: Pack) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{_e(title)}</title>\n<style>{STYLE}{CARD_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -339,17 +340,11 @@ def _indicator(pack: Pack, item: PackItem) -> str:
     )
     rebases = "; ".join(f"{r.start:%B %Y}: {r.reason}" for r in ind.rebases)
     src = pack.catalogue.sources[m.source]
+    # The card itself is the Meeting brief's, built by the same renderer (metrics.card_html), so
+    # the pack and the screen say the same words; the facts below are what only paper adds.
+    card = card_html(row, heading=False, demo_labels=["Demonstration data"] if item.demo else ())
     facts = [
-        ("Latest figure", f"{row['value_text']} ({row['latest_label']})" + (" – demo" if item.demo else "")),
-        ("The numbers", row["numbers_text"]),
-        ("Made up of", row["components_text"]),
-        ("Target", row["status_text"]),
-        ("To meet the target", row["gap_numbers_text"]),
-        ("Since the meeting", row["change_text"]),
-        ("Variation", variation_words(row["variation"])),
-        ("Assurance", assurance_words(row["assurance"])),
         ("New limits", rebases),
-        ("Currency", row["currency_text"]),
         ("What it shows", m.description),
         ("How it is calculated", f"{m.definition} {DIRECTION_WORDS[m.improvement_direction]}"),
         ("Source", f"{item.source_line.removeprefix('Source: ')}. Licence: {src.licence}."),
@@ -359,7 +354,7 @@ def _indicator(pack: Pack, item: PackItem) -> str:
         f'<article class="indicator" id="{item_anchor(m.id)}" data-metric="{_e(m.id)}">'
         f"<h3>{_e(title)}{_demo_tag(item)}</h3>"
         f"<figure>{chart}<figcaption>{_e(caption)}</figcaption></figure>"
-        f'<dl class="facts">{dl}</dl></article>'
+        f'{card}<dl class="facts">{dl}</dl></article>'
     )
 
 

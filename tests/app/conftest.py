@@ -81,3 +81,39 @@ def shown(markdown: str) -> str:
     from ui import safe
 
     return re.sub(r"\\(.)", r"\1", markdown).replace(safe.ZERO_WIDTH_SPACE, "")
+
+
+def html_text(fragment: str) -> str:
+    """What a reader sees of an HTML fragment: tags gone, entities undone, spaces collapsed."""
+    import html
+
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def brief_cards(at) -> list[dict]:
+    """Each Meeting brief card (``metrics.card_html``) as a reader sees it, in page order: ``metric_id``,
+    ``label`` (``name (period)``), ``text``, ``source`` (its source line), the change since the meeting
+    with its ``arrow`` and ``direction``, and the raw ``html``."""
+    import html
+
+    out = []
+    for element in at.get("html"):
+        body = element.value
+        card = re.search(r'<div class="llr-card" data-metric="([^"]*)" data-label="([^"]*)"', body)
+        if not card:
+            continue
+        source = re.search(r'<p class="llr-source">(.*?)</p>', body)
+        change = re.search(r'<p class="llr-change [^"]*" data-arrow="([^"]*)" data-direction="([^"]*)">(.*?)</p>', body)
+        out.append(
+            {
+                "metric_id": html.unescape(card.group(1)),
+                "label": html.unescape(card.group(2)),
+                "text": html_text(body),
+                "source": html_text(source.group(1)) if source else "",
+                "change": html_text(change.group(3)) if change else "",
+                "arrow": change.group(1) if change else "",
+                "direction": change.group(2) if change else "",
+                "html": body,
+            }
+        )
+    return out

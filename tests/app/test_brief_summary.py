@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from metrics import calc, query, store
-from tests.app.conftest import app_runner, shown
+from tests.app.conftest import app_runner, brief_cards
 
 MEETING = dt.date(2025, 12, 1)
 #: Sources with no release calendar: figures quoted from committee papers and local returns.
@@ -158,8 +158,8 @@ def test_every_card_names_its_source_publication_and_period(corpus_app, corpus_d
     exp = _expected(corpus_db_url, catalogue, "llr")
     at = corpus_app(meeting=MEETING.isoformat())
     cards = _card_ids(at, catalogue)
-    # The Markdown a caption holds escapes every character from data; the reader sees it plain.
-    lines = [line for line in (shown(c.value) for c in at.caption) if line.startswith("Source: ")]
+    # The card's HTML escapes every character from data; the reader sees it plain.
+    lines = [c["source"] for c in brief_cards(at) if c["source"].startswith("Source: ")]
     assert len(lines) == len(cards) == len(exp["inds"])
     sources = exp["sources"].set_index("id")
     for mid, line in zip(cards, lines, strict=True):
@@ -174,7 +174,7 @@ def test_every_card_names_its_source_publication_and_period(corpus_app, corpus_d
 def test_icons_view_shows_the_making_data_count_icons_with_words(corpus_app, catalogue):
     cards = _card_ids(corpus_app(meeting=MEETING.isoformat()), catalogue)
     at = corpus_app(meeting=MEETING.isoformat(), view="Icons only")
-    assert not at.metric, "no cards in the icons view"
+    assert not brief_cards(at), "no cards in the icons view"
     frame = at.dataframe[0].value
     names = {m.id: m.name for m in catalogue.metrics}
     assert list(frame["Indicator"]) == [names[mid] for mid in cards], "one line per indicator, in the cards' order"

@@ -17,13 +17,14 @@ from sqlalchemy import inspect, text
 from loaders import default_db
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT
-from tests.app.conftest import PAGES, app_runner
+from tests.app.conftest import PAGES, app_runner, brief_cards
 from tests.conftest import IN_CI, POSTGRES_URL
 from ui import components, downloads
 
 
 def _text(at) -> str:
-    return " ".join([e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.info])
+    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.info]
+    return " ".join(parts + [c["text"] for c in brief_cards(at)])
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ class TestFreshMachine:
         at = app_runner(monkeypatch, None)(meeting="2025-12-01")
         assert default_path.exists()
         assert [p.name for p in default_path.parent.iterdir() if ".building-" in p.name] == []
-        labels = [m.label for m in at.metric]
+        labels = [c["label"] for c in brief_cards(at)]
         assert "A&E 4-hour performance (all types) (March 2026)" in labels
         assert not any("Demonstration data" in w.value for w in at.warning)
         assert "Demonstration data" not in _text(at)
@@ -136,7 +137,8 @@ class TestEmptyDatabase:
 class TestDemoLabelling:
     def test_every_brief_card_built_from_demo_data_is_labelled(self, app):
         at = app()
-        assert sum(":violet-badge[:material/science: Demonstration data]" in m.value for m in at.markdown) >= 5
+        cards = brief_cards(at)
+        assert sum('<p class="llr-badge llr-demo">Demonstration data</p>' in c["html"] for c in cards) >= 5
 
     def test_exports_carry_a_demo_column_when_any_figure_is_demo(self, monkeypatch):
         monkeypatch.setattr(components.data, "shows_demo", lambda ids: any(i == 7 for t in ids for i in t))

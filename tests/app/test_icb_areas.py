@@ -10,7 +10,7 @@ from loaders import cli
 from loaders.snapshot import PUBLISHED_DIR, restore_snapshot
 from metrics import areas, store
 from metrics.reader import Reader
-from tests.app.conftest import PAGES, app_runner
+from tests.app.conftest import PAGES, app_runner, brief_cards
 
 QE1 = "NHS Lancashire and South Cumbria Integrated Care Board"
 
@@ -32,6 +32,7 @@ def icb_app(monkeypatch, icb_db_url):
 def _text(at) -> str:
     parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.header]
     parts += [e.value for e in at.subheader] + [e.value for e in at.caption] + [e.value for e in at.info]
+    parts += [c["text"] for c in brief_cards(at)]
     return "\n".join(str(p) for p in parts)
 
 
@@ -39,7 +40,7 @@ def test_the_brief_for_an_icb_is_titled_with_its_ons_name(icb_app):
     at = icb_app(area="qe1")
     assert at.title[0].value == f"Meeting brief: {QE1}"
     assert at.sidebar.selectbox(key="area").value == "Lancashire and South Cumbria (QE1)"
-    assert any(m.label.startswith("A&E 4-hour performance (all types)") for m in at.metric)
+    assert any(c["label"].startswith("A&E 4-hour performance (all types)") for c in brief_cards(at))
 
 
 def test_qk1_in_the_url_opens_llr(icb_app):

@@ -8,7 +8,7 @@ import pytest
 
 from loaders.ingest import ingest_file
 from metrics import store
-from tests.app.conftest import app_runner, shown
+from tests.app.conftest import app_runner, brief_cards, shown
 
 LOCAL = "Supplied locally: not an official statistic"
 
@@ -32,7 +32,7 @@ def local_db_url(tmp_path, catalogue):
 
 def _text(at) -> str:
     parts = [e.value for e in at.markdown] + [e.value for e in at.caption]
-    return "\n".join(shown(str(p)) for p in parts)
+    return "\n".join([shown(str(p)) for p in parts] + [c["text"] for c in brief_cards(at)])
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_local_figures_are_labelled_local(monkeypatch, local_db_url, page, query
     text = _text(at)
     assert LOCAL in text
     if page is None:  # the card's source line names the local file, not the national publication
-        line = next(shown(c.value) for c in at.caption if shown(c.value).startswith("Source: "))
+        line = next(c["source"] for c in brief_cards(at) if c["source"].startswith("Source: "))
         assert "Local file uhl_local_return.csv, not an official statistic" in line
         assert "A&E Attendances" not in line
     if page == "pages/indicator.py":  # every row of the figures table names the local file

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.app.conftest import PAGES, app_runner
+from tests.app.conftest import PAGES, app_runner, brief_cards
 
 MEETING_2025 = dt.date(2025, 12, 1)
 
@@ -28,7 +28,7 @@ def test_page_renders_on_the_public_corpus_without_the_demo_banner(corpus_app, p
 
 def test_brief_shows_the_real_a_and_e_figure_for_llr(corpus_app):
     at = corpus_app(meeting="2025-12-01")
-    labels = [m.label for m in at.metric]
+    labels = [c["label"] for c in brief_cards(at)]
     # The newest A&E month in the corpus is March 2026 (alternative vintage folder).
     assert "A&E 4-hour performance (all types) (March 2026)" in labels
 
@@ -47,7 +47,7 @@ def test_compare_ranks_uhl_among_english_providers(corpus_app):
 
 def test_rutland_brief_shows_council_measures(corpus_app):
     at = corpus_app(area="Rutland")
-    names = " ".join(m.label for m in at.metric)
+    names = " ".join(c["label"] for c in brief_cards(at))
     assert "Delayed transfer of care days" in names
     assert "Still at home 91 days after reablement" in names
 
@@ -63,11 +63,9 @@ def _corpus_obs(url, catalogue, metric_ids=None):
 
 def test_llr_a_and_e_shows_uhl_beside_the_blend(corpus_app):
     at = corpus_app(meeting="2025-12-01")
-    captions = [c.value for c in at.caption]
-    assert any(
-        c.startswith("Made up of: University Hospitals of Leicester") and "DHU urgent treatment centres" in c
-        for c in captions
-    )
+    card = next(c for c in brief_cards(at) if c["metric_id"] == "ae_4hr_all")
+    assert "Made up of: University Hospitals of Leicester" in card["text"]
+    assert "DHU urgent treatment centres" in card["text"]
 
 
 def test_llr_attendances_start_new_limits_at_each_membership_change(corpus_db_url, catalogue):

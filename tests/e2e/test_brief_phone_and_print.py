@@ -21,7 +21,7 @@ CARD = "card-ae_4hr_all"
 def _open_brief(page, url: str) -> None:
     page.goto(f"{url}/?meeting={MEETING}", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Since the meeting", exact=True)).to_be_visible(timeout=90_000)
-    expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=60_000)
+    expect(page.locator(".llr-card .llr-figure-value").first).to_be_visible(timeout=60_000)
 
 
 def test_brief_on_a_phone_is_not_covered_by_the_sidebar(published_app, browser, artifacts):
@@ -40,10 +40,10 @@ def test_brief_on_a_phone_is_not_covered_by_the_sidebar(published_app, browser, 
         page.locator(f"#{CARD}").scroll_into_view_if_needed()
         card = page.locator(f"#{CARD}").bounding_box()
         assert card is not None and card["x"] + card["width"] <= PHONE["width"]
-        delta = page.locator(f'[class*="st-key-{CARD}"] [data-testid="stMetricDelta"]').first
+        delta = page.locator(f'[class*="st-key-{CARD}"] .llr-change').first
         assert delta.evaluate(
-            "d => { const p = d.querySelector('p'); const r = p.getBoundingClientRect();"
-            " return r.right <= d.getBoundingClientRect().right + 1 && p.scrollWidth <= p.clientWidth + 1; }"
+            "p => { const r = p.getBoundingClientRect(); const c = p.closest('.llr-card').getBoundingClientRect();"
+            " return r.right <= c.right + 1 && p.scrollWidth <= p.clientWidth + 1; }"
         ), "the change since the meeting wraps rather than being cut short"
         page.screenshot(path=str(artifacts / "meeting-brief-390px-card.png"))
     finally:
@@ -62,7 +62,7 @@ def test_brief_prints_on_a4_without_navigation(published_app, browser, artifacts
             assert hidden.count() == 0 or not hidden.first.is_visible(), f"{selector} is hidden on paper"
         expect(page.get_by_role("heading", name="Since the meeting", exact=True)).to_be_visible()
         # the sparklines are drawn again at the printed width before the page is printed
-        expect(page.locator('[data-testid="stMetric"] svg.marks').first).to_be_visible(timeout=30_000)
+        expect(page.locator(".llr-card img.llr-spark").first).to_be_visible(timeout=30_000)
         page.wait_for_timeout(1500)
         badge = page.get_by_text("Consistently misses target").first
         assert badge.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "badge labels are not cut"
@@ -100,7 +100,7 @@ def test_icons_view_fits_one_line_per_indicator(published_app, page, artifacts):
     page.goto(f"{published_app}/?meeting={MEETING}&view=Icons+only", wait_until="domcontentloaded")
     table = page.locator('[data-testid="stDataFrame"]').first
     expect(table).to_be_visible(timeout=90_000)
-    assert page.locator('[data-testid="stMetric"]').count() == 0, "no cards in the icons view"
+    assert page.locator(".llr-card").count() == 0, "no cards in the icons view"
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "meeting-brief-icons.png"))

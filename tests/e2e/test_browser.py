@@ -43,7 +43,7 @@ def test_page_loads_with_heading_chart_and_no_error(served_app, page, artifacts,
     if chart:
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
     if not path:
-        expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=60_000)
+        expect(page.locator(".llr-card .llr-figure-value").first).to_be_visible(timeout=60_000)
     assert page.locator(ERROR_SELECTORS).count() == 0, "the page shows an error"
     assert "Traceback" not in page.content()
     page.screenshot(path=str(artifacts / f"{path or 'meeting-brief'}.png"), full_page=False)

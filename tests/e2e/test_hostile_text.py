@@ -109,7 +109,7 @@ def test_a_cell_and_a_file_name_in_upload_messages_are_text(hostile_app, page):
     _open(page, f"{url}/data")
     page.get_by_label("Administrator password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    content = f"metric_id,org_code,period,value,source\nphb_in_place,LLR,2026-10,\"{CELL}\",x\n".encode()
+    content = f'metric_id,org_code,period,value,source\nphb_in_place,LLR,2026-10,"{CELL}",x\n'.encode()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         {"name": FILE_NAME, "mimeType": "text/csv", "buffer": content}
     )
@@ -134,4 +134,3 @@ def test_the_meeting_pack_escapes_names_and_links_only_web_addresses(hostile_app
     page.set_content(html)
     expect(page.get_by_text("[Corrected figures: sign in here]", exact=False).first).to_be_attached()
     assert page.evaluate(FROM_DATA) == []
-

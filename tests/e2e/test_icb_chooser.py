@@ -47,7 +47,7 @@ def test_typing_part_of_a_name_lands_on_that_systems_brief(icb_app, page, artifa
     page.get_by_role("option", name="Lancashire and South Cumbria (QE1)").click()
     heading = "Meeting brief: NHS Lancashire and South Cumbria Integrated Care Board"
     expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=90_000)
-    expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=60_000)
+    expect(page.locator(".llr-card .llr-figure-value").first).to_be_visible(timeout=60_000)
     assert "area=" in page.url
     assert page.locator(ERROR_SELECTORS).count() == 0, "the page shows an error"
     page.screenshot(path=str(artifacts / "brief-qe1.png"), full_page=False)
@@ -55,9 +55,7 @@ def test_typing_part_of_a_name_lands_on_that_systems_brief(icb_app, page, artifa
 
 def test_an_ods_code_in_the_link_opens_compare_with_the_funnel(icb_app, page, artifacts):
     page.goto(f"{icb_app}/compare?area=qe1&metric=ae_4hr_all", wait_until="domcontentloaded")
-    expect(page.get_by_role("heading", name="Every integrated care board beside England")).to_be_visible(
-        timeout=90_000
-    )
+    expect(page.get_by_role("heading", name="Every integrated care board beside England")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Outside the 99.8% limits, above England").first).to_be_visible(timeout=60_000)
     funnel = page.locator(".js-plotly-plot").nth(1)
     funnel.scroll_into_view_if_needed()

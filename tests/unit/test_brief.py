@@ -50,9 +50,15 @@ class TestMeetingBrief:
     def test_summary_sentence_a_councillor_can_read_aloud(self, obs, catalogue):
         brief = meeting_brief(obs, catalogue, "llr", dt.date(2025, 7, 15), today=TODAY)
         ae = brief.set_index("metric_id").loc["ae_4hr_all"]
+        assert ae["verdict"] == (
+            "The latest figure, 62.4% in October 2025, missed the 78% target by 15.6 percentage points; "
+            "on past variation the target will usually be missed."
+        )
+        # the verdict, named, then the change since the meeting
         assert ae["summary"] == (
-            "A&E 4-hour performance (all types) was 62.4% in October 2025, below the 78% target; "
-            "up 1.2 points since the meeting in July 2025, within ordinary variation."
+            "A&E 4-hour performance (all types): the latest figure, 62.4% in October 2025, missed the 78% target "
+            "by 15.6 percentage points; on past variation the target will usually be missed. "
+            "Up 1.2 points since the meeting in July 2025."
         )
 
     def test_columns_and_values_for_one_metric(self, obs, catalogue):
@@ -102,8 +108,9 @@ class TestMeetingBrief:
         assert row["change_text"] == "no new figure since the meeting (February 2020)"
         assert row["signal"] == "ordinary variation"  # 14 identical months
         assert row["summary"] == (
-            "Delayed transfer of care days were 3,100 days in February 2020; no new figure since the meeting in "
-            "July 2025, within ordinary variation. This collection stopped in February 2020."
+            "Delayed transfer of care days: the latest figure, 3,100 days in February 2020, is within the ordinary "
+            "variation of this series; there is no target. No new figure since the meeting in July 2025. "
+            "This collection stopped in February 2020."
         )
 
     def test_reported_figure_with_too_few_points(self, obs, catalogue):
@@ -114,8 +121,9 @@ class TestMeetingBrief:
         assert row["direction"] == "n/a"
         assert (row["target"], row["status"]) == (75, "not_met")
         assert row["summary"] == (
-            "Ambulance Red 1 response within 8 minutes was 67.7% in September 2016, below the 75% target; "
-            "no figure at the time of the meeting in August 2016, too few points to judge the variation."
+            "Ambulance Red 1 response within 8 minutes: the latest figure, 67.7% in September 2016, missed the 75% "
+            "target by 7.3 percentage points; there are too few points yet to say whether the target will usually "
+            "be met. No figure at the time of the meeting in August 2016."
         )
 
     @pytest.mark.parametrize(
@@ -209,20 +217,3 @@ class TestBriefIconsAreTheChartIcons:
             values = np.round([rng.normal(50, 5, n), rng.integers(0, 4, n).astype(float),
                                np.cumsum(rng.normal(0, 1, n)) + 50][i % 3], 1)  # fmt: skip
             assert _brief_icons(catalogue, list(values))[0] == _xmr_icons(values, "increase", None)[0], list(values)
-
-
-class TestSummaryGrammar:
-    @pytest.mark.parametrize(
-        ("metric_id", "verb"),
-        [
-            ("ae_attendances", "were"),
-            ("ae_4hr_all", "was"),
-            ("beds_ga_available", "were"),
-            ("bcf_pooled_fund", "was"),
-            ("population_18plus", "was"),
-        ],
-    )
-    def test_counted_things_take_were(self, catalogue, metric_id, verb):
-        from metrics.brief import _verb
-
-        assert _verb(catalogue.metric(metric_id)) == verb

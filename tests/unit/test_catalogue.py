@@ -208,6 +208,31 @@ class TestParseCatalogueStrictness:
         message = parse_error(edited("    membership: llr_urgent_care\n", "    membership: llr_urgentcare\n"))
         assert message == "config.yaml: metric 'ae_4hr_all': field 'membership': 'llr_urgentcare' is not in memberships"
 
+    def test_the_main_provider_of_the_llr_urgent_care_blend_is_uhl(self, catalogue):
+        main = catalogue.main_component("ae_4hr_all", "llr")
+        assert (main.id, main.members) == ("uhl", ("RWE",))
+        assert not next(c for c in catalogue.components("ae_4hr_all", "llr") if c.id == "utc").main
+        assert catalogue.main_component("beds_ga_occupancy", "llr") is None
+
+    def test_two_main_providers_are_refused(self):
+        message = parse_error(
+            edited(
+                "members: [NNJ07, NJS05, NNJ0H, NNJ12, NNJ13, NNJ14, NNJ15]}",
+                "members: [NNJ07, NJS05, NNJ0H, NNJ12, NNJ13, NNJ14, NNJ15], main: true}",
+            )
+        )
+        assert message == (
+            "config.yaml: membership 'llr_urgent_care': components for 'llr': only one can be the main provider "
+            "(field 'main'), not 'uhl', 'utc'"
+        )
+
+    def test_main_must_be_true_or_false(self):
+        message = parse_error(edited("members: [RWE], main: true}", "members: [RWE], main: maybe}"))
+        assert message == (
+            "config.yaml: membership 'llr_urgent_care': field 'components.llr.0.main': Input should be a valid "
+            "boolean, unable to interpret input (got 'maybe')"
+        )
+
     def test_unknown_member_organisation_is_named(self):
         message = parse_error(edited("llr: [RWE, RT5]", "llr: [RWE, RT6]"))
         assert message == "config.yaml: membership 'llr_bed_providers': member 'RT6' is not an organisation"

@@ -108,6 +108,26 @@ class TestOnePeriod:
         assert ranks.loc["RWE", "period_start"] == pd.Timestamp("2026-03-01")
         assert (ranks.loc["RWE", "rank"], ranks.loc["RWE", "peers"]) == (2, 2)
 
+    def test_a_named_period_ranks_only_organisations_reporting_it(self, catalogue):
+        metric = catalogue.metric("ae_4hr_all")
+        march = _obs(
+            [
+                ("ae_4hr_all", "RWE", 66.4),
+                ("ae_4hr_all", "RX1", 72.0),
+                ("ae_4hr_all", "RX2", 60.0),
+                ("ae_4hr_type1", "RWE", 63.8),
+                ("ae_4hr_type1", "RX1", 60.0),
+                ("ae_4hr_type1", "RX2", 55.0),
+            ]
+        )
+        april = _obs([("ae_4hr_all", "RX1", 50.0), ("ae_4hr_type1", "RX1", 45.0)], start="2026-04-01")
+        both = pd.concat([march, april])
+        ranks = rank_among_peers(both, ORGS, catalogue, metric, ["RWE"], pd.Timestamp("2026-03-01"))
+        assert (ranks["rank"].iloc[0], ranks["peers"].iloc[0]) == (2, 3)
+        assert ranks["period_start"].iloc[0] == pd.Timestamp("2026-03-01")
+        # without a period, the metric's newest, in which RWE has no figure
+        assert rank_among_peers(both, ORGS, catalogue, metric, ["RWE"]).empty
+
 
 class TestIntervalsOnlyForProportionsOfPeople:
     def test_bed_occupancy_gets_no_wilson_interval(self, catalogue):

@@ -87,6 +87,112 @@ class TestMembership:
         )
 
 
+class TestMainProvider:
+    """Issue #20: the blend hides the hospital; its main provider gets its own figure, verdict and rank."""
+
+    @staticmethod
+    def blend(catalogue):
+        months = pd.date_range("2026-01-01", periods=3, freq="MS")
+        data = obs_rows("ae_4hr_all", "RWE", months, [66.0, 65.0, 66.4], denominator=25_000)
+        data += obs_rows("ae_4hr_all", "NNJ14", months, [99.0, 99.2, 99.4], denominator=15_000)
+        return query.indicator(pd.DataFrame(data), catalogue, "ae_4hr_all", "llr", TODAY)
+
+    def test_own_figure_target_verdict_and_gap_beside_the_blend(self, catalogue):
+        ind = self.blend(catalogue)
+        assert ind.latest["value"] > 78  # the blend meets the target
+        main = query.main_provider(ind)
+        assert main.name.startswith("University Hospitals of Leicester")
+        assert (main.value_text, main.numerator, main.denominator) == ("66.4%", 16_600, 25_000)
+        assert (main.target, main.status, main.period_label) == (78.0, "not_met", "March 2026")
+        assert main.status_text == "Missed the 78% target by 11.6 percentage points"
+        assert main.gap == pytest.approx(11.6)
+        assert main.rank is None and main.rank_text == ""
+
+    def test_rank_for_the_same_period_is_shown_in_words(self, catalogue):
+        rank = {
+            "org_code": "RWE",
+            "period_start": pd.Timestamp("2026-03-01"),
+            "rank": 103,
+            "peers": 121,
+            "pool": "NHS trusts with a major (type 1) emergency department",
+            "quartile_words": "worst quarter",
+        }
+        main = query.main_provider(self.blend(catalogue), rank)
+        assert main.rank_text == "103rd of 121 NHS trusts with a major (type 1) emergency department"
+        assert main.text(catalogue.metric("ae_4hr_all")) == (
+            "University Hospitals of Leicester (emergency department and eye casualty) on its own: 66.4% in "
+            "March 2026 (16,600 of 25,000 attendances within 4 hours). Missed the 78% target by 11.6 percentage "
+            "points. Ranked 103rd of 121 NHS trusts with a major (type 1) emergency department "
+            "(1st is the best; worst quarter)."
+        )
+
+    def test_a_rank_for_another_period_is_not_shown(self, catalogue):
+        rank = {
+            "org_code": "RWE",
+            "period_start": pd.Timestamp("2026-02-01"),
+            "rank": 1,
+            "peers": 121,
+            "pool": "NHS trusts with a major (type 1) emergency department",
+            "quartile_words": "best quarter",
+        }
+        main = query.main_provider(self.blend(catalogue), rank)
+        assert main.rank is None and "Ranked" not in main.text(catalogue.metric("ae_4hr_all"))
+
+    def test_a_rank_among_one_is_not_shown(self, catalogue):
+        rank = {
+            "org_code": "RWE",
+            "period_start": pd.Timestamp("2026-03-01"),
+            "rank": 1,
+            "peers": 1,
+            "pool": "NHS trusts with a major (type 1) emergency department",
+            "quartile_words": "best quarter",
+        }
+        main = query.main_provider(self.blend(catalogue), rank)
+        assert main.rank is None and "Ranked" not in main.text(catalogue.metric("ae_4hr_all"))
+
+    def test_no_main_provider_outside_a_blend(self, catalogue):
+        months = pd.date_range("2026-01-01", periods=3, freq="MS")
+        data = obs_rows("ae_4hr_all", "E92000001", months, [75.0, 74.0, 76.0], denominator=2_000_000)
+        ind = query.indicator(pd.DataFrame(data), catalogue, "ae_4hr_all", "england", TODAY)
+        assert not ind.empty and query.main_provider(ind) is None
+
+    def test_a_part_with_no_activity_is_not_made_up_of(self, catalogue):
+        # Issue #20: "DHU urgent treatment centres: 0" -- the centres admit no one, so have no 12-hour waits.
+        months = pd.date_range("2026-01-01", periods=3, freq="MS")
+        data = obs_rows("ae_12hr_dta", "RWE", months, [600.0, 580.0, 592.0])
+        data += obs_rows("ae_12hr_dta", "NNJ14", months, [0.0, 0.0, 0.0])
+        ind = query.indicator(pd.DataFrame(data), catalogue, "ae_12hr_dta", "llr", TODAY)
+        assert (
+            query.components_text(ind)
+            == "University Hospitals of Leicester (emergency department and eye casualty): 592"
+        )
+
+    def test_a_part_at_zero_with_activity_is_still_shown(self, catalogue):
+        months = pd.date_range("2026-01-01", periods=3, freq="MS")
+        data = obs_rows("ae_4hr_all", "RWE", months, [66.0, 65.0, 66.4], denominator=25_000)
+        data += obs_rows("ae_4hr_all", "NNJ14", months, [0.0, 0.0, 0.0], denominator=100)
+        ind = query.indicator(pd.DataFrame(data), catalogue, "ae_4hr_all", "llr", TODAY)
+        assert query.components_text(ind).endswith("DHU urgent treatment centres: 0.0% (0 of 100)")
+
+    @pytest.mark.parametrize(
+        ("n", "words"),
+        [
+            (1, "1st"),
+            (2, "2nd"),
+            (3, "3rd"),
+            (4, "4th"),
+            (11, "11th"),
+            (12, "12th"),
+            (13, "13th"),
+            (21, "21st"),
+            (103, "103rd"),
+            (111, "111th"),
+        ],
+    )
+    def test_ordinal(self, n, words):
+        assert query.ordinal(n) == words
+
+
 class TestBaselineAndWindow:
     def test_limits_do_not_depend_on_the_window_shown(self, catalogue):
         months = pd.date_range("2016-04-01", periods=40, freq="MS")
