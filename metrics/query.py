@@ -461,7 +461,8 @@ def main_provider(ind: Indicator, rank: dict | None = None) -> MainProvider | No
     -------
     MainProvider or None
         None when the area's roll-up has no main provider, or it has no figure (or no activity
-        of that kind) in the total's latest period.
+        of that kind) in the total's latest period, or no other part had any (then the total is
+        the provider's own figure, not a blend).
     """
     latest = ind.latest
     comp = next((c for c in ind.components if c.main), None)
@@ -470,6 +471,9 @@ def main_provider(ind: Indicator, rank: dict | None = None) -> MainProvider | No
     same = comp.series[comp.series["period_start"] == latest["period_start"]]
     if same.empty or no_activity(same.iloc[-1]):
         return None
+    others = [c.series[c.series["period_start"] == latest["period_start"]] for c in ind.components if not c.main]
+    if not any(len(o) and not no_activity(o.iloc[-1]) for o in others):
+        return None  # no other part had activity of this kind: the total is the provider's, not a blend
     row = same.iloc[-1]
     m = ind.metric
     value = float(row["value"])

@@ -38,7 +38,7 @@ body { font-family: Arial, Helvetica, sans-serif; color: #212b32; font-size: 10p
        max-width: 182mm; margin: 0 auto; padding: 8mm 0; }
 h1 { font-size: 22pt; color: #003087; margin: 0 0 4mm; }
 h2 { font-size: 15pt; color: #003087; border-bottom: 2px solid #005EB8; padding-bottom: 1mm; margin: 0 0 3mm; }
-h3 { font-size: 11.5pt; margin: 0 0 1.5mm; break-after: avoid; }
+h3 { font-size: 11.5pt; margin: 0 0 1.5mm; break-after: avoid; break-inside: avoid; }
 section.page { break-before: page; }
 section.page:first-of-type { break-before: auto; }
 section.follows { break-before: auto; margin-top: 8mm; }
@@ -67,6 +67,18 @@ ol.contents > li { margin-top: 1mm; }
 .legend svg { vertical-align: middle; }
 a { color: #005EB8; }
 @media print { body { padding: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+#: The brief's card on paper: the same card, set tighter (the screen's sizes made the LLR pack a
+#: page longer than the 25 a committee agenda can take).
+PAPER_CARD_CSS = """
+article.indicator .llr-card { font-size: 9pt; line-height: 1.3; }
+article.indicator .llr-card .llr-value { font-size: 1.7em; }
+article.indicator .llr-card .llr-spark { height: 2.2em; margin: 0.15em 0; }
+article.indicator .llr-card p { margin: 0 0 0.3em; }
+article.indicator .llr-card .llr-main { padding: 0.35em 0.6em; margin: 0.25em 0 0.4em; }
+article.indicator .llr-card .llr-badges { margin-bottom: 0.35em; }
 """
 
 
@@ -100,7 +112,7 @@ def pack_html(pack: Pack) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{STYLE}{CARD_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{_e(title)}</title>\n<style>{STYLE}{CARD_CSS}{PAPER_CARD_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
