@@ -104,26 +104,43 @@ def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
 
 
 def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
-    """The total and each named component as lines (``period_start, value, label``)."""
-    area = data.catalogue().area_by_id[ind.area_id]
-    parts = [ind.window(start_year).assign(label=f"{area.short_name} total")]
+    """The total and each named component as lines (``period_start, value, label, colour_key``).
+
+    A component of one organisation (UHL) is keyed by its code, so it has the colour that
+    organisation has on the comparison chart below it."""
+    cat = data.catalogue()
+    area = cat.area_by_id[ind.area_id]
+    members = {
+        part.id: part.members
+        for membership in cat.memberships.values()
+        for part in membership.components.get(ind.area_id, ())
+    }
+    parts = [ind.window(start_year).assign(label=f"{area.short_name} total", colour_key=area.org_code)]
     start = pd.Timestamp(start_year, 4, 1)
-    parts += [c.series[c.series["period_start"] >= start].assign(label=c.name) for c in ind.components]
-    return pd.concat([p[["period_start", "value", "label"]] for p in parts], ignore_index=True)
+    for c in ind.components:
+        codes = members.get(c.id, ())
+        key = codes[0] if len(codes) == 1 else c.id
+        parts.append(c.series[c.series["period_start"] >= start].assign(label=c.name, colour_key=key))
+    return pd.concat([p[["period_start", "value", "label", "colour_key"]] for p in parts], ignore_index=True)
 
 
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
     rows = data.organisation_series(metric.id, org_codes)
     rows = rows[rows["period_start"] >= pd.Timestamp(start_year, 4, 1)]
-    return rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")")[["period_start", "value", "label"]]
+    labelled = rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")", colour_key=rows["org_code"])
+    return labelled[["period_start", "value", "label", "colour_key"]]
 
 
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
     by_area, latest = data.area_comparison(metric.id, (filters.selected_area(),))
-    parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
+    parts = [
+        ind.window(start_year).assign(label=cat.area_by_id[a].name, colour_key=cat.area_by_id[a].org_code)
+        for a, ind in by_area.items()
+        if not ind.empty
+    ]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     table = pd.DataFrame(
         {
