@@ -79,9 +79,9 @@ with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download the meeting pack")
     st.write(
         "The pack a committee would get in its agenda: a cover and contents, this summary, a section per topic "
-        "with each indicator's SPC chart, figures, target and definition, and an appendix of sources. As a "
+        "with each indicator's chart over time, figures, target and definition, and an appendix of sources. As a "
         "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
-        "behind every chart as numbers. The same files as `python -m loaders pack`."
+        "behind every chart as numbers."
     )
     topics = pack_ui.topic_choices(cat)
     chosen = st.multiselect(

@@ -48,7 +48,9 @@ table = components.targets_table(brief, statuses, topics, everything, past_targe
 about = downloads.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
 # Each row says whether it is demonstration data when any is (the same column as the download).
 table = downloads.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
-st.dataframe(table, hide_index=True)
+st.dataframe(
+    table, hide_index=True, column_config={"Indicator": st.column_config.TextColumn("Indicator", width="medium")}
+)
 st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
 summary, _ = data.brief_summary(area_id, filters.selected_meeting())
 st.caption(

@@ -198,8 +198,9 @@ def targets_table(
                 "_index": row.Index,
             }
         )
-    columns = ["Indicator", "Topic", "Latest period", "Currency", "Latest value", "Target", "Target applies",
-               "Kind of target", "Target in force now", "Status", "In words", "Assurance"]  # fmt: skip
+    # How old each figure is comes straight after its name, so a phone shows it without scrolling.
+    columns = ["Indicator", "Latest period", "Currency", "Status", "Latest value", "Target", "Target applies",
+               "Target in force now", "Kind of target", "In words", "Assurance", "Topic"]  # fmt: skip
     if not out:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(out)

@@ -67,6 +67,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     st.title(f"{title}: {cat.area_by_id[area_id].name}")
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
+    if missing := not_loaded_words([m for m, ind in found if ind.empty], cat.area_by_id[area_id].short_name):
+        st.info(missing)
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
     found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: f[1].currency.discontinued)
     badges.demo_banner([ind.source_ids for _, ind in found])
@@ -83,6 +85,15 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     )
     st.divider()
     indicator_section(cat.metric(chosen), area_id, start_year, key=f"{topic}-{chosen}")
+
+
+def not_loaded_words(metrics: list[Metric], area_short: str) -> str:
+    """Plain words for the topic's indicators with no figures here: what is not loaded, never a promise."""
+    if not metrics:
+        return ""
+    names = [m.name for m in metrics]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Not loaded yet for {area_short}, so not shown: {listed}."
 
 
 def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
