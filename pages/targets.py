@@ -3,7 +3,7 @@
 import streamlit as st
 
 from metrics.catalogue import TOPICS
-from ui import badges, components, data, downloads, filters
+from ui import badges, components, data, downloads, filters, narrow
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -48,8 +48,23 @@ table = components.targets_table(brief, statuses, topics, everything, past_targe
 about = downloads.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
 # Each row says whether it is demonstration data when any is (the same column as the download).
 table = downloads.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
-st.dataframe(
-    table, hide_index=True, column_config={"Indicator": st.column_config.TextColumn("Indicator", width="medium")}
+# On a phone each row is a short card: its period, currency, status and target first.
+narrow.table_or_list(
+    table,
+    "targets",
+    "Indicator",
+    [
+        "Latest period",
+        "Currency",
+        "Status",
+        "Latest value",
+        "Target",
+        "Target applies",
+        "Target in force now",
+        "In words",
+    ],
+    hide_index=True,
+    column_config={"Indicator": st.column_config.TextColumn("Indicator", width="medium")},
 )
 st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
 summary, _ = data.brief_summary(area_id, filters.selected_meeting())
