@@ -19,8 +19,9 @@ _STYLE = """<style>
   .st-key-KEY-wide { display: none !important; }
   .st-key-KEY-narrow { display: block; }
 }
-.narrow-list { list-style: none; padding: 0; margin: 0; font-family: Arial, sans-serif; }
-.narrow-list li { border-top: 1px solid #d8dde0; padding: 0.45rem 0; overflow-wrap: anywhere; }
+ul.narrow-list { list-style: none; padding: 0 !important; margin: 0 !important; font-family: Arial, sans-serif; }
+ul.narrow-list li { border-top: 1px solid #d8dde0; padding: 0.45rem 0; margin: 0 !important;
+  overflow-wrap: anywhere; }
 .narrow-list .name { font-weight: bold; }
 .narrow-list .field { font-size: 0.92rem; }
 .narrow-list .label { color: #425563; }
