@@ -67,8 +67,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     st.title(f"{title}: {cat.area_by_id[area_id].name}")
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
-    if missing := not_loaded_words([m for m, ind in found if ind.empty], cat.area_by_id[area_id].short_name):
-        st.info(missing)
+    missing = not_loaded_words([m for m, ind in found if ind.empty], cat.area_by_id[area_id].short_name)
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
     found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: f[1].currency.discontinued)
     badges.demo_banner([ind.source_ids for _, ind in found])
@@ -78,6 +77,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
             "Try LLR or England, or load the publications on the Data page."
         )
         return
+    if missing:  # what is not loaded yet is said plainly, never promised
+        st.info(missing)
     st.dataframe(topic_table(found), hide_index=True)
     current = [m.id for m, ind in found if not ind.currency.discontinued]
     chosen = filters.metric(

@@ -110,7 +110,7 @@ def test_chart_ticks_do_not_overlap_on_a_phone(published_app, phone, artifacts):
 def test_words_for_councillors(published_app, page):
     page.goto(f"{published_app}/home_first", wait_until="domcontentloaded")
     expect(
-        page.get_by_text("Not loaded yet for LLR, so not shown: Urgent community response within 2 hours")
+        page.get_by_text("Not loaded yet for LLR, so not shown: Urgent community response within 2 hours.")
     ).to_be_visible(timeout=90_000)
     page.goto(f"{published_app}/?meeting=2025-12-01", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Since the meeting", exact=True)).to_be_visible(timeout=90_000)
