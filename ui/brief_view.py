@@ -103,15 +103,16 @@ def brief_summary(summary: MeetingSummary, area_short: str, linked_cards: set[st
 
 
 def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
-    """The 'Icons only' view: one line per indicator, the Making Data Count icons with their words.
+    """The 'Icons only' view: one line per indicator, each Making Data Count icon with its words beside it.
 
-    The legend is always on screen. A wide screen gets the sortable table; a phone (390 px) gets
-    the same lines as a list, each icon with its words beside it, so nothing scrolls sideways
-    (issue #20: the table was 1,525 px wide in a 938 px box).
+    The legend is on screen, not in a tooltip. The lines are a list that fits any width: on a
+    wide screen one row per indicator, on a phone (390 px) a short card each, so nothing scrolls
+    sideways (issue #20: the table was 1,525 px wide in a 938 px box). The sortable table is one
+    click away.
     """
     table = compact_brief_table(brief, sections)
-    st.html(icons_legend_html() + ICONS_STYLE)
-    with st.container(key="icons-wide"):
+    st.html(icons_legend_html() + ICONS_STYLE + icons_list_html(table))
+    with st.expander("Show as a sortable table"):
         st.dataframe(
             table,
             hide_index=True,
@@ -127,35 +128,33 @@ def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
             column_order=[
                 "Indicator",
                 "Variation icon",
+                "Variation",
                 "Assurance icon",
+                "Assurance",
                 "Target",
                 "Latest",
                 "Since the meeting",
-                "Variation",
-                "Assurance",
                 "Group",
             ],
         )
-    with st.container(key="icons-narrow"):
-        st.html(icons_list_html(table))
 
 
-#: The icons view on a phone: the list replaces the wide table below 640 px (a static style sheet).
+#: The icons view's layout (a static style sheet): a row per indicator on a wide screen, a card
+#: per indicator below 640 px.
 ICONS_STYLE = """<style>
-.st-key-icons-narrow { display: none; }
-@media (max-width: 640px) {
-  .st-key-icons-wide { display: none !important; }
-  .st-key-icons-narrow { display: block; }
-}
 .icons-legend, .icons-list { font-family: Arial, sans-serif; font-size: 0.95rem; }
 .icons-legend p { margin: 0.2rem 0; }
-.icons-list ul { list-style: none; padding: 0; margin: 0; }
+.icons-list ul { list-style: none; padding: 0 !important; margin: 0 !important; }
 .icons-list h4 { margin: 0.9rem 0 0.3rem 0; font-size: 1.05rem; }
-.icons-list li { border-top: 1px solid #d8dde0; padding: 0.45rem 0; overflow-wrap: anywhere; }
+.icons-list li { border-top: 1px solid #d8dde0; padding: 0.45rem 0; margin: 0 !important; overflow-wrap: anywhere; }
 .icons-list .name { font-weight: bold; }
 .icons-list .icon { display: flex; align-items: center; gap: 0.4rem; margin: 0.15rem 0; }
 .icons-list .icon img, .icons-legend img { width: 24px; height: 24px; flex: none; vertical-align: middle; }
 .icons-list .facts { color: #425563; font-size: 0.9rem; }
+@media (min-width: 641px) {
+  .icons-list li { display: grid; grid-template-columns: 2fr 1.4fr 1.6fr 2.4fr; gap: 0.75rem; align-items: center; }
+  .icons-list .icon { margin: 0; }
+}
 </style>"""
 
 #: The icons the legend shows, named as in ``ui.icons``; their words are the badges' words.
