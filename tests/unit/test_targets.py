@@ -215,7 +215,7 @@ class TestGapToTarget:
         assert gap["numbers_text"] == "30 fewer beds would have needed to be occupied"
 
     def test_count_metric_gap_is_the_difference(self, catalogue):
-        # 105 personal health budgets against a local expectation of 1,011.
+        # A count against a count target: 105 against 1,011.
         gap = gap_to_target(105, None, None, 1011, catalogue.metric("phb_in_place"))
         assert gap["numbers_needed"] == 906
         assert gap["numbers_text"] == "906 more would have been needed to meet the target"
