@@ -325,4 +325,6 @@ def compare_chart(
         )
     if len(frame):
         period_axis(fig, frame["period_start"], metric.frequency)
+        # Periods no line has a figure for (no files held for any of them) are named, as on the SPC chart.
+        _mark_gaps(fig, frame.loc[frame["value"].notna(), "period_start"], metric.frequency)
     return _base_layout(fig, metric, title)

@@ -86,6 +86,19 @@ class TestGapsColoursAndLegend:
         assert "No figures held<br>Apr 2019 – Mar 2020" in texts
         assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].type == "rect"
 
+    def test_a_comparison_names_only_the_periods_no_line_has(self, catalogue):
+        held = list(pd.date_range("2018-04-01", "2019-03-01", freq="MS")) + list(
+            pd.date_range("2020-04-01", "2021-03-01", freq="MS")
+        )
+        frame = pd.concat(
+            [
+                pd.DataFrame({"period_start": held, "value": 1.0, "label": "UHL", "colour_key": "RWE"}),
+                pd.DataFrame({"period_start": held[:6], "value": 2.0, "label": "Oakham", "colour_key": "NNJ15"}),
+            ]
+        )
+        fig = charts.compare_chart(frame, catalogue.metric("ae_4hr_all"))
+        assert [a.text for a in fig.layout.annotations] == ["No figures held<br>Apr 2019 – Mar 2020"]
+
     def test_incomplete_points_have_a_visible_legend_symbol(self, catalogue):
         months = pd.date_range("2024-04-01", periods=14, freq="MS")
         ind = _indicator(catalogue, list(np.linspace(60, 70, 14)), months)
