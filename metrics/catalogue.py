@@ -174,6 +174,36 @@ class Target(_Strict):
         return self
 
 
+class Expectation(_Strict):
+    """A local expectation over a span of years, e.g. "1,011 to 2,022 personal health budgets over 3 to
+    5 years": a range to reach by the end of the span, never a target for each month inside it.
+
+    ``judged_on`` says which figure the range is for: ``level_at_end`` (a count in place, such as
+    budgets in place at the end of a month: the figure for the span's end) or ``total_over_span``
+    (a count of events, summed over every period of the span). The span ends between
+    ``earliest_end`` and ``end`` ("3 to 5 years"); before ``earliest_end`` it cannot be judged.
+    """
+
+    low: float
+    high: float | None = None
+    start: dt.date
+    earliest_end: dt.date
+    end: dt.date
+    org_code: str | None = None
+    judged_on: Literal["level_at_end", "total_over_span"]
+    source_text: str
+
+    @model_validator(mode="after")
+    def _span_in_order(self) -> Expectation:
+        if not self.start < self.earliest_end <= self.end:
+            raise ValueError(
+                f"the span must run start < earliest_end <= end, got {self.start}, {self.earliest_end}, {self.end}"
+            )
+        if self.high is not None and self.high < self.low:
+            raise ValueError(f"high {self.high:g} is below low {self.low:g}")
+        return self
+
+
 class SeriesBreak(_Strict):
     date: dt.date
     reason: str
@@ -181,11 +211,16 @@ class SeriesBreak(_Strict):
 
 class Annotation(_Strict):
     """An event drawn on charts; a system change also re-bases the SPC limits of the topics
-    and metrics it names (Making Data Count: recalculate limits after a change in the process)."""
+    and metrics it names (Making Data Count: recalculate limits after a change in the process).
+
+    An event is drawn only on the charts it concerns: ``metric_id`` (one metric) or ``topics``
+    (every metric of those topics); with neither it concerns every metric (a system-wide change).
+    """
 
     on_date: dt.date
     text: str
     metric_id: str | None = None
+    topics: tuple[str, ...] = ()
     org_code: str | None = None
     rebase_topics: tuple[str, ...] = ()
     rebase_metrics: tuple[str, ...] = ()
@@ -221,6 +256,7 @@ class Metric(_Strict):
     decimals: int = Field(ge=0, le=4)
     membership: str | None = None
     targets: tuple[Target, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
     series_breaks: tuple[SeriesBreak, ...] = ()
     bcf_sets: tuple[str, ...] = ()
     derived_from: DerivedRate | None = None
@@ -511,6 +547,13 @@ class Catalogue(_Strict):
             for t in m.targets:
                 if t.org_code is not None and t.org_code not in codes:
                     problems.append(f"metric '{m.id}': field 'targets.org_code': '{t.org_code}' is not an organisation")
+            for e in m.expectations:
+                if e.org_code is not None and e.org_code not in codes:
+                    problems.append(
+                        f"metric '{m.id}': field 'expectations.org_code': '{e.org_code}' is not an organisation"
+                    )
+                if e.judged_on == "total_over_span" and m.unit not in ("count", "gbp"):
+                    problems.append(f"metric '{m.id}': field 'expectations.judged_on': a total needs a count")
         metric_ids = {m.id for m in self.metrics}
         for m in self.metrics:
             for group in m.peer_groups:
@@ -550,6 +593,11 @@ class Catalogue(_Strict):
             for topic in a.rebase_topics:
                 if topic not in TOPICS:
                     problems.append(f"annotation '{a.text}': field 'rebase_topics': '{topic}' is not a topic")
+            for topic in a.topics:
+                if topic not in TOPICS:
+                    problems.append(f"annotation '{a.text}': field 'topics': '{topic}' is not a topic")
+            if a.metric_id is not None and a.topics:
+                problems.append(f"annotation '{a.text}': give 'metric_id' or 'topics', not both")
         if self.settings.england_area not in area_ids:
             problems.append(f"settings: field 'england_area': '{self.settings.england_area}' is not an area")
         if self.settings.default_area not in area_ids:
@@ -671,6 +719,15 @@ class Catalogue(_Strict):
                 current = direct[current]
             out[code] = current
         return out
+
+    def events_for(self, metric_id: str) -> tuple[Annotation, ...]:
+        """Catalogued events drawn on ``metric_id``'s charts: its own, its topic's and system-wide ones."""
+        topic = self.metric(metric_id).topic
+        return tuple(
+            a
+            for a in self.annotations
+            if a.metric_id == metric_id or topic in a.topics or (a.metric_id is None and not a.topics)
+        )
 
     def system_changes(self, metric_id: str) -> tuple[Annotation, ...]:
         """Catalogued events that re-base ``metric_id``'s SPC limits."""

@@ -91,8 +91,9 @@ SIGNALS: dict[str | None, str] = {
 
 
 def variation_words(icon_name: str | None) -> str:
-    """``"common_cause"`` -> ``"Ordinary variation"``; no icon -> ``"Too few points"``."""
-    return VARIATION_WORDS.get(icon_name, "Too few points") if isinstance(icon_name, str) else "Too few points"
+    """``"common_cause"`` -> ``"Ordinary variation"``; no icon -> ``"Too few points to judge variation"``."""
+    few = "Too few points to judge variation"
+    return VARIATION_WORDS.get(icon_name, few) if isinstance(icon_name, str) else few
 
 
 def assurance_words(icon_name: str | None) -> str:

@@ -286,7 +286,7 @@ def incomplete_periods(series: pd.DataFrame, catalogue: Catalogue) -> dict[pd.Ti
             continue
         who = ", ".join(f"{names[c].name if c in names else c} ({c})" for c in sorted(missing))
         for i in range(first, last + 1):
-            out[series["period_start"].iloc[i]] = f"Incomplete: {who} did not report; left out of the SPC limits"
+            out[series["period_start"].iloc[i]] = f"Incomplete: {who} did not report; left out of the process limits"
     return out
 
 

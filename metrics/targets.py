@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import Metric, NumberWords, Target
+from metrics.catalogue import Expectation, Metric, NumberWords, Target
+from metrics.periods import period_label
 
 # Among targets for the same organisation scope, a time-limited ambition (a trajectory, an operating
 # plan figure, a local or interim target) is what the organisation is held to in that period; the
@@ -91,6 +92,103 @@ def targets_for_periods(metric: Metric, org_code: str | None, periods: Iterable)
             "standard": standard,
         }
     )
+
+
+def target_in_force(metric: Metric, org_code: str | None, day) -> Target | None:
+    """The target that applies to ``org_code`` on ``day`` (the same choice as ``targets_for_periods``)."""
+    when = pd.Timestamp(day).date()
+    applicable = [
+        t
+        for t in metric.targets
+        if (t.org_code is None or t.org_code == org_code)
+        and t.valid_from <= when
+        and (t.valid_to is None or when <= t.valid_to)
+    ]
+    return max(applicable, key=_rank) if applicable else None
+
+
+def target_period_words(target: Target) -> str:
+    """When a target applies, as people say it: ``from November 2010``, ``April 2024 to March 2026``."""
+    if target.valid_to is None:
+        return f"from {target.valid_from:%B %Y}"
+    if (target.valid_from.year, target.valid_from.month) == (target.valid_to.year, target.valid_to.month):
+        return f"{target.valid_from:%B %Y} only"
+    return f"{target.valid_from:%B %Y} to {target.valid_to:%B %Y}"
+
+
+# ---------------------------------------------------------------------------- expectations over years
+def expectation_words(exp: Expectation, unit: str) -> str:
+    """``1,011 to 2,022, expected by December 2019 to December 2021 (from December 2016)``."""
+    amount = format_target(exp.low, unit)
+    if exp.high is not None:
+        amount += f" to {format_target(exp.high, unit)}"
+    if exp.judged_on == "total_over_span":
+        amount += " in total"
+    return f"{amount}, expected by {exp.earliest_end:%B %Y} to {exp.end:%B %Y} (from {exp.start:%B %Y})"
+
+
+_SPAN_STEP = {"month": "MS", "quarter": "3MS", "year": "12MS"}
+
+
+def judge_expectation(exp: Expectation, series: pd.DataFrame, metric: Metric, today) -> tuple[str, str]:
+    """Judge an expectation over years honestly, or say why it is not judged.
+
+    Parameters
+    ----------
+    exp : Expectation
+    series : DataFrame
+        The area's series (``period_start``, ``value``).
+    metric : Metric
+    today : date-like
+
+    Returns
+    -------
+    tuple of str
+        ``(status, words)``. ``status`` is ``"met"`` (the figure for the span reached the low end of
+        the range), ``"not_met"`` (the span is over and it did not) or ``"not_judged"`` (the span has
+        not reached its earliest end, or the figures it needs are not held). A month's figure is
+        never judged against the whole range: ``level_at_end`` uses the figure at the end of the
+        span, ``total_over_span`` the sum over every period of the span.
+    """
+    today = pd.Timestamp(today)
+    earliest, end, start = pd.Timestamp(exp.earliest_end), pd.Timestamp(exp.end), pd.Timestamp(exp.start)
+    rows = series.loc[series["value"].notna(), ["period_start", "value"]].sort_values("period_start")
+    held = (
+        f"the latest figure held is {period_label(rows['period_start'].iloc[-1].date(), metric.frequency)}"
+        if len(rows)
+        else "no figure is held"
+    )
+    if today < earliest:
+        return "not_judged", f"Not judged until {exp.earliest_end:%B %Y}, the earliest end of the span"
+    if exp.judged_on == "level_at_end":
+        inside = rows[(rows["period_start"] >= earliest) & (rows["period_start"] <= end)]
+        if inside.empty:
+            return "not_judged", (
+                f"Not judged: no figure is held for {exp.earliest_end:%B %Y} to {exp.end:%B %Y}, "
+                f"the end of the span ({held})"
+            )
+        last = inside.iloc[-1]
+        when = period_label(last["period_start"].date(), metric.frequency)
+        amount = float(last["value"])
+    else:
+        periods = pd.date_range(start, end, freq=_SPAN_STEP[metric.frequency])
+        inside = rows[rows["period_start"].isin(periods)]
+        if len(inside) < len(periods):
+            return "not_judged", (
+                f"Not judged: the total needs every figure from {exp.start:%B %Y} to {exp.end:%B %Y}; "
+                f"{len(inside)} of {len(periods)} are held"
+            )
+        when = f"{exp.start:%B %Y} to {exp.end:%B %Y}"
+        amount = float(inside["value"].sum())
+    expected = format_target(exp.low, metric.unit) + (
+        f" to {format_target(exp.high, metric.unit)}" if exp.high is not None else ""
+    )
+    figure = format_number(amount, metric.decimals)
+    if amount >= exp.low - _EPS:
+        return "met", f"Met: {figure} in {when}, against the {expected} expected"
+    if today <= end and exp.judged_on == "level_at_end":
+        return "not_judged", f"Not yet: {figure} in {when}; the span runs to {exp.end:%B %Y}"
+    return "not_met", f"Not met: {figure} in {when}, against the {expected} expected"
 
 
 # ---------------------------------------------------------------------------- status

@@ -28,8 +28,8 @@ st.dataframe(tables.coverage_table(data.coverage(), cat), hide_index=True)
 
 st.header("New publications")
 st.write(
-    "`python -m loaders fetch` checks the NHS England and NHS Digital statistics pages for new and revised files "
-    "and loads them (the README says how to run it on release days). For each publication: when the pages were "
+    "The NHS England and NHS Digital statistics pages are checked for new and revised files, which are then "
+    "loaded (the README says how, on release days). For each publication: when the pages were "
     "last checked, the newest period held, when the next release is usually due, and what arrived since the "
     "last meeting."
 )
@@ -42,7 +42,7 @@ reported_ui.reported_beside_published(data.reconciliation(), cat, key="data")
 st.header("Glossary")
 for term, meaning in GLOSSARY.items():
     st.markdown(f"**{term}.** {meaning}")
-with st.expander("What the SPC icons mean"):
+with st.expander("What the variation and assurance icons mean"):
     for icon, meaning in ICON_GLOSSARY.items():
         st.markdown(f"**{badges.icon_words(icon)}.** {meaning}")
 
@@ -60,7 +60,7 @@ else:
         "File to load",
         type=["csv", "xlsx", "xls", "rda"],
         max_upload_size=int(cat.settings.max_file_mb),
-        help=f"Up to {cat.settings.max_file_mb:g} MB (1 MB = 1,000,000 bytes), as for `python -m loaders ingest`.",
+        help=f"Up to {cat.settings.max_file_mb:g} MB (1 MB = 1,000,000 bytes).",
     )
     if upload is not None:
         prepared = data.prepared_upload(upload.name, upload.getvalue())

@@ -8,5 +8,6 @@ require_app()  # deep links on a fresh server go through app.py
 topic_page(
     "home_first",
     "Home First",
-    "Care at home instead of in hospital: urgent community response within 2 hours, and reablement or therapy started within 2 days of referral.",
+    "Care at home instead of in hospital: how quickly urgent community response teams reach people, and how "
+    "soon reablement or therapy starts after referral.",
 )

@@ -44,7 +44,10 @@ else:
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
     sections.spc_chart(
-        ind, start_year, "indicator-spc", f"SPC chart of {metric.name} for {area.name}; the figures are in the table below."
+        ind,
+        start_year,
+        "indicator-spc",
+        f"Chart of {metric.name} for {area.name} over time; the figures are in the table below.",
     )
     st.caption(
         "The mean and process limits are calculated on the whole series, with new limits wherever the "

@@ -81,10 +81,10 @@ with st.container(key="brief-downloads"):  # not printed
     st.write(
         "The pack a committee would get in its agenda: a cover (what has changed since the last meeting, the "
         "newest figures held and what is not loaded yet) and contents, this summary, a section per topic with "
-        "each indicator's SPC chart, figures, target and definition, the discontinued series in one annex table, "
+        "each indicator's chart over time, figures, target and definition, the discontinued series in one annex table, "
         "and an appendix of source files. As a "
         "self-contained web page (opens offline, prints on A4), a PDF, and an Excel workbook with the figures "
-        "behind every chart as numbers. The same files as `python -m loaders pack`."
+        "behind every chart as numbers."
     )
     topics = pack_ui.topic_choices(cat)
     chosen = st.multiselect(

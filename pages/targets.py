@@ -3,7 +3,7 @@
 import streamlit as st
 
 from metrics.catalogue import TOPICS
-from ui import badges, components, data, downloads, filters
+from ui import badges, components, data, downloads, filters, narrow
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -14,7 +14,8 @@ area = cat.area_by_id[area_id]
 st.title(f"Targets: {area.name}")
 st.write(
     "Each indicator's latest figure against the target in force for that period: the national standard, "
-    "an interim target, or a local plan. Indicators without a target say so."
+    "an interim target, or a local plan. Each row says which period its figure is for, how current it is, "
+    "when its target applied and which target is in force now. Indicators without a target say so."
 )
 
 brief = data.brief(area_id, filters.selected_meeting())
@@ -26,22 +27,45 @@ badges.demo_banner(brief["source_ids"])
 left, right = st.columns(2)
 statuses = left.multiselect(
     "Show",
-    ["met", "not_met", "no_target"],
-    default=["met", "not_met", "no_target"],
-    format_func=badges.status_words,
+    components.TARGET_STATUSES,
+    default=components.TARGET_STATUSES,
+    format_func=components.target_status_words,
     key="status",
 )
 topics = right.multiselect(
     "Topics", list(TOPICS), default=[t for t in TOPICS if t != "population"], format_func=TOPICS.get, key="topics"
 )
+past = st.toggle(
+    "Include targets no longer in force",
+    value=False,
+    key="past",
+    help="By default an indicator is shown only when a target or expectation still applies today.",
+)
 everything = st.toggle(
     "Include discontinued collections and figures quoted in committee papers", value=False, key="everything"
 )
-table = components.targets_table(brief, statuses, topics, everything)
+table = components.targets_table(brief, statuses, topics, everything, past_targets=past, area_id=area_id)
 about = downloads.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
 # Each row says whether it is demonstration data when any is (the same column as the download).
 table = downloads.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
-st.dataframe(table, hide_index=True)
+# On a phone each row is a short card: its period, currency, status and target first.
+narrow.table_or_list(
+    table,
+    "targets",
+    "Indicator",
+    [
+        "Latest period",
+        "Currency",
+        "Status",
+        "Latest value",
+        "Target",
+        "Target applies",
+        "Target in force now",
+        "In words",
+    ],
+    hide_index=True,
+    column_config={"Indicator": st.column_config.TextColumn("Indicator", width="medium")},
+)
 st.caption(f"{len(table)} indicator(s) shown. Click a column heading to sort.")
 summary, _ = data.brief_summary(area_id, filters.selected_meeting())
 st.caption(

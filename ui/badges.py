@@ -95,13 +95,17 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or value == ""
 
 
+#: What the variation badge and icon say when there are too few points (words for councillors).
+TOO_FEW = "Too few points to judge variation"
+
+
 def variation_badge(icon_name: str | None) -> None:
     if _blank(icon_name):
         st.badge(
-            "Too few points for SPC",
+            TOO_FEW,
             icon=":material/more_horiz:",
             color="gray",
-            help="At least 13 points are needed to calculate process limits.",
+            help="At least 13 points are needed to tell a real change from ordinary ups and downs.",
         )
         return
     label, icon, colour = VARIATION_LABELS[icon_name]
@@ -116,7 +120,7 @@ def assurance_badge(icon_name: str | None) -> None:
 
 
 def variation_words(icon_name: str | None) -> str:
-    return VARIATION_LABELS[icon_name][0] if icon_name in VARIATION_LABELS else "Too few points"
+    return VARIATION_LABELS[icon_name][0] if icon_name in VARIATION_LABELS else TOO_FEW
 
 
 def assurance_words(icon_name: str | None) -> str:

@@ -72,32 +72,116 @@ def brief_summary(summary: MeetingSummary, area_short: str, linked_cards: set[st
 
 
 def icons_table(brief: pd.DataFrame, sections: list[Section]) -> None:
-    """The 'Icons only' view: one line per indicator, the Making Data Count icons with their words."""
+    """The 'Icons only' view: one line per indicator, each Making Data Count icon with its words beside it.
+
+    The legend is on screen, not in a tooltip. The lines are a list that fits any width: on a
+    wide screen one row per indicator, on a phone (390 px) a short card each, so nothing scrolls
+    sideways (issue #20: the table was 1,525 px wide in a 938 px box). The sortable table is one
+    click away.
+    """
     table = compact_brief_table(brief, sections)
-    st.dataframe(
-        table,
-        hide_index=True,
-        row_height=30,
-        height=30 * (len(table) + 1) + 3,  # every line on screen, no inner scroll
-        column_config={
-            "Indicator": st.column_config.TextColumn("Indicator", width=320),
-            "Variation icon": st.column_config.ImageColumn("Variation", width="small", help=VARIATION_HELP),
-            "Assurance icon": st.column_config.ImageColumn("Assurance", width="small", help=ASSURANCE_HELP),
-            "Variation": st.column_config.TextColumn("Variation (in words)"),
-            "Assurance": st.column_config.TextColumn("Assurance (in words)"),
-        },
-        column_order=[
-            "Indicator",
-            "Variation icon",
-            "Assurance icon",
-            "Target",
-            "Latest",
-            "Since the meeting",
-            "Variation",
-            "Assurance",
-            "Group",
-        ],
+    st.html(icons_legend_html() + ICONS_STYLE + icons_list_html(table))
+    with st.expander("Show as a sortable table"):
+        st.dataframe(
+            table,
+            hide_index=True,
+            row_height=30,
+            height=30 * (len(table) + 1) + 3,  # every line on screen, no inner scroll
+            column_config={
+                "Indicator": st.column_config.TextColumn("Indicator", width=320),
+                "Variation icon": st.column_config.ImageColumn("Variation", width="small", help=VARIATION_HELP),
+                "Assurance icon": st.column_config.ImageColumn("Assurance", width="small", help=ASSURANCE_HELP),
+                "Variation": st.column_config.TextColumn("Variation (in words)"),
+                "Assurance": st.column_config.TextColumn("Assurance (in words)"),
+            },
+            column_order=[
+                "Indicator",
+                "Variation icon",
+                "Variation",
+                "Assurance icon",
+                "Assurance",
+                "Target",
+                "Latest",
+                "Since the meeting",
+                "Group",
+            ],
+        )
+
+
+#: The icons view's layout (a static style sheet): a row per indicator on a wide screen, a card
+#: per indicator below 640 px.
+ICONS_STYLE = """<style>
+.icons-legend, .icons-list { font-family: Arial, sans-serif; font-size: 0.95rem; }
+.icons-legend p { margin: 0.2rem 0; }
+.icons-list ul { list-style: none; padding: 0 !important; margin: 0 !important; }
+.icons-list h4 { margin: 0.9rem 0 0.3rem 0; font-size: 1.05rem; }
+.icons-list li { border-top: 1px solid #d8dde0; padding: 0.45rem 0; margin: 0 !important; overflow-wrap: anywhere; }
+.icons-list .name { font-weight: bold; }
+.icons-list .icon { display: flex; align-items: center; gap: 0.4rem; margin: 0.15rem 0; }
+.icons-list .icon img, .icons-legend img { width: 24px; height: 24px; flex: none; vertical-align: middle; }
+.icons-list .facts { color: #425563; font-size: 0.9rem; }
+@media (min-width: 641px) {
+  .icons-list li { display: grid; grid-template-columns: 2fr 1.4fr 1.6fr 2.4fr; gap: 0.75rem; align-items: center; }
+  .icons-list .icon { margin: 0; }
+}
+</style>"""
+
+#: The icons the legend shows, named as in ``ui.icons``; their words are the badges' words.
+_LEGEND = {
+    "Variation": ("common_cause", "improvement_high", "concern_high", "neither_high"),
+    "Assurance": ("pass", "fail", "hit_and_miss"),
+}
+
+
+def icons_legend_html() -> str:
+    """What each icon means, on screen beside the icons themselves (not only in a tooltip)."""
+    parts = ['<div class="icons-legend"><p><b>What the icons mean</b></p>']
+    for heading, names in _LEGEND.items():
+        cells = []
+        for name in names:
+            words = variation_words(name) if heading == "Variation" else assurance_words(name)
+            uri = icons.variation_icon(name, words) if heading == "Variation" else icons.assurance_icon(name, words)
+            cells.append(f'<img src="{uri}" alt=""> {html.escape(words)}')
+        parts.append(f"<p>{heading}: " + "; ".join(cells) + ".</p>")
+    parts.append(
+        "<p>H: the figure is higher than usual; L: lower. Blue is better, orange worse, purple neither.</p></div>"
     )
+    return "".join(parts)
+
+
+def _icon_line(label: str, uri: str, words: str) -> str:
+    image = f'<img src="{html.escape(uri, quote=True)}" alt="">' if uri else ""
+    return f'<div class="icon">{image}<span>{label}: {html.escape(words)}</span></div>'
+
+
+def icons_list_html(table: pd.DataFrame) -> str:
+    """``compact_brief_table`` as a list: name, each icon with its words beside it, then the figures.
+
+    Every piece of text is escaped (names, periods and change words come from loaded files);
+    the icons are the project's own SVGs as data URIs, with empty alt text because the words
+    beside them say the same.
+    """
+    out, group = ['<div class="icons-list">'], None
+    for row in table.to_dict("records"):
+        if row["Group"] != group:
+            if group is not None:
+                out.append("</ul>")
+            group = row["Group"]
+            out.append(f"<h4>{html.escape(group)}</h4>" if group else "")
+            out.append("<ul>")
+        icons_html = _icon_line("Variation", row["Variation icon"], row["Variation"])
+        icons_html += _icon_line("Assurance", row["Assurance icon"], row["Assurance"] or "no target")
+        facts = " · ".join(
+            html.escape(v)
+            for v in (row["Latest"], row["Target"], row["Since the meeting"], row["Currency"])
+            if isinstance(v, str) and v
+        )
+        name = html.escape(row["Indicator"])
+        out.append(f'<li><div class="name">{name}</div>{icons_html}<div class="facts">{facts}</div></li>')
+    if group is not None:
+        out.append("</ul>")
+    out.append("</div>")
+    return "".join(out)
 
 
 VARIATION_HELP = (

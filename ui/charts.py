@@ -7,6 +7,8 @@ shape and hover text, so status never depends on colour alone (WCAG 2.2 1.4.1).
 
 from __future__ import annotations
 
+import zlib
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -26,6 +28,15 @@ NHS_PURPLE = "#330072"
 NHS_GREEN = "#007F3B"
 NHS_DARK_GREY = "#425563"
 AREA_COLOURS = [NHS_BLUE, NHS_ORANGE, NHS_GREEN, NHS_PURPLE, NHS_DARK_GREY, "#AE2573", "#00A499"]
+#: Lines that keep one colour on every chart, keyed by organisation code: University Hospitals of
+#: Leicester, the LLR system total and England (issue #20: UHL changed colour between two charts).
+FIXED_COLOURS = {"RWE": NHS_BLUE, "LLR": NHS_ORANGE, "E92000001": NHS_DARK_GREY}
+_OTHER_COLOURS = [NHS_GREEN, NHS_PURPLE, "#AE2573", "#00A499", "#8A1538", "#41B6E6", "#78BE20", "#FFB81C", "#006747"]
+#: At most this many period ticks: four "Apr 2019" labels fit a phone's 390 px without overlapping.
+MAX_TICKS = 4
+#: Tick spacing steps, in periods, by frequency (months: quarterly, half-yearly, yearly and longer).
+_TICK_STEPS = {"month": (1, 3, 6, 12, 24, 36, 60), "quarter": (1, 2, 4, 8, 12, 20), "year": (1, 2, 3, 5, 10)}
+_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 _POINT_MARKS = {"improvement": (NHS_BLUE, "triangle-up"), "concern": (NHS_ORANGE, "diamond"),
                 "neither": (NHS_PURPLE, "square"), "": (NHS_GREY, "circle")}  # fmt: skip
@@ -45,26 +56,103 @@ def period_axis(fig: go.Figure, starts, frequency: str) -> None:
     """Ticks that name periods as people do: ``Mar 2026``, ``2022/23 Q2``, ``2019/20``.
 
     Plotly's automatic date ticks show times of day on short series ("23:59:59.999 Aug 31")
-    and calendar quarters on yearly data, so the ticks are set from the periods themselves,
-    at most about a dozen of them.
+    and calendar quarters on yearly data, so the ticks are set from the periods themselves. The
+    server cannot know the reader's screen, so there are at most ``MAX_TICKS`` of them, spaced
+    in whole quarters or years (monthly series tick each April, or every second or third April),
+    which fit a 390 px phone without labels running into each other.
     """
     stamps = sorted(pd.to_datetime(pd.Series(list(starts))).dropna().unique())
     if not stamps:
         return
-    step = max(1, -(-len(stamps) // 12))
+    first, last = pd.Timestamp(stamps[0]), pd.Timestamp(stamps[-1])
+    months = (last.year - first.year) * 12 + last.month - first.month
+    periods = months // _PERIOD_MONTHS.get(frequency, 1) + 1
+    steps = _TICK_STEPS.get(frequency, (1,))
+    step = next((s for s in steps if -(-periods // s) <= MAX_TICKS), steps[-1])
+    # Monthly ticks count from the first April (financial years start in April), others from the
+    # first period; ticks are calendar dates, so a gap in the series neither removes nor shifts one.
+    every = step * _PERIOD_MONTHS.get(frequency, 1)
+    anchor = first
     if frequency == "month" and step > 1:
-        step = 12 if step > 6 else 6 if step > 3 else 3
-        anchor = [s for s in stamps if pd.Timestamp(s).month == 4] or stamps  # financial years start in April
-        first = stamps.index(anchor[0]) % step
-        ticks = stamps[first::step]
-    else:
-        ticks = stamps[::step]
+        april = pd.Timestamp(first.year + (first.month > 4), 4, 1)
+        anchor = april if april <= last else first
+    ticks = list(pd.date_range(anchor, last, freq=pd.DateOffset(months=every)))
     fig.update_xaxes(
         tickmode="array",
         tickvals=list(ticks),
         ticktext=[short_period_label(pd.Timestamp(t).date(), frequency) for t in ticks],
+        tickfont={"size": 11},
         showgrid=False,
     )
+
+
+def missing_spans(starts, frequency: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Runs of periods with no figure inside a series: ``(first missing, last missing)`` period starts.
+
+    A gap of more than one period (April 2019 to March 2020, when no files are held) is named on
+    the chart rather than left for the reader to notice.
+    """
+    stamps = sorted(pd.to_datetime(pd.Series(list(starts))).dropna().unique())
+    step = pd.DateOffset(months=_PERIOD_MONTHS.get(frequency, 1))
+    spans = []
+    for before, after in zip(stamps, stamps[1:], strict=False):
+        first, last = pd.Timestamp(before) + step, pd.Timestamp(after) - step
+        if last > first:  # more than one period missing
+            spans.append((first, last))
+    return spans
+
+
+def gap_label(first: pd.Timestamp, last: pd.Timestamp, frequency: str) -> str:
+    """``No figures held Apr 2019 – Mar 2020``."""
+    return (
+        f"No figures held {short_period_label(first.date(), frequency)} – {short_period_label(last.date(), frequency)}"
+    )
+
+
+def _mark_gaps(fig: go.Figure, starts, frequency: str) -> None:
+    """A light band over each run of missing periods, labelled in words inside the plot."""
+    step = pd.DateOffset(months=_PERIOD_MONTHS.get(frequency, 1))
+    bands, labels = [], []
+    for first, last in missing_spans(starts, frequency):
+        bands.append({"type": "rect", "x0": first - step, "x1": last + step, "xref": "x", "y0": 0, "y1": 1,
+                      "yref": "paper", "fillcolor": "#E8EDEE", "opacity": 0.6, "line": {"width": 0},
+                      "layer": "below"})  # fmt: skip
+        labels.append(
+            {"x": first + (last - first) / 2, "y": 0.02, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+             "text": gap_label(first, last, frequency).replace(" held ", " held<br>"),  # two short lines
+             "font": {"size": 10, "color": NHS_DARK_GREY}}
+        )  # fmt: skip
+    add_to_layout(fig, bands, labels)
+
+
+def add_to_layout(fig: go.Figure, shapes: list[dict], annotations: list[dict]) -> None:
+    """Add shapes and annotations to a figure in one layout update.
+
+    Plotly's ``add_vline``, ``add_vrect`` and ``add_annotation`` validate the whole figure on every
+    call: a chart with a dozen events spent half a second there (profiled on Urgent care).
+    """
+    if shapes or annotations:
+        fig.update_layout(
+            shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *annotations]
+        )
+
+
+def line_colours(keys) -> dict[str, str]:
+    """A colour per line, keyed by organisation or area code, the same on every chart of a page.
+
+    UHL, the LLR total and England keep their ``FIXED_COLOURS``; any other key takes the colour its
+    code points to (a checksum, so not its position in a chart) or, if another line in the same
+    chart has it, the next one free, in code order.
+    """
+    out = {k: FIXED_COLOURS[k] for k in keys if k in FIXED_COLOURS}
+    used = set(out.values())
+    for key in sorted({k for k in keys if k not in FIXED_COLOURS}):
+        start = zlib.crc32(str(key).encode()) % len(_OTHER_COLOURS)
+        order = _OTHER_COLOURS[start:] + _OTHER_COLOURS[:start]
+        colour = next((c for c in order if c not in used), order[0])
+        out[key] = colour
+        used.add(colour)
+    return out
 
 
 def _base_layout(fig: go.Figure, metric: Metric, title: str | None, height: int = 420, top: int = 10) -> go.Figure:
@@ -159,8 +247,9 @@ def spc_chart(frame: pd.DataFrame, metric: Metric, events=(), title: str | None 
         fig.add_trace(
             go.Scatter(
                 x=subset["period_start"], y=subset["value"], mode="markers", name="Incomplete (left out of limits)",
-                marker={"color": "white", "symbol": "circle-open", "size": 8,
-                        "line": {"width": 1.5, "color": NHS_GREY}},
+                # An open symbol is drawn in the marker colour (its line colour is ignored): grey, so the
+                # hollow point shows on the chart and in the legend.
+                marker={"color": NHS_DARK_GREY, "symbol": "circle-open", "size": 9, "line": {"width": 2}},
                 hovertext=hover[subset.index], hoverinfo="text",
             )
         )  # fmt: skip
@@ -174,13 +263,11 @@ def spc_chart(frame: pd.DataFrame, metric: Metric, events=(), title: str | None 
         )  # fmt: skip
     span = (frame["period_start"].max() - frame["period_start"].min()) or pd.Timedelta(days=1)
     previous, row = None, 0
-    # Shapes and labels are given to the layout in one go: plotly's add_vline and add_annotation
-    # validate the whole figure on every call, which cost a chart with a dozen events half a second.
     shapes, labels = [], []
     for number, when, text, kind in events or []:
         colour = NHS_PURPLE if kind == "rebase" else NHS_DARK_GREY
-        # Markers closer than 3% of the axis sit one above the other.
-        row = row + 1 if previous is not None and (when - previous) < 0.03 * span else 0
+        # Markers closer than 8% of the axis (about 25 px on a phone) sit one above the other.
+        row = row + 1 if previous is not None and (when - previous) < 0.08 * span else 0
         previous = when
         shapes.append({"type": "line", "x0": when, "x1": when, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
                        "line": {"color": colour, "dash": "dot", "width": 1}})  # fmt: skip
@@ -191,9 +278,9 @@ def spc_chart(frame: pd.DataFrame, metric: Metric, events=(), title: str | None 
              "hovertext": safe.plot(text), "showarrow": False, "yanchor": "bottom",
              "font": {"size": 11, "color": colour}, "bgcolor": "white"}
         )  # fmt: skip
-    if shapes:
-        fig.update_layout(shapes=shapes, annotations=labels)
+    add_to_layout(fig, shapes, labels)
     period_axis(fig, frame["period_start"], metric.frequency)
+    _mark_gaps(fig, frame.loc[frame["value"].notna(), "period_start"], metric.frequency)
     return _base_layout(fig, metric, title, top=60 if events else 10)
 
 
@@ -221,10 +308,20 @@ def compare_chart(
 ) -> go.Figure:
     """Lines for several areas or organisations: ``period_start, value`` and a label column.
 
-    Each line is lifted over missing periods; the hover names the period and the figure.
+    Each line is lifted over missing periods; the hover names the period and the figure. A
+    ``colour_key`` column (organisation or area code) gives each line its colour from
+    ``line_colours``, so an organisation has the same colour on every chart of a page.
     """
     fig = go.Figure()
+    keys = (
+        frame.groupby(label_column, sort=False)["colour_key"].first()
+        if "colour_key" in frame
+        else pd.Series(dict.fromkeys(frame[label_column].unique() if len(frame) else [], None), dtype=object)
+    )
+    colours = line_colours([k for k in keys if isinstance(k, str)])
     for i, (label, group) in enumerate(frame.groupby(label_column, sort=False)):
+        key = keys.get(label)
+        colour = colours[key] if isinstance(key, str) else AREA_COLOURS[i % len(AREA_COLOURS)]
         group = group[group["value"].notna()].sort_values("period_start")
         gaps = follows_gap(group["period_start"], metric.frequency)
         x, y = _broken(group, "value", gaps)
@@ -240,7 +337,7 @@ def compare_chart(
                 y=y,
                 mode="lines+markers",
                 name=safe.plot(label),  # organisation names come from loaded files
-                line={"color": AREA_COLOURS[i % len(AREA_COLOURS)], "width": 2},
+                line={"color": colour, "width": 2},
                 marker={"size": 4, "symbol": ["circle", "square", "diamond", "triangle-up", "x"][i % 5]},
                 hovertext=text,
                 hoverinfo="text",
@@ -248,4 +345,6 @@ def compare_chart(
         )
     if len(frame):
         period_axis(fig, frame["period_start"], metric.frequency)
+        # Periods no line has a figure for (no files held for any of them) are named, as on the SPC chart.
+        _mark_gaps(fig, frame.loc[frame["value"].notna(), "period_start"], metric.frequency)
     return _base_layout(fig, metric, title)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from metrics.calc import format_value
 from metrics.catalogue import TOPICS, Catalogue, Metric
 from metrics.periods import period_label
-from metrics.targets import format_target
+from metrics.targets import (
+    expectation_words,
+    format_target,
+    judge_expectation,
+    target_in_force,
+    target_period_words,
+)
 from ui import data, safe
 from ui.badges import assurance_words, status_words
 
@@ -49,9 +57,15 @@ def definition(metric: Metric, cat: Catalogue) -> None:
         for brk in metric.series_breaks:
             st.markdown(f"**Series break, {brk.date:%B %Y}.** {brk.reason}")
         for t in metric.targets:
-            until = f" to {t.valid_to:%d %b %Y}" if t.valid_to else ""
             who = f" ({cat.organisation_by_code[t.org_code].name})" if t.org_code else ""
-            st.markdown(f"**Target ({t.kind}){who}: {t.value:g}** from {t.valid_from:%d %b %Y}{until}. {t.source_text}")
+            value = format_target(t.value, metric.unit)
+            st.markdown(f"**Target ({t.kind}){who}: {value}**, {target_period_words(t)}. {t.source_text}")
+        for e in metric.expectations:
+            who = f" ({cat.organisation_by_code[e.org_code].name})" if e.org_code else ""
+            st.markdown(
+                f"**Expectation over years{who}: {expectation_words(e, metric.unit)}.** {e.source_text} "
+                "It is judged on the figure for the end of the span, not on any one month before it."
+            )
 
 
 def period_text(period_start, frequency: str) -> str:
@@ -108,36 +122,89 @@ def source_files(series: pd.DataFrame) -> None:
         )
 
 
+#: The Targets page's status filter: the brief's statuses, and an expectation over years not judged.
+TARGET_STATUSES = ["met", "not_met", "not_judged", "no_target"]
+_STATUS_MARK = {"met": "✔", "not_met": "✘", "not_judged": "…"}
+
+
+def target_status_words(status: str) -> str:
+    """The Targets page's words for a status (``Not judged`` beside the brief's words)."""
+    return "Not judged" if status == "not_judged" else status_words(status)
+
+
 def targets_table(
-    brief: pd.DataFrame, statuses: list[str], topics: list[str], everything: bool = False
+    brief: pd.DataFrame,
+    statuses: list[str],
+    topics: list[str],
+    everything: bool = False,
+    past_targets: bool = False,
+    area_id: str | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
     """The Targets page table: status in words (with a symbol), never colour alone.
 
     By default only published collections still released, as the brief's summary counts them;
-    ``everything`` adds discontinued collections and figures quoted in committee papers.
+    ``everything`` adds discontinued collections and figures quoted in committee papers. By
+    default an indicator whose every target has ended is left out (``past_targets`` keeps it):
+    each row says when its target applied and which target is in force now. An expectation over
+    years ("1,011 to 2,022 over 3 to 5 years") is judged on the figure for the end of its span
+    (``metrics.targets.judge_expectation``), never on a month's figure.
     """
-    keep = brief["status"].isin(statuses) & brief["topic"].isin(topics)
+    cat = data.catalogue()
+    today = today or data.brief_today()
+    org_code = cat.area_by_id[area_id].org_code if area_id else None
+    keep = brief["topic"].isin(topics)
     if not everything:
         keep &= brief["currency_state"].isin(["current", "overdue"])
     rows = brief[keep]
-    return pd.DataFrame(
-        {
-            "Indicator": rows["name"],
-            "Topic": rows["topic"].map(TOPICS),
-            "Latest period": rows["latest_label"],
-            "Currency": rows["currency_badge"],
-            "Latest value": rows["value_text"],
-            "Target": [
-                format_target(t, u) if pd.notna(t) else "" for t, u in zip(rows["target"], rows["unit"], strict=True)
-            ],
-            "Kind of target": rows["target_kind"].fillna(""),
-            "Status": [
-                f"{'✔' if s == 'met' else '✘' if s == 'not_met' else '–'} {status_words(s)}" for s in rows["status"]
-            ],
-            "In words": rows["status_text"],
-            "Assurance": [assurance_words(a) for a in rows["assurance"]],
-        }
-    )
+    out = []
+    for row in rows.itertuples():
+        metric = cat.metric(row.metric_id)
+        judged = target_in_force(metric, org_code, row.latest_period) if pd.notna(row.latest_period) else None
+        now = target_in_force(metric, org_code, today)
+        expectations = [e for e in metric.expectations if e.org_code is None or e.org_code == org_code]
+        status, words = row.status, row.status_text
+        target_text = format_target(row.target, row.unit) if pd.notna(row.target) else ""
+        kind = row.target_kind if isinstance(row.target_kind, str) else ""
+        applies = target_period_words(judged) if judged is not None and pd.notna(row.target) else ""
+        if expectations and pd.isna(row.target):
+            exp = expectations[-1]
+            ind = data.indicator(row.metric_id, area_id) if area_id else None
+            series = ind.series if ind is not None else pd.DataFrame(columns=["period_start", "value"])
+            status, words = judge_expectation(exp, series, metric, today)
+            target_text, kind = expectation_words(exp, row.unit), "local expectation over years"
+            applies = f"{exp.start:%B %Y} to {exp.end:%B %Y}"
+        in_force = now is not None or any(pd.Timestamp(e.end) >= pd.Timestamp(today) for e in expectations)
+        ever = bool(metric.targets or expectations)
+        if not past_targets and ever and not in_force:
+            continue
+        if status not in statuses:
+            continue
+        now_text = f"{format_target(now.value, metric.unit)} ({now.kind}, {target_period_words(now)})" if now else ""
+        out.append(
+            {
+                "Indicator": row.name,
+                "Topic": TOPICS.get(row.topic, row.topic),
+                "Latest period": row.latest_label,
+                "Currency": row.currency_badge,
+                "Latest value": row.value_text,
+                "Target": target_text,
+                "Target applies": applies,
+                "Kind of target": kind,
+                "Target in force now": now_text or ("none" if ever else ""),
+                "Status": f"{_STATUS_MARK.get(status, '–')} {target_status_words(status)}",
+                "In words": words,
+                "Assurance": assurance_words(row.assurance),
+                "_index": row.Index,
+            }
+        )
+    # How old each figure is comes straight after its name, so a phone shows it without scrolling.
+    columns = ["Indicator", "Latest period", "Currency", "Status", "Latest value", "Target", "Target applies",
+               "Target in force now", "Kind of target", "In words", "Assurance", "Topic"]  # fmt: skip
+    if not out:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(out)
+    return frame.set_index("_index").rename_axis(None)[columns]
 
 
 def latest_value_text(ind) -> str:

@@ -201,11 +201,14 @@ def _annotations(token: str) -> pd.DataFrame:
 
 
 def annotations(metric_id: str | None = None) -> pd.DataFrame:
-    """Events to mark on charts: those for every metric, plus those for ``metric_id``."""
+    """Events to mark on charts: system-wide ones, plus those the catalogue says concern ``metric_id``
+    (its own and its topic's, ``Catalogue.events_for``): "Home First model live" is never on Beds."""
     frame = _annotations(version())
-    if metric_id is None:
-        return frame[frame["metric_id"].isna()]
-    return frame[frame["metric_id"].isna() | (frame["metric_id"] == metric_id)]
+    cat = catalogue()
+    events = cat.events_for(metric_id) if metric_id else [a for a in cat.annotations if not (a.metric_id or a.topics)]
+    concern = {(a.on_date, a.text) for a in events}
+    keep = [(pd.Timestamp(d).date(), t) in concern for d, t in zip(frame["on_date"], frame["text"], strict=True)]
+    return frame[keep]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

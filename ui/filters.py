@@ -59,17 +59,45 @@ def area_id_for(cat: Catalogue, label: str | None) -> str:
     return areas.area_for_text(cat, label) or cat.settings.default_area
 
 
+#: A date typed into a date field applies when the field loses focus; a reader presses Enter to
+#: apply it (issue #20), so Enter in a date field leaves the field. The project's own static script,
+#: never data; installed once per page.
+_ENTER_APPLIES_JS = """
+export default function () {
+  if (window.__dateEnterApplies) { return; }
+  window.__dateEnterApplies = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") { return; }
+    const target = event.target;
+    if (target instanceof HTMLElement && target.closest('[data-testid="stDateInputField"]')) {
+      // After the field has handled the key itself, as if the reader had clicked elsewhere: the
+      // field applies a typed date when the pointer goes down outside it and it loses focus.
+      setTimeout(() => {
+        document.body.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true }));
+        target.blur();
+      }, 0);
+    }
+  }, true);
+}
+"""
+_enter_applies = st.components.v2.component("llr_date_enter_applies", js=_ENTER_APPLIES_JS)
+
+
 def meeting_date(default: dt.date) -> dt.date:
-    """The date of the last meeting, to show what has changed since."""
-    return st.sidebar.date_input(
+    """The date of the last meeting, to show what has changed since; a typed date applies on Enter."""
+    chosen = st.sidebar.date_input(
         "Last meeting",
         value=default,
         min_value=dt.date(2010, 1, 1),
         key="meeting",
         bind="query-params",
         format="DD/MM/YYYY",
-        help="The brief compares each figure with the latest figure available at this date.",
+        help="The brief compares each figure with the latest figure available at this date. "
+        "Type a date and press Enter, or pick one from the calendar.",
     )
+    with st.sidebar:
+        _enter_applies(key="date-enter-applies")
+    return chosen
 
 
 def start_year(cat: Catalogue) -> int:
@@ -91,9 +119,11 @@ def metric(cat: Catalogue, topic: str | None = None, label: str = "Indicator", o
     ``options`` limits the choice (default: every metric of ``topic``); ``default`` is chosen when
     the URL names none of them.
     """
-    ids = list(options) if options is not None else [
-        m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"
-    ]
+    ids = (
+        list(options)
+        if options is not None
+        else [m.id for m in cat.metrics if (topic is None or m.topic == topic) and m.topic != "population"]
+    )
     wanted = st.query_params.get("metric")
     start = wanted if wanted in ids else default if default in ids else ids[0]
     chosen = st.selectbox(

@@ -71,6 +71,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     st.title(f"{title}: {cat.area_by_id[area_id].name}")
     st.write(intro)
     found = [(m, data.indicator(m.id, area_id)) for m in cat.metrics_in_topic(topic)]
+    missing = not_loaded_words([m for m, ind in found if ind.empty], cat.area_by_id[area_id].short_name)
     # Collections still published first; discontinued ones (delayed transfers of care) at the end.
     found = sorted(((m, ind) for m, ind in found if not ind.empty), key=lambda f: f[1].currency.discontinued)
     badges.demo_banner([ind.source_ids for _, ind in found])
@@ -80,6 +81,8 @@ def topic_page(topic: str, title: str, intro: str) -> None:
             "Try LLR or England, or load the publications on the Data page."
         )
         return
+    if missing:  # what is not loaded yet is said plainly, never promised
+        st.info(missing)
     st.dataframe(topic_table(found), hide_index=True)
     current = [m.id for m, ind in found if not ind.currency.discontinued]
     chosen = filters.metric(
@@ -87,6 +90,15 @@ def topic_page(topic: str, title: str, intro: str) -> None:
     )
     st.divider()
     indicator_section(cat.metric(chosen), area_id, start_year, key=f"{topic}-{chosen}")
+
+
+def not_loaded_words(metrics: list[Metric], area_short: str) -> str:
+    """Plain words for the topic's indicators with no figures here: what is not loaded, never a promise."""
+    if not metrics:
+        return ""
+    names = [m.name for m in metrics]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Not loaded yet for {area_short}, so not shown: {listed}."
 
 
 def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
@@ -108,26 +120,43 @@ def topic_table(found: list[tuple[Metric, Indicator]]) -> pd.DataFrame:
 
 
 def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
-    """The total and each named component as lines (``period_start, value, label``)."""
-    area = data.catalogue().area_by_id[ind.area_id]
-    parts = [ind.window(start_year).assign(label=f"{area.short_name} total")]
+    """The total and each named component as lines (``period_start, value, label, colour_key``).
+
+    A component of one organisation (UHL) is keyed by its code, so it has the colour that
+    organisation has on the comparison chart below it."""
+    cat = data.catalogue()
+    area = cat.area_by_id[ind.area_id]
+    members = {
+        part.id: part.members
+        for membership in cat.memberships.values()
+        for part in membership.components.get(ind.area_id, ())
+    }
+    parts = [ind.window(start_year).assign(label=f"{area.short_name} total", colour_key=area.org_code)]
     start = pd.Timestamp(start_year, 4, 1)
-    parts += [c.series[c.series["period_start"] >= start].assign(label=c.name) for c in ind.components]
-    return pd.concat([p[["period_start", "value", "label"]] for p in parts], ignore_index=True)
+    for c in ind.components:
+        codes = members.get(c.id, ())
+        key = codes[0] if len(codes) == 1 else c.id
+        parts.append(c.series[c.series["period_start"] >= start].assign(label=c.name, colour_key=key))
+    return pd.concat([p[["period_start", "value", "label", "colour_key"]] for p in parts], ignore_index=True)
 
 
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
     rows = data.organisation_series(metric.id, org_codes)
     rows = rows[rows["period_start"] >= pd.Timestamp(start_year, 4, 1)]
-    return rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")")[["period_start", "value", "label"]]
+    labelled = rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")", colour_key=rows["org_code"])
+    return labelled[["period_start", "value", "label", "colour_key"]]
 
 
 def area_comparison(metric: Metric, start_year: int):
     """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
     cat = data.catalogue()
     by_area, latest = data.area_comparison(metric.id, (filters.selected_area(),))
-    parts = [ind.window(start_year).assign(label=cat.area_by_id[a].name) for a, ind in by_area.items() if not ind.empty]
+    parts = [
+        ind.window(start_year).assign(label=cat.area_by_id[a].name, colour_key=cat.area_by_id[a].org_code)
+        for a, ind in by_area.items()
+        if not ind.empty
+    ]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     table = pd.DataFrame(
         {

@@ -94,7 +94,7 @@ def fetch_status_table(status: pd.DataFrame) -> pd.DataFrame:
             checked = "Never"
         else:
             checked = f"{r.last_checked:%d %b %Y %H:%M} UTC" + (
-                "" if r.last_check_ok else " (failed: run python -m loaders fetch to see why)"
+                "" if r.last_check_ok else " (failed: the fetch log on the server says why)"
             )
         rows.append(
             {

@@ -51,7 +51,7 @@ def test_data_page_shows_each_publication_and_what_arrived_since_the_meeting(mon
         f"{release.day} {release:%B %Y} (monthly, with NHS England's performance statistics on the second Thursday)"
     )
     kh03 = table.loc["KH03 bed availability and occupancy, overnight (quarterly)"]
-    assert kh03["Last checked"] == "12 Mar 2026 09:45 UTC (failed: run python -m loaders fetch to see why)"
+    assert kh03["Last checked"] == "12 Mar 2026 09:45 UTC (failed: the fetch log on the server says why)"
     assert kh03["Newest period held"] == "None loaded"
     assert kh03["Arrived since last meeting"] == "Nothing"
     ascof = table.loc["ASCOF open-data file (annual)"]

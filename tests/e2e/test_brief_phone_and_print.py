@@ -98,9 +98,49 @@ def test_printed_brief_has_nothing_collapsed_and_numbered_pages(published_app, b
 
 def test_icons_view_fits_one_line_per_indicator(published_app, page, artifacts):
     page.goto(f"{published_app}/?meeting={MEETING}&view=Icons+only", wait_until="domcontentloaded")
-    table = page.locator('[data-testid="stDataFrame"]').first
-    expect(table).to_be_visible(timeout=90_000)
+    first = page.locator(".icons-list li").first
+    expect(first).to_be_visible(timeout=90_000)
     assert page.locator(".llr-card").count() == 0, "no cards in the icons view"
-    table.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
+    expect(page.get_by_text("What the icons mean", exact=True)).to_be_visible()
+    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('.icons-list li')].map(e => e.getBoundingClientRect().right))"
+    )
+    assert widest <= main["x"] + main["width"], "every line fits the page's width: no sideways scrolling"
+    icon, words = first.locator(".icon img").first.bounding_box(), first.locator(".icon span").first.bounding_box()
+    assert abs(icon["y"] + icon["height"] / 2 - (words["y"] + words["height"] / 2)) < 12, "words beside the icon"
+    name, assurance = first.locator(".name").bounding_box(), first.locator(".icon").nth(1).bounding_box()
+    assert name["x"] < icon["x"] < assurance["x"], "name, variation and assurance side by side on a wide screen"
+    assert abs(name["y"] - assurance["y"]) < 30, "one row per indicator"
+    first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "meeting-brief-icons.png"))
+    page.get_by_text("Show as a sortable table").click()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+
+
+def test_icons_view_on_a_phone_is_a_list_with_words_and_the_legend(published_app, browser, artifacts):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{published_app}/?meeting={MEETING}&view=Icons+only", wait_until="domcontentloaded")
+        legend = page.get_by_text("What the icons mean", exact=True)
+        expect(legend).to_be_visible(timeout=90_000)
+        expect(page.locator(".icons-legend").get_by_text("Consistently misses target")).to_be_visible()
+        assert not page.locator('[data-testid="stDataFrame"]').first.is_visible(), "no wide table on a phone"
+        first = page.locator(".icons-list li").first
+        first.scroll_into_view_if_needed()
+        expect(first).to_be_visible()
+        assert page.locator(".icons-list li").count() > 20, "one line per indicator"
+        # Each icon has its words beside it, inside the screen.
+        line = first.locator(".icon").first
+        assert line.inner_text().startswith("Variation: ")
+        box = line.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
+        widest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('.icons-list li')].map(e => e.getBoundingClientRect().right))"
+        )
+        assert widest <= PHONE["width"], "every line fits the phone's width"
+        page.screenshot(path=str(artifacts / "meeting-brief-icons-390px.png"))
+    finally:
+        context.close()

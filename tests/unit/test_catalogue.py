@@ -161,6 +161,21 @@ class TestShippedCatalogue:
             catalogue.metric("ae_4hr")
 
 
+class TestEventsConcernTheirCharts:
+    def test_home_first_going_live_is_drawn_on_home_first_charts_only(self, catalogue):
+        home_first = {a.text for a in catalogue.events_for("reablement_2day")}
+        beds = {a.text for a in catalogue.events_for("beds_ga_occupancy")}
+        assert "Home First model live across LLR" in home_first
+        assert "Home First model live across LLR" not in beds
+        assert "COVID-19 pandemic: services reorganised" in beds, "a system-wide event is on every chart"
+
+    def test_an_event_for_one_metric_is_on_that_metric_only(self, catalogue):
+        assert "Delayed transfers of care collection stopped" in {a.text for a in catalogue.events_for("dtoc_days")}
+        assert "Delayed transfers of care collection stopped" not in {
+            a.text for a in catalogue.events_for("dtoc_days_nhs")
+        }
+
+
 class TestParseCatalogueStrictness:
     def test_duplicate_key_names_metric_field_and_lines(self):
         message = parse_error(edited(AE_DECIMALS, AE_DECIMALS + "    decimals: 2\n"))
@@ -240,6 +255,17 @@ class TestParseCatalogueStrictness:
     def test_target_for_unknown_organisation_is_named(self):
         message = parse_error(edited("value: 92.1, org_code: LLR,", "value: 92.1, org_code: LLRR,"))
         assert message == "config.yaml: metric 'ae_4hr_all': field 'targets.org_code': 'LLRR' is not an organisation"
+
+    def test_an_event_for_an_unknown_topic_is_named(self):
+        message = parse_error(edited("topics: [home_first]}", "topics: [homefirst]}"))
+        assert message == (
+            "config.yaml: annotation 'Home First model live across LLR': field 'topics': 'homefirst' is not a topic"
+        )
+
+    def test_an_expectation_whose_span_is_out_of_order_is_refused(self):
+        message = parse_error(edited("earliest_end: 2019-12-01", "earliest_end: 2022-12-01"))
+        assert message.startswith("config.yaml: metric 'phb_in_place': field 'expectations': ")
+        assert "start < earliest_end <= end" in message
 
     def test_metric_defined_twice_is_named(self):
         message = parse_error(edited("  - id: ae_4hr_type1\n", "  - id: ae_4hr_all\n"))

@@ -19,8 +19,9 @@ class TestPeriodAxis:
     @pytest.mark.parametrize(
         "starts, frequency, expected",
         [
-            (pd.date_range("2016-06-01", periods=5, freq="MS"), "month",
-             ["Jun 2016", "Jul 2016", "Aug 2016", "Sep 2016", "Oct 2016"]),
+            (pd.date_range("2016-06-01", periods=4, freq="MS"), "month",
+             ["Jun 2016", "Jul 2016", "Aug 2016", "Sep 2016"]),
+            (pd.date_range("2016-06-01", periods=5, freq="MS"), "month", ["Jun 2016", "Sep 2016"]),
             (pd.date_range("2022-04-01", periods=3, freq="QS-APR"), "quarter",
              ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3"]),
             (pd.to_datetime(["2018-04-01", "2019-04-01", "2020-04-01"]), "year", ["2018/19", "2019/20", "2020/21"]),
@@ -31,11 +32,111 @@ class TestPeriodAxis:
         charts.period_axis(fig, starts, frequency)
         assert _ticks(fig) == expected
 
-    def test_long_monthly_series_ticks_each_april(self):
+    def test_long_monthly_series_ticks_every_third_april_so_labels_fit_a_phone(self):
         fig = go.Figure()
         charts.period_axis(fig, pd.date_range("2016-01-01", "2026-03-01", freq="MS"), "month")
-        assert _ticks(fig)[:3] == ["Apr 2016", "Apr 2017", "Apr 2018"]
-        assert all(t.startswith("Apr") for t in _ticks(fig))
+        assert _ticks(fig) == ["Apr 2016", "Apr 2019", "Apr 2022", "Apr 2025"]
+
+    @pytest.mark.parametrize(
+        "starts, frequency",
+        [
+            (pd.date_range("2010-08-01", "2026-03-01", freq="MS"), "month"),
+            (pd.date_range("2019-04-01", "2026-03-01", freq="MS"), "month"),
+            (pd.date_range("2024-01-01", "2026-03-01", freq="MS"), "month"),
+            (pd.date_range("2010-04-01", "2026-03-01", freq="QS-APR"), "quarter"),
+            (pd.date_range("2010-04-01", "2026-03-01", freq="YS-APR"), "year"),
+        ],
+    )
+    def test_never_more_ticks_than_fit_390_px(self, starts, frequency):
+        # A phone's chart is about 310 px wide inside its margins: four labels of up to ten characters at 11 px.
+        fig = go.Figure()
+        charts.period_axis(fig, starts, frequency)
+        assert 2 <= len(_ticks(fig)) <= charts.MAX_TICKS
+        assert max(len(t) for t in _ticks(fig)) * 6 * len(_ticks(fig)) <= 310
+
+    def test_ticks_stay_evenly_spaced_across_a_gap(self):
+        starts = list(pd.date_range("2016-04-01", "2019-03-01", freq="MS")) + list(
+            pd.date_range("2020-04-01", "2026-03-01", freq="MS")
+        )
+        fig = go.Figure()
+        charts.period_axis(fig, starts, "month")
+        assert _ticks(fig) == ["Apr 2016", "Apr 2019", "Apr 2022", "Apr 2025"]
+
+
+class TestGapsColoursAndLegend:
+    def test_a_year_with_no_files_is_named(self):
+        starts = list(pd.date_range("2018-04-01", "2019-03-01", freq="MS")) + list(
+            pd.date_range("2020-04-01", "2021-03-01", freq="MS")
+        )
+        spans = charts.missing_spans(starts, "month")
+        assert spans == [(pd.Timestamp("2019-04-01"), pd.Timestamp("2020-03-01"))]
+        assert charts.gap_label(*spans[0], "month") == "No figures held Apr 2019 – Mar 2020"
+
+    def test_one_missing_month_is_not_a_gap(self):
+        starts = pd.to_datetime(["2020-01-01", "2020-03-01", "2020-04-01"])
+        assert charts.missing_spans(starts, "month") == []
+
+    def test_the_chart_shades_and_names_the_gap(self, catalogue):
+        months = list(pd.date_range("2018-04-01", "2019-03-01", freq="MS")) + list(
+            pd.date_range("2020-04-01", "2021-03-01", freq="MS")
+        )
+        ind = _indicator(catalogue, list(np.linspace(60, 70, 24)), months)
+        fig = charts.spc_chart(ind.series, ind.metric)
+        texts = [a.text for a in fig.layout.annotations]
+        assert "No figures held<br>Apr 2019 – Mar 2020" in texts
+        assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].type == "rect"
+
+    def test_a_comparison_names_only_the_periods_no_line_has(self, catalogue):
+        held = list(pd.date_range("2018-04-01", "2019-03-01", freq="MS")) + list(
+            pd.date_range("2020-04-01", "2021-03-01", freq="MS")
+        )
+        frame = pd.concat(
+            [
+                pd.DataFrame({"period_start": held, "value": 1.0, "label": "UHL", "colour_key": "RWE"}),
+                pd.DataFrame({"period_start": held[:6], "value": 2.0, "label": "Oakham", "colour_key": "NNJ15"}),
+            ]
+        )
+        fig = charts.compare_chart(frame, catalogue.metric("ae_4hr_all"))
+        assert [a.text for a in fig.layout.annotations] == ["No figures held<br>Apr 2019 – Mar 2020"]
+
+    def test_incomplete_points_have_a_visible_legend_symbol(self, catalogue):
+        months = pd.date_range("2024-04-01", periods=14, freq="MS")
+        ind = _indicator(catalogue, list(np.linspace(60, 70, 14)), months)
+        frame = ind.series.copy()
+        frame.loc[frame.index[-1], "excluded"] = True
+        fig = charts.spc_chart(frame, ind.metric)
+        (trace,) = [t for t in fig.data if t.name == "Incomplete (left out of limits)"]
+        assert trace.showlegend is not False
+        assert trace.marker.symbol == "circle-open"
+        assert trace.marker.color not in ("white", "#ffffff", "#FFFFFF"), "an open symbol takes the marker colour"
+
+    def test_an_organisation_keeps_its_colour_on_every_chart(self, catalogue):
+        one = pd.DataFrame(
+            {"period_start": pd.to_datetime(["2025-01-01"] * 3), "value": [1.0, 2.0, 3.0],
+             "label": ["LLR total", "UHL", "DHU centres"], "colour_key": ["LLR", "RWE", "utc"]}
+        )  # fmt: skip
+        two = pd.DataFrame(
+            {"period_start": pd.to_datetime(["2025-01-01"] * 3), "value": [1.0, 2.0, 3.0],
+             "label": ["Oakham (NNJ15)", "England", "University Hospitals of Leicester (RWE)"],
+             "colour_key": ["NNJ15", "E92000001", "RWE"]}
+        )  # fmt: skip
+        metric = catalogue.metric("ae_4hr_all")
+        first = {t.name: t.line.color for t in charts.compare_chart(one, metric).data}
+        second = {t.name: t.line.color for t in charts.compare_chart(two, metric).data}
+        assert first["UHL"] == second["University Hospitals of Leicester (RWE)"] == charts.NHS_BLUE
+        assert len(set(first.values())) == 3 and len(set(second.values())) == 3, "lines in one chart differ"
+
+    def test_colours_do_not_depend_on_a_line_s_position(self):
+        keys = ["NNJ07", "NNJ0H", "NNJ12", "RWE"]
+        assert charts.line_colours(keys) == charts.line_colours(list(reversed(keys)))
+
+    def test_close_events_are_staggered(self, catalogue):
+        months = pd.date_range("2019-04-01", periods=36, freq="MS")
+        ind = _indicator(catalogue, list(np.linspace(60, 70, 36)), months)
+        marks = [(1, pd.Timestamp("2020-03-01"), "a", "event"), (2, pd.Timestamp("2020-05-01"), "b", "event")]
+        fig = charts.spc_chart(ind.series, ind.metric, marks)
+        heights = [a.y for a in fig.layout.annotations if a.text in ("<b>1</b>", "<b>2</b>")]
+        assert heights[0] != heights[1], "two months apart on a three-year axis: one above the other"
 
 
 def _indicator(catalogue, values, months, metric="ae_4hr_type1"):

@@ -70,7 +70,8 @@ class TestMembership:
         row = ind.series.iloc[17]
         assert row["excluded"]
         assert row["note"] == (
-            "Incomplete: Loughborough Urgent Treatment Centre (DHU) (NNJ07) did not report; left out of the SPC limits"
+            "Incomplete: Loughborough Urgent Treatment Centre (DHU) (NNJ07) did not report; "
+            "left out of the process limits"
         )
         kept = [v for i, v in enumerate(ind.series["value"]) if i != 17]
         assert ind.series["mean"].iloc[0] == pytest.approx(np.mean(kept))

@@ -8,12 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.catalogue import Metric, Target
+from metrics.catalogue import Expectation, Metric, Target
 from metrics.targets import (
+    expectation_words,
+    format_target,
     gap_to_target,
+    judge_expectation,
     status,
     status_array,
     status_words,
+    target_in_force,
+    target_period_words,
     targets_for_periods,
 )
 
@@ -210,7 +215,7 @@ class TestGapToTarget:
         assert gap["numbers_text"] == "30 fewer beds would have needed to be occupied"
 
     def test_count_metric_gap_is_the_difference(self, catalogue):
-        # 105 personal health budgets against a local expectation of 1,011.
+        # A count against a count target: 105 against 1,011.
         gap = gap_to_target(105, None, None, 1011, catalogue.metric("phb_in_place"))
         assert gap["numbers_needed"] == 906
         assert gap["numbers_text"] == "906 more would have been needed to meet the target"
@@ -226,3 +231,108 @@ class TestGapToTarget:
         gap = gap_to_target(79.48, None, None, None, ae)
         assert gap["status"] == "no_target"
         assert math.isnan(gap["gap"])
+
+
+# ---------------------------------------------------------------------------- #20: periods and expectations
+PHB_RANGE = Expectation(
+    low=1011,
+    high=2022,
+    start=dt.date(2016, 12, 1),
+    earliest_end=dt.date(2019, 12, 1),
+    end=dt.date(2021, 12, 1),
+    org_code="LLR",
+    judged_on="level_at_end",
+    source_text="LLR personal health budget local offer: 1,011 to 2,022 over 3 to 5 years",
+)
+
+
+def _monthly(values: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"period_start": pd.to_datetime(list(values)), "value": list(values.values())})
+
+
+class TestTargetPeriods:
+    def test_the_standard_is_in_force_after_an_interim_target_ends(self, ae):
+        assert target_in_force(ae, "LLR", dt.date(2025, 6, 1)).value == 78
+        now = target_in_force(ae, "LLR", dt.date(2026, 12, 4))
+        assert (now.kind, now.value) == ("standard", 95)
+
+    def test_when_a_target_applied_in_words(self, ae):
+        words = {t.value: target_period_words(t) for t in ae.targets}
+        assert words[95] == "from November 2010"
+        assert words[78] == "April 2024 to March 2026"
+        assert words[92.1] == "March 2017 only"
+
+    def test_a_standard_keeps_its_unit(self):
+        assert format_target(95, "percent") == "95%"
+
+
+class TestExpectationOverYears:
+    def test_the_catalogue_holds_the_personal_health_budget_range_as_an_expectation(self, catalogue):
+        phb = catalogue.metric("phb_in_place")
+        assert phb.targets == (), "no month is judged against a 3 to 5 year range"
+        (exp,) = phb.expectations
+        assert (exp.low, exp.high, exp.earliest_end, exp.end) == (
+            1011,
+            2022,
+            dt.date(2019, 12, 1),
+            dt.date(2021, 12, 1),
+        )
+
+    def test_in_words(self):
+        assert expectation_words(PHB_RANGE, "count") == (
+            "1,011 to 2,022, expected by December 2019 to December 2021 (from December 2016)"
+        )
+
+    def test_a_december_2016_figure_is_not_judged(self, catalogue):
+        status, words = judge_expectation(
+            PHB_RANGE, _monthly({"2016-12-01": 105}), catalogue.metric("phb_in_place"), dt.date(2026, 12, 4)
+        )
+        assert status == "not_judged"
+        assert words == (
+            "Not judged: no figure is held for December 2019 to December 2021, the end of the span "
+            "(the latest figure held is December 2016)"
+        )
+
+    def test_not_judged_before_the_span_can_end(self, catalogue):
+        status, words = judge_expectation(
+            PHB_RANGE, _monthly({"2018-12-01": 2500}), catalogue.metric("phb_in_place"), dt.date(2019, 1, 15)
+        )
+        assert (status, words) == ("not_judged", "Not judged until December 2019, the earliest end of the span")
+
+    def test_the_figure_at_the_end_of_the_span_is_judged(self, catalogue):
+        phb = catalogue.metric("phb_in_place")
+        series = _monthly({"2016-12-01": 105, "2020-06-01": 900, "2021-12-01": 1200, "2022-06-01": 50})
+        assert judge_expectation(PHB_RANGE, series, phb, dt.date(2026, 12, 4)) == (
+            "met",
+            "Met: 1,200 in December 2021, against the 1,011 to 2,022 expected",
+        )
+        short = _monthly({"2020-06-01": 900})
+        assert judge_expectation(PHB_RANGE, short, phb, dt.date(2021, 1, 1))[0] == "not_judged", "the span runs on"
+        assert judge_expectation(PHB_RANGE, short, phb, dt.date(2026, 1, 1)) == (
+            "not_met",
+            "Not met: 900 in June 2020, against the 1,011 to 2,022 expected",
+        )
+
+    def test_a_total_needs_every_period_of_the_span(self, catalogue):
+        total = PHB_RANGE.model_copy(
+            update={
+                "judged_on": "total_over_span",
+                "start": dt.date(2020, 1, 1),
+                "earliest_end": dt.date(2020, 3, 1),
+                "end": dt.date(2020, 3, 1),
+                "low": 30,
+                "high": None,
+            }  # fmt: skip
+        )
+        metric = catalogue.metric("phb_in_place")
+        two = _monthly({"2020-01-01": 10, "2020-02-01": 10})
+        assert judge_expectation(total, two, metric, dt.date(2021, 1, 1)) == (
+            "not_judged",
+            "Not judged: the total needs every figure from January 2020 to March 2020; 2 of 3 are held",
+        )
+        three = _monthly({"2020-01-01": 10, "2020-02-01": 10, "2020-03-01": 11})
+        assert judge_expectation(total, three, metric, dt.date(2021, 1, 1))[0] == "met"
+
+    def test_a_span_out_of_order_is_refused(self):
+        with pytest.raises(ValueError, match="start < earliest_end <= end"):
+            PHB_RANGE.model_validate({**PHB_RANGE.model_dump(), "earliest_end": dt.date(2022, 1, 1)})
