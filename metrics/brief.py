@@ -335,7 +335,8 @@ def _texts(m: Metric, last: pd.Series, at_meeting: pd.Series | None, meeting: pd
         delta = round(value, dec) - round(meeting_value, dec)
         if at_meeting["period_start"] == last["period_start"]:
             out.update(change=0.0, direction="same")
-            out["change_text"] = f"no new figure since the meeting ({meeting_label})"
+            # The bracket names the figure's own period, never read as the meeting's date.
+            out["change_text"] = f"no new figure since the meeting (latest: {meeting_label})"
             short = f"no new figure since the meeting in {meeting_month}"
         elif round(delta, dec) == 0:
             out.update(change=0.0, direction="same")

@@ -31,7 +31,7 @@ _CURRENCY_TONE = {"current": "green", "overdue": "orange", "discontinued": "grey
                   "no_data": "grey"}  # fmt: skip
 #: The change since the meeting: Making Data Count colours, the words say which way.
 _DIRECTION_CLASS = {"better": "better", "worse": "worse"}
-TOO_FEW_POINTS = "Too few points for SPC"
+TOO_FEW_POINTS = "Too few points to judge variation"
 
 #: The card's style sheet (the project's own; never data). Scoped to ``.llr-card``; wraps rather
 #: than cuts text on a phone, and a card is never split across printed pages.

@@ -105,7 +105,7 @@ class TestMeetingBrief:
         assert row["currency_state"] == "discontinued"
         assert row["currency_badge"] == "Discontinued collection"
         assert row["currency_text"].startswith("This collection stopped in February 2020; its successor is")
-        assert row["change_text"] == "no new figure since the meeting (February 2020)"
+        assert row["change_text"] == "no new figure since the meeting (latest: February 2020)"
         assert row["signal"] == "ordinary variation"  # 14 identical months
         assert row["summary"] == (
             "Delayed transfer of care days: the latest figure, 3,100 days in February 2020, is within the ordinary "

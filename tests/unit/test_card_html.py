@@ -12,7 +12,7 @@ ROW = {
     "latest_label": "March 2026",
     "value_text": "78.8%",
     "change": 0.0,
-    "change_text": "no new figure since the meeting (March 2026)",
+    "change_text": "no new figure since the meeting (latest: March 2026)",
     "direction": "same",
     "sparkline": [70.0, 72.5, 76.1, 78.8],
     "numbers_text": "32,288 of 40,958 attendances within 4 hours",
@@ -38,7 +38,7 @@ ROW = {
 def test_the_card_says_every_word_of_the_brief_once():
     text = html_text(card_html(ROW, "Source: NHS England, A&E Attendances, March 2026"))
     for words in ("A&E 4-hour performance (all types)", "Source: NHS England, A&E Attendances, March 2026", "78.8%",
-                  "no new figure since the meeting (March 2026)", "32,288 of 40,958 attendances within 4 hours",
+                  "no new figure since the meeting (latest: March 2026)", "32,288 of 40,958 attendances within 4 hours",
                   "Target met", "Improving (higher)", "Consistently misses target", "Newer figures not held",
                   "No figures held after March 2026.", "Made up of: University Hospitals of Leicester"):  # fmt: skip
         assert words in text, words
@@ -72,7 +72,7 @@ def test_demo_figures_are_labelled_on_the_card():
 
 def test_too_few_points_says_so_and_no_assurance_badge():
     text = html_text(card_html({**ROW, "variation": None, "assurance": None}))
-    assert "Too few points for SPC" in text and "Consistently" not in text
+    assert "Too few points to judge variation" in text and "Consistently" not in text
 
 
 def test_the_change_carries_its_arrow_and_better_or_worse():
