@@ -14,6 +14,8 @@ next rerun without stale caches.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
@@ -29,21 +31,53 @@ from metrics.digest import sha256_hex
 from metrics.reader import Reader
 
 
-@st.cache_resource(show_spinner=False)
+class _Kept:
+    """A small thread-safe memo, optionally for ``seconds``, shared by every session of the server.
+
+    For the answers every figure of a page asks for (the catalogue, the data version, the reader):
+    a lookup in Streamlit's caches hashes its arguments and costs about a millisecond, which the
+    Meeting brief paid a few hundred times a run; a dictionary lookup costs nothing.
+    """
+
+    def __init__(self, size: int, seconds: float | None = None) -> None:
+        self.size, self.seconds = size, seconds
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and (hit[0] is None or hit[0] > now):
+            return hit[1]
+        value = make()
+        with self._lock:
+            self._items[key] = (now + self.seconds if self.seconds else None, value)
+            while len(self._items) > self.size:
+                self._items.pop(next(iter(self._items)))  # the oldest first
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_BASE = _Kept(1)
+_CATALOGUES = _Kept(4)
+_READERS = _Kept(4)
+
+
 def base_catalogue() -> Catalogue:
     """config.yaml alone: what the store is built and written with."""
-    return load_catalogue()
+    return _BASE.get("config.yaml", load_catalogue)
 
 
 def catalogue() -> Catalogue:
     """The catalogue pages read with: config.yaml plus one area per integrated care board from the
     reference data in the store (``metrics.areas``), rebuilt when the data changes."""
-    return _catalogue_for(default_db.app_database_url(base_catalogue()), version())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _catalogue_for(url: str, token: str) -> Catalogue:
-    return _store_reader(url).with_reference_areas()
+    url = default_db.app_database_url(base_catalogue())
+    token = version()
+    return _CATALOGUES.get((url, token), lambda: _store_reader(url).with_reference_areas())
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,7 +122,9 @@ def database_label() -> str:
 VERSION_SECONDS = 2
 
 
-@st.cache_data(ttl=VERSION_SECONDS, show_spinner=False)
+_VERSIONS = _Kept(8, VERSION_SECONDS)
+
+
 def _version(url: str) -> str:
     # The database's address is part of the token: two stores with the same files loaded in the
     # same second must never share cached figures.
@@ -97,22 +133,20 @@ def _version(url: str) -> str:
 
 def version() -> str:
     """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
-    return _version(default_db.app_database_url(base_catalogue()))
+    url = default_db.app_database_url(base_catalogue())
+    return _VERSIONS.get(url, lambda: _version(url))
 
 
 def refresh() -> None:
     """Forget the data version after this session changed the data, so the next read sees it."""
-    _version.clear()
+    _VERSIONS.clear()
 
 
 def reader() -> Reader:
     """The read layer on the app's store."""
-    return _reader_for(default_db.app_database_url(base_catalogue()), version())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _reader_for(url: str, token: str) -> Reader:
-    return Reader(engine(), catalogue())
+    url = default_db.app_database_url(base_catalogue())
+    token = version()
+    return _READERS.get((url, token), lambda: Reader(engine(), catalogue()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -226,9 +260,14 @@ def brief_today() -> dt.date:
     return dt.date.today()
 
 
+_SUMMARIES = _Kept(32)
+
+
 def brief_summary(area_id: str, meeting: dt.date) -> tuple[summary_module.MeetingSummary, list[summary_module.Section]]:
-    """The brief at a glance and its cards in order (see ``metrics.summary``)."""
-    return reader().summary(brief(area_id, meeting), meeting)
+    """The brief at a glance and its cards in order (see ``metrics.summary``), once per data
+    version, area, meeting and day; shared, so callers must not change it."""
+    key = (version(), area_id, meeting, brief_today())
+    return _SUMMARIES.get(key, lambda: reader().summary(brief(area_id, meeting), meeting))
 
 
 def source_lines(area_id: str, meeting: dt.date) -> dict[str, str]:
