@@ -11,7 +11,7 @@ import streamlit as st
 
 from metrics import funnel as funnel_module
 from metrics.catalogue import Metric
-from ui import components, data
+from ui import charts, components, data
 
 CHOSEN_COLOUR = "#d5281b"  # NHS red: the chosen board
 PEER_COLOUR = "#005eb8"  # NHS blue: its peers
@@ -23,7 +23,7 @@ def funnel_chart(result: funnel_module.Funnel, chosen: str | None, peers: dict[s
     """Each board's proportion against its denominator, with England and the 95% and 99.8% limits."""
     m = result.metric
     curve = result.curve()
-    fig = go.Figure()
+    fig = charts.new_figure()
     fig.add_scatter(x=curve["denominator"], y=[result.england_value] * len(curve), mode="lines",
                     name=f"England {result.england_value:.{m.decimals}f}%", line={"color": "#212b32"})  # fmt: skip
     for level, dash in (("998", "dot"), ("95", "dash")):

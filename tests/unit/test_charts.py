@@ -180,3 +180,28 @@ class TestSpcChart:
         fig = charts.spc_chart(ind.series, ind.metric)
         texts = [t for trace in fig.data if trace.hovertext is not None for t in trace.hovertext]
         assert "<b>June 2024</b><br>62.0% (620 of 1,000)<br>run chart" in texts
+
+
+def test_every_kind_of_chart_is_a_valid_plotly_figure(catalogue):
+    """Charts are built without Plotly's step-by-step checks (``charts.new_figure``): the finished
+    figure, with events, a gap, incomplete points and a target, passes Plotly's full validation,
+    as ``st.plotly_chart`` applies it before sending."""
+    months = list(pd.date_range("2018-04-01", "2019-03-01", freq="MS")) + list(
+        pd.date_range("2020-04-01", "2022-03-01", freq="MS")
+    )
+    ind = _indicator(catalogue, list(np.linspace(60, 80, len(months))), months, metric="ae_4hr_all")
+    frame = ind.series.copy()
+    frame.loc[frame.index[-1], "excluded"] = True
+    marks = [(1, pd.Timestamp("2020-06-01"), "an <event>", "event"), (2, pd.Timestamp("2020-07-01"), "b", "rebase")]
+    spc = charts.spc_chart(frame, ind.metric, marks, title="A & B")
+    compare = charts.compare_chart(
+        pd.DataFrame({"period_start": months, "value": 1.0, "label": "UHL", "colour_key": "RWE"}),
+        catalogue.metric("ae_4hr_all"),
+    )
+    for fig in (spc, compare):
+        checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+        assert len(checked.data) == len(fig.data) and len(checked.data) > 0
+        assert len(checked.layout.shapes) == len(fig.layout.shapes)
+        built = fig.to_dict()["layout"].get("annotations", [])
+        assert [a.text for a in checked.layout.annotations] == [a["text"] for a in built]
+    assert any(s["type"] == "rect" for s in spc.to_dict()["layout"]["shapes"])
