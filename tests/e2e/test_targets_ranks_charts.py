@@ -33,8 +33,17 @@ def _grid_cells(page, header: str) -> list[str]:
 
 def _figure(page, index: int = 0) -> dict:
     """The figure Plotly drew (its data and layout), as the browser holds it."""
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
+    # Every chart of the page drawn (a lighter chart further down can be drawn first, and an
+    # element is only a .js-plotly-plot once Plotly has drawn it), so nth(index) is in page order.
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+        " && document.querySelectorAll('[data-testid=stPlotlyChart]').length > 0"
+        " && document.querySelectorAll('[data-testid=stPlotlyChart]').length"
+        " === document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length",
+        timeout=90_000,
+    )
     plot = page.locator(".js-plotly-plot").nth(index)
-    expect(plot).to_be_visible(timeout=90_000)
     return plot.evaluate(
         "p => ({data: p.data.map(t => ({name: t.name, showlegend: t.showlegend})),"
         " annotations: (p.layout.annotations || []).map(a => ({text: a.text, hovertext: a.hovertext || ''}))})"
