@@ -165,7 +165,7 @@ def previous_organisation_counts(
             period = dt.date.fromisoformat(str(found)[:10])
             later = set(
                 conn.execute(
-                    select(observation.c.metric_id.distinct()).where(
+                    select(observation.c.metric_id).distinct().where(
                         observation.c.metric_id.in_(rest),
                         observation.c.period_start > period,
                         observation.c.period_start < before,
