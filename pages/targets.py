@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics.catalogue import TOPICS
+from metrics.targets_table import TARGET_STATUSES, target_status_words
 from ui import badges, components, data, downloads, filters, narrow
 from ui.router import require_app
 
@@ -27,9 +28,9 @@ badges.demo_banner(brief["source_ids"])
 left, right = st.columns(2)
 statuses = left.multiselect(
     "Show",
-    components.TARGET_STATUSES,
-    default=components.TARGET_STATUSES,
-    format_func=components.target_status_words,
+    TARGET_STATUSES,
+    default=TARGET_STATUSES,
+    format_func=target_status_words,
     key="status",
 )
 topics = right.multiselect(

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from metrics.calc import format_value
-from metrics.catalogue import TOPICS, Catalogue, Metric
+from metrics.catalogue import Catalogue, Metric
 from metrics.periods import period_label
-from metrics.targets import (
-    expectation_words,
-    format_target,
-    judge_expectation,
-    target_in_force,
-    target_period_words,
-)
+from metrics.targets import expectation_words, format_target, target_period_words
+from metrics.targets_table import targets_rows
 from ui import data, safe
-from ui.badges import assurance_words, status_words
 
 #: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
 NO_INTERVAL_WORDS = (
@@ -122,16 +114,6 @@ def source_files(series: pd.DataFrame) -> None:
         )
 
 
-#: The Targets page's status filter: the brief's statuses, and an expectation over years not judged.
-TARGET_STATUSES = ["met", "not_met", "not_judged", "no_target"]
-_STATUS_MARK = {"met": "✔", "not_met": "✘", "not_judged": "…"}
-
-
-def target_status_words(status: str) -> str:
-    """The Targets page's words for a status (``Not judged`` beside the brief's words)."""
-    return "Not judged" if status == "not_judged" else status_words(status)
-
-
 def targets_table(
     brief: pd.DataFrame,
     statuses: list[str],
@@ -139,72 +121,18 @@ def targets_table(
     everything: bool = False,
     past_targets: bool = False,
     area_id: str | None = None,
-    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """The Targets page table: status in words (with a symbol), never colour alone.
-
-    By default only published collections still released, as the brief's summary counts them;
-    ``everything`` adds discontinued collections and figures quoted in committee papers. By
-    default an indicator whose every target has ended is left out (``past_targets`` keeps it):
-    each row says when its target applied and which target is in force now. An expectation over
-    years ("1,011 to 2,022 over 3 to 5 years") is judged on the figure for the end of its span
-    (``metrics.targets.judge_expectation``), never on a month's figure.
-    """
+    """The Targets page table (``metrics.targets_table.targets_rows``), with each series read through
+    the cached read layer when an expectation over years needs judging."""
     cat = data.catalogue()
-    today = today or data.brief_today()
-    org_code = cat.area_by_id[area_id].org_code if area_id else None
-    keep = brief["topic"].isin(topics)
-    if not everything:
-        keep &= brief["currency_state"].isin(["current", "overdue"])
-    rows = brief[keep]
-    out = []
-    for row in rows.itertuples():
-        metric = cat.metric(row.metric_id)
-        judged = target_in_force(metric, org_code, row.latest_period) if pd.notna(row.latest_period) else None
-        now = target_in_force(metric, org_code, today)
-        expectations = [e for e in metric.expectations if e.org_code is None or e.org_code == org_code]
-        status, words = row.status, row.status_text
-        target_text = format_target(row.target, row.unit) if pd.notna(row.target) else ""
-        kind = row.target_kind if isinstance(row.target_kind, str) else ""
-        applies = target_period_words(judged) if judged is not None and pd.notna(row.target) else ""
-        if expectations and pd.isna(row.target):
-            exp = expectations[-1]
-            ind = data.indicator(row.metric_id, area_id) if area_id else None
-            series = ind.series if ind is not None else pd.DataFrame(columns=["period_start", "value"])
-            status, words = judge_expectation(exp, series, metric, today)
-            target_text, kind = expectation_words(exp, row.unit), "local expectation over years"
-            applies = f"{exp.start:%B %Y} to {exp.end:%B %Y}"
-        in_force = now is not None or any(pd.Timestamp(e.end) >= pd.Timestamp(today) for e in expectations)
-        ever = bool(metric.targets or expectations)
-        if not past_targets and ever and not in_force:
-            continue
-        if status not in statuses:
-            continue
-        now_text = f"{format_target(now.value, metric.unit)} ({now.kind}, {target_period_words(now)})" if now else ""
-        out.append(
-            {
-                "Indicator": row.name,
-                "Topic": TOPICS.get(row.topic, row.topic),
-                "Latest period": row.latest_label,
-                "Currency": row.currency_badge,
-                "Latest value": row.value_text,
-                "Target": target_text,
-                "Target applies": applies,
-                "Kind of target": kind,
-                "Target in force now": now_text or ("none" if ever else ""),
-                "Status": f"{_STATUS_MARK.get(status, '–')} {target_status_words(status)}",
-                "In words": words,
-                "Assurance": assurance_words(row.assurance),
-                "_index": row.Index,
-            }
-        )
-    # How old each figure is comes straight after its name, so a phone shows it without scrolling.
-    columns = ["Indicator", "Latest period", "Currency", "Status", "Latest value", "Target", "Target applies",
-               "Target in force now", "Kind of target", "In words", "Assurance", "Topic"]  # fmt: skip
-    if not out:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(out)
-    return frame.set_index("_index").rename_axis(None)[columns]
+
+    def series_for(metric_id: str) -> pd.DataFrame:
+        return data.indicator(metric_id, area_id).series
+
+    return targets_rows(
+        brief, cat, area_id, statuses, topics, everything, past_targets, data.brief_today(),
+        series_for if area_id else None,
+    )  # fmt: skip
 
 
 def latest_value_text(ind) -> str:
