@@ -66,6 +66,7 @@ from loaders.base import (
     empty_tidy,
     number_text,
     read_sheet,
+    refuse_cut_csv,
     shown,
 )
 from metrics.catalogue import Catalogue
@@ -191,7 +192,9 @@ def read(path: Path) -> pd.DataFrame:
         raise LoadError("the file is empty", file=name)
     if kind == "csv":
         try:
-            raw = pd.read_csv(io.StringIO(decode_text(data)), dtype=object, keep_default_na=False)
+            text = decode_text(data)
+            refuse_cut_csv(text, name)
+            raw = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
         except pd.errors.ParserError as exc:
             raise csv_error(exc, name) from None
         layout_kind = "csv"

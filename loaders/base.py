@@ -254,12 +254,44 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def refuse_cut_csv(text: str, file: str) -> None:
+    """Refuse a CSV cut short in its last row (an interrupted download or copy).
+
+    Such a file does not end with a line break and its last row has fewer cells than the header;
+    read as it is, the cut cell would load as a smaller number (a trust's 1,766.7 beds as 17) and
+    the cells after it as missing. A complete file without a final line break has every cell, so it
+    passes.
+
+    Raises
+    ------
+    LoadError
+        Naming the file and the row.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return
+    try:
+        header, last = next(csv.reader([lines[0]])), next(csv.reader([lines[-1]]))
+    except (csv.Error, StopIteration):
+        return  # a quote spanning lines: the parser's own error says where
+    if len(last) < len(header):
+        raise LoadError(
+            f"the last row has {len(last)} of the header's {len(header)} columns and the file does not end "
+            "with a line break: it looks cut short (download or copy it again); nothing was loaded",
+            file=file,
+            row=len(lines),
+        )
+
+
 def read_csv_text(path: Path, **kwargs) -> pd.DataFrame:
-    """Read a CSV as strings, trying UTF-8 then cp1252; an empty file is a LoadError."""
+    """Read a CSV as strings, trying UTF-8 then cp1252; an empty or cut-short file is a LoadError."""
     data = Path(path).read_bytes()
     if not data.strip():
         raise LoadError("the file is empty", file=Path(path).name)
     text = decode_text(data)
+    refuse_cut_csv(text, Path(path).name)
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)
     except pd.errors.ParserError as exc:

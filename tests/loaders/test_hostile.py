@@ -512,3 +512,35 @@ def test_a_workbook_cut_anywhere_is_refused_cleanly(shared_store, fraction):
     assert outcome.status in ("error", "unrecognised")
     assert dump(engine) == before
     assert "damaged or truncated" in outcome.error
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ("code,period,value\nRWE,2026-03,78.8\nRWE,2026-04,7", None),  # every cell: a complete last row
+        ("code,period,value\nRWE,2026-03,78.8\nRWE,2026-", 3),  # cut inside the second cell
+        ("code,period,value\nRWE,2026-03,78.8\n", None),
+    ],
+)
+def test_a_csv_cut_short_in_its_last_row_is_named_by_row(text, row):
+    from loaders.base import LoadError, refuse_cut_csv
+
+    if row is None:
+        refuse_cut_csv(text, "x.csv")
+        return
+    with pytest.raises(LoadError) as err:
+        refuse_cut_csv(text, "x.csv")
+    assert err.value.row == row and "it looks cut short" in str(err.value)
+
+
+def test_an_ae_csv_cut_short_is_refused(tmp_path):
+    from loaders import ae
+    from loaders.base import LoadError
+
+    cut = tmp_path / "March-2026-AE-by-provider.csv"
+    cut.write_text(
+        "Period,Org Code,Parent Org,Org name,A&E attendances Type 1\nMSitAE-MARCH-2026,RWE,NHS ENGLAND MIDLANDS,U",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError, match="it looks cut short"):
+        ae.read(cut)

@@ -198,3 +198,31 @@ def test_the_whole_year_discharge_summaries_beside_it_are_recognised_and_not_loa
     assert any("whole-year summary" in w and "not loaded" in w for w in summary.outcomes[0].warnings)
     assert store.read_observations(engine).empty
     engine.dispose()
+
+
+def test_a_file_cut_short_in_its_last_row_is_refused_and_changes_nothing(catalogue, tmp_path):
+    """An interrupted copy that ends inside RWE's 2024/25 Q4 available beds (1,766.7 cut to "17")
+    must not load 17 beds over the stored figure: the cut last row is refused, by row."""
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'cut.sqlite'}")
+    assert not ingest_paths([compilation()], engine, catalogue).failed
+    lines = compilation().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    column = header.index("kh03_avail_ga_avg_beds")
+    rwe = next(line for line in lines if line.startswith("RWE,2024-25 Q4"))
+    cells = rwe.split(",")
+    cut = ",".join(cells[:column] + [cells[column][:2]])
+    damaged = tmp_path / "master-quarterly-trust-copy.csv"
+    damaged.write_text("\n".join([line for line in lines if line != rwe] + [cut]), encoding="utf-8")
+
+    outcome = ingest_paths([damaged], engine, catalogue).failed[0]
+    assert "it looks cut short" in outcome.error and f"row {len(lines)}" in outcome.error
+    assert f"has {column + 1} of the header's {len(header)} columns" in outcome.error
+    assert figure(engine, "beds_ga_available", "RWE", "2025-01-01")["value"] == pytest.approx(1766.67, abs=0.01)
+    assert len(store.read_sources(engine)) == 1
+    engine.dispose()
+
+
+def test_a_complete_file_without_a_final_line_break_still_loads(tmp_path):
+    whole = tmp_path / "master-quarterly-trust.csv"
+    whole.write_text(compilation().read_text(encoding="utf-8").rstrip("\r\n"), encoding="utf-8")
+    assert not kh03_compiled.normalise(kh03_compiled.read(whole)).tidy.empty
