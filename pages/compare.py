@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import badges, charts, components, data, downloads, filters, funnel, sections
+from ui import badges, charts, components, data, downloads, filters, funnel, plots, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -24,10 +24,12 @@ badges.demo_banner(source_ids)
 if frame.empty:
     st.info(f"No figures for {metric.name} are loaded for any area.")
 else:
-    st.plotly_chart(
-        charts.compare_chart(frame, metric),
+    plots.chart(
+        ("areas", metric.id, filters.selected_area(), start_year),
+        charts.compare_chart,
+        frame,
+        metric,
         key="compare-areas",
-        config={"displaylogo": False},
         alt=f"{metric.name} by area",
     )
     st.subheader("Latest figures")

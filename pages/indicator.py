@@ -6,7 +6,7 @@ from metrics import tables
 from metrics.query import components_text
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
-from ui import badges, charts, components, data, downloads, filters, safe, sections
+from ui import badges, charts, components, data, downloads, filters, plots, safe, sections
 from ui import questions as questions_ui
 from ui import reported as reported_ui
 from ui.router import require_app
@@ -56,10 +56,12 @@ else:
     if ind.components:
         st.subheader(f"What makes up the {area.short_name} figure")
         st.write(f"{safe.md(components_text(ind))}.")
-        st.plotly_chart(
-            charts.compare_chart(sections.components_frame(ind, start_year), metric),
+        plots.chart(
+            ("components", metric_id, area_id, start_year),
+            charts.compare_chart,
+            sections.components_frame(ind, start_year),
+            metric,
             key="indicator-components",
-            config={"displaylogo": False},
             alt=f"{metric.name}: the {area.short_name} total and its parts",
         )
 
@@ -71,10 +73,12 @@ compare = components.organisation_picker(metric, area_id)
 if compare:
     frame = sections.organisation_lines(metric, compare, start_year)
     if not frame.empty:
-        st.plotly_chart(
-            charts.compare_chart(frame, metric),
+        plots.chart(
+            ("organisations", metric_id, tuple(compare), start_year),
+            charts.compare_chart,
+            frame,
+            metric,
             key="indicator-compare",
-            config={"displaylogo": False},
             alt=f"{metric.name} for the chosen organisations",
         )
         with st.expander("Show the comparison as a table"):

@@ -14,6 +14,7 @@ next rerun without stale caches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 
@@ -60,6 +61,27 @@ class _Kept:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def _kept(size: int):
+    """A read kept by its arguments (the data version first) in a :class:`_Kept` memo.
+
+    Streamlit's ``st.cache_data`` hands every caller a fresh copy (it pickles the answer), which
+    for an indicator with its frames cost a fifth of a topic page's server time (py-spy, issue #23).
+    These answers are shared instead: callers treat them as read-only (``Indicator`` is frozen,
+    and pandas' copy-on-write keeps a frame derived from a shared one from changing it).
+    """
+
+    def wrap(read):
+        memo = _Kept(size)
+
+        def kept(*args):
+            return memo.get(args, lambda: read(*args))
+
+        kept.clear = memo.clear
+        return functools.wraps(read)(kept)
+
+    return wrap
 
 
 _BASE = _Kept(1)
@@ -137,6 +159,21 @@ def version() -> str:
     return _VERSIONS.get(url, lambda: _version(url))
 
 
+#: Anything a page computes from the store and shows unchanged to every reader (a chart, a
+#: section's table), kept per data version: see :func:`per_version`.
+_SECTIONS = _Kept(512)
+
+
+def per_version(what: tuple, make):
+    """``make()`` once per data version for ``what``, shared by every session of the server.
+
+    ``what`` must name everything the answer depends on besides the store (the metric, area,
+    start year, organisations chosen...): two calls with the same ``what`` in one data version get
+    the same object, which callers treat as read-only.
+    """
+    return _SECTIONS.get((version(), *what), make)
+
+
 def refresh() -> None:
     """Forget the data version after this session changed the data, so the next read sees it."""
     _VERSIONS.clear()
@@ -149,7 +186,7 @@ def reader() -> Reader:
     return _READERS.get((url, token), lambda: Reader(engine(), catalogue()))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_kept(64)
 def _organisation_series(token: str, metric_id: str, org_codes: tuple[str, ...]) -> pd.DataFrame:
     return reader().organisation_series(metric_id, org_codes)
 
@@ -159,7 +196,7 @@ def organisation_series(metric_id: str, org_codes) -> pd.DataFrame:
     return _organisation_series(version(), metric_id, tuple(org_codes))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_kept(64)
 def _organisations_reporting(token: str, metric_id: str) -> pd.DataFrame:
     return reader().organisations_reporting(metric_id)
 
@@ -169,7 +206,7 @@ def organisations_reporting(metric_id: str) -> pd.DataFrame:
     return _organisations_reporting(version(), metric_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_kept(64)
 def _ranks(token: str, metric_id: str, org_codes: tuple[str, ...]) -> pd.DataFrame:
     return reader().rank_pool(metric_id, org_codes)
 
@@ -179,7 +216,7 @@ def ranks(metric_id: str, org_codes) -> pd.DataFrame:
     return _ranks(version(), metric_id, tuple(org_codes))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_kept(64)
 def _area_comparison(token: str, metric_id: str, today: dt.date, also: tuple[str, ...]):
     return reader().area_comparison(metric_id, today, also)
 
@@ -191,7 +228,7 @@ def area_comparison(metric_id: str, also: tuple[str, ...] = ()):
     return _area_comparison(version(), metric_id, dt.date.today(), extra)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_kept(32)
 def _funnel(token: str, metric_id: str):
     return reader().funnel(metric_id)
 
@@ -201,7 +238,7 @@ def funnel(metric_id: str):
     return _funnel(version(), metric_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_kept(32)
 def _icb_series(token: str, metric_id: str):
     return reader().icb_series(metric_id)
 
@@ -211,7 +248,7 @@ def icb_series(metric_id: str):
     return _icb_series(version(), metric_id)
 
 
-@st.cache_data(show_spinner=False)
+@_kept(8)
 def _sources(token: str) -> pd.DataFrame:
     return reader().sources()
 
@@ -220,7 +257,7 @@ def sources() -> pd.DataFrame:
     return _sources(version())
 
 
-@st.cache_data(show_spinner=False)
+@_kept(8)
 def _organisations(token: str) -> pd.DataFrame:
     return reader().organisations()
 
@@ -229,7 +266,7 @@ def organisations() -> pd.DataFrame:
     return _organisations(version())
 
 
-@st.cache_data(show_spinner=False)
+@_kept(8)
 def _annotations(token: str) -> pd.DataFrame:
     return reader().annotations()
 
@@ -245,7 +282,7 @@ def annotations(metric_id: str | None = None) -> pd.DataFrame:
     return frame[keep]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_kept(32)
 def _brief(token: str, area_id: str, meeting: dt.date, today: dt.date) -> pd.DataFrame:
     return reader().brief(area_id, meeting, today)
 
@@ -275,7 +312,7 @@ def source_lines(area_id: str, meeting: dt.date) -> dict[str, str]:
     return _source_lines(version(), area_id, meeting, brief_today())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_kept(32)
 def _source_lines(token: str, area_id: str, meeting: dt.date, today: dt.date) -> dict[str, str]:
     cat = catalogue()
     stored = sources()
@@ -288,7 +325,7 @@ def _source_lines(token: str, area_id: str, meeting: dt.date, today: dt.date) ->
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@_kept(256)
 def _indicator(token: str, metric_id: str, area_id: str, today: dt.date) -> query.Indicator:
     return reader().indicator(metric_id, area_id, today)
 
@@ -298,7 +335,7 @@ def indicator(metric_id: str, area_id: str) -> query.Indicator:
     return _indicator(version(), metric_id, area_id, dt.date.today())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_kept(64)
 def _main_provider(token: str, metric_id: str, area_id: str, today: dt.date) -> query.MainProvider | None:
     return reader().main_provider(metric_id, area_id, today)
 
@@ -350,7 +387,7 @@ def shows_local(source_ids) -> bool:
     return _any_of(local_source_ids(), source_ids)
 
 
-@st.cache_data(show_spinner=False)
+@_kept(8)
 def _coverage(token: str) -> pd.DataFrame:
     return reader().coverage()
 
@@ -360,7 +397,7 @@ def coverage() -> pd.DataFrame:
     return _coverage(version())
 
 
-@st.cache_data(show_spinner=False)
+@_kept(8)
 def _reconciliation(token: str) -> pd.DataFrame:
     return reader().reconciliation()
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from metrics import funnel as funnel_module
 from metrics.catalogue import Metric
-from ui import charts, components, data
+from ui import charts, components, data, plots
 
 CHOSEN_COLOUR = "#d5281b"  # NHS red: the chosen board
 PEER_COLOUR = "#005eb8"  # NHS blue: its peers
@@ -86,10 +86,13 @@ def funnel_section(metric: Metric, area_id: str) -> None:
         f"England's ({result.england_value:.{metric.decimals}f}%) and the limits within which a board would fall by "
         "chance alone 95% and 99.8% of the time."
     )
-    st.plotly_chart(
-        funnel_chart(result, chosen, peers),
+    plots.chart(
+        ("funnel", metric.id, chosen, tuple(peers.items())),
+        funnel_chart,
+        result,
+        chosen,
+        peers,
         key=f"funnel-{metric.id}",
-        config={"displaylogo": False},
         alt=f"Funnel plot of {metric.name} for every integrated care board; the same figures are in the table below.",
     )
     above, below = result.outliers()

@@ -22,16 +22,18 @@ def escape_markdown(text: str) -> str:
     return safe.md(text)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _area_questions(token: str, area_id: str, meeting: dt.date, today: dt.date) -> list[Question]:
-    metric_ids = data.brief(area_id, meeting)["metric_id"].tolist()
-    indicators = data.reader().area_indicators(area_id, today)
-    return questions_module.brief_questions(indicators, data.catalogue(), meeting, metric_ids, data.reconciliation())
-
-
 def area_questions(area_id: str, meeting: dt.date) -> list[Question]:
-    """Every suggested question for the area's brief indicators, in the brief's order."""
-    return _area_questions(data.version(), area_id, meeting, data.brief_today())
+    """Every suggested question for the area's brief indicators, in the brief's order (once per data
+    version, shared by every session: read-only)."""
+    today = data.brief_today()
+
+    def ask() -> list[Question]:
+        metric_ids = data.brief(area_id, meeting)["metric_id"].tolist()
+        indicators = data.reader().area_indicators(area_id, today)
+        reported = data.reconciliation()
+        return questions_module.brief_questions(indicators, data.catalogue(), meeting, metric_ids, reported)
+
+    return data.per_version(("questions", area_id, meeting, today), ask)
 
 
 def indicator_questions(metric_id: str, area_id: str, meeting: dt.date) -> list[Question]:

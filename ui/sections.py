@@ -12,15 +12,20 @@ from metrics.compare import COMPARISON_WORDS
 from metrics.query import Indicator, components_text, latest_status
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
-from ui import badges, charts, components, data, filters, safe
+from ui import badges, charts, components, data, filters, plots, safe
 
 
 def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
     """The SPC chart of the displayed window (the limits come from the whole series), and the
     list of what its numbered markers mean."""
-    frame = ind.window(start_year)
-    events = charts.chart_events(frame, ind.rebases_in(frame), data.annotations(ind.metric.id))
-    st.plotly_chart(charts.spc_chart(frame, ind.metric, events), key=key, config={"displaylogo": False}, alt=alt)
+    what = (ind.metric.id, ind.area_id, start_year)
+
+    def events_now():
+        frame = ind.window(start_year)
+        return frame, charts.chart_events(frame, ind.rebases_in(frame), data.annotations(ind.metric.id))
+
+    frame, events = data.per_version(("spc events", *what), events_now)
+    plots.chart(("spc", *what), charts.spc_chart, frame, ind.metric, events, key=key, alt=alt)
     if events:
         st.caption("  \n".join(f"**{n}** {safe.md(text)}" for n, _, text, _ in events))
 

@@ -1,0 +1,44 @@
+"""Plotly charts on a page, each built once per data version and shared by every session.
+
+Building a figure is most of a chart page's server time (the SPC chart of a long series with its
+events and gap bands: about 60 ms), and ``st.plotly_chart`` then copies the whole figure into a
+dictionary (``Figure.to_dict``, a deep copy) on every run. A chart depends only on the store and
+on what the reader chose, so it is built once per data version for those choices and its
+dictionary is made once with it (issue #23: chart pages were three to five times Streamlit's floor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import data
+
+#: The chart toolbar without Plotly's logo, on every chart.
+CONFIG = {"displaylogo": False}
+
+
+def _finished(fig: go.Figure) -> go.Figure:
+    """``fig`` with its dictionary made once: ``st.plotly_chart`` asks for ``to_dict()`` on every
+    run, and only reads the answer (to write its JSON)."""
+    frozen = fig.to_dict()
+    fig.to_dict = lambda: frozen  # an instance attribute: the figure's own method is unchanged
+    return fig
+
+
+def chart(what: tuple, build: Callable[..., go.Figure], *args, key: str, alt: str) -> None:
+    """Draw the figure ``build(*args)`` makes for ``what`` (everything it depends on besides the store).
+
+    Parameters
+    ----------
+    what
+        The chart's kind and every choice it depends on, e.g. ``("spc", metric_id, area_id, start_year)``.
+    build, args
+        Make the figure; called once per data version for ``what``.
+    key, alt
+        Streamlit's element key and the chart's accessible name.
+    """
+    fig = data.per_version(("chart", *what), lambda: _finished(build(*args)))
+    st.plotly_chart(fig, key=key, config=CONFIG, alt=alt)
