@@ -33,8 +33,7 @@ brief_view.brief_style(f"Meeting brief: {area.name}, since the meeting on {meeti
 summary, sections = data.brief_summary(area_id, meeting)
 open_cards = {mid for section in sections if not section.collapsed for mid in section.metric_ids}
 brief_view.brief_summary(summary, area.short_name, open_cards)
-questions = questions_ui.area_questions(area_id, meeting)
-questions_ui.chair_list(questions)
+questions_ui.chair_list(area_id, meeting)
 
 view = st.segmented_control(
     "View",
@@ -48,8 +47,8 @@ view = st.segmented_control(
 if view == "Icons only":
     brief_view.icons_table(brief, sections)
 else:
-    rows = brief.set_index("metric_id", drop=False)
-    lines = data.source_lines(area_id, meeting)
+    cards = brief_view.cards(area_id, meeting)
+    asked = questions_ui.by_card(area_id, meeting)
     for section in sections:
         holder = (
             st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")
@@ -61,11 +60,11 @@ else:
                 st.header(f"{section.title} ({len(section.metric_ids)})", anchor=f"section-{section.key}")
             else:
                 st.caption("Collections that have stopped: their last figures are kept for the record.")
-            for row in rows.loc[list(section.metric_ids)].itertuples():
-                with st.container(border=True, key=brief_view.card_anchor(row.metric_id)):
-                    brief_view.brief_card(row, lines[row.metric_id])
-                    actions_ui.beside_indicator(row.metric_id, area_id, key=f"card-{row.metric_id}")
-                    questions_ui.under_card(questions, row.metric_id)
+            for metric_id in section.metric_ids:
+                with st.container(border=True, key=brief_view.card_anchor(metric_id)):
+                    brief_view.brief_card(cards[metric_id])
+                    actions_ui.beside_indicator(metric_id, area_id, key=f"card-{metric_id}")
+                    questions_ui.under_card(asked, metric_id)
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")

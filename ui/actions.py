@@ -89,8 +89,7 @@ def beside_indicator(metric_id: str, area_id: str, key: str) -> None:
             f"({escape_markdown(r['owner'])}; agreed {escape_markdown(f'{meeting.day} {meeting:%B %Y}')})"
         )
     with st.container(key=f"actions-{key}"):
-        st.markdown(f"**Committee actions ({len(lines)} open)**")
-        st.markdown("\n".join(lines))
+        st.markdown(f"**Committee actions ({len(lines)} open)**\n\n" + "\n".join(lines))
 
 
 def action_form(key: str, start: dict | None = None, action_id: int | None = None) -> None:

@@ -52,34 +52,49 @@ def _line(q: Question) -> str:
     return f"{escape_markdown(q.text)}  \n*{escape_markdown('Figures: ' + q.figures)}*"
 
 
-def under_card(questions: list[Question], metric_id: str) -> None:
-    """The questions of one brief card, under it."""
-    mine = [q for q in questions if q.metric_id == metric_id]
-    if not mine:
+def by_card(area_id: str, meeting: dt.date) -> dict[str, str]:
+    """Each brief card's questions as one Markdown list, by metric (once per data version)."""
+
+    def write() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for q in area_questions(area_id, meeting):
+            out.setdefault(q.metric_id, []).append(f"- {_line(q)}")
+        return {metric_id: "\n".join(lines) for metric_id, lines in out.items()}
+
+    return data.per_version(("card questions", area_id, meeting, data.brief_today()), write)
+
+
+def under_card(asked: dict[str, str], metric_id: str) -> None:
+    """The questions of one brief card, under it (``asked``: :func:`by_card`)."""
+    if metric_id not in asked:
         return
     with st.container(key=f"questions-{metric_id}"):
-        st.markdown("**Questions to ask**")
-        st.markdown("\n".join(f"- {_line(q)}" for q in mine))
+        st.markdown(f"**Questions to ask**\n\n{asked[metric_id]}")
 
 
-def chair_list(questions: list[Question]) -> None:
+def _chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
+    def write() -> tuple[int, str]:
+        chosen = questions_module.for_the_chair(area_questions(area_id, meeting))
+        return len(chosen), "\n".join(
+            f"{i}. [{escape_markdown(q.indicator)}]({indicator_link(q)}): {_line(q)}"
+            for i, q in enumerate(chosen, start=1)
+        )
+
+    return data.per_version(("chair list", area_id, meeting, data.brief_today()), write)
+
+
+def chair_list(area_id: str, meeting: dt.date) -> None:
     """All the brief's questions in one list for the chair, each linked to its indicator."""
-    chosen = questions_module.for_the_chair(questions)
-    title = f"Questions for the chair ({len(chosen)})"
-    with st.expander(title, expanded=False, key="questions-chair"):
-        if not chosen:
+    count, text = _chair_list_text(area_id, meeting)
+    with st.expander(f"Questions for the chair ({count})", expanded=False, key="questions-chair"):
+        if not count:
             st.write("The figures raise no suggested question for this meeting.")
             return
         st.caption(
             "Suggested from what the figures say (signals, targets, breaks in the series, data currency, "
             "figures reported to committee); each names the figures it rests on."
         )
-        st.markdown(
-            "\n".join(
-                f"{i}. [{escape_markdown(q.indicator)}]({indicator_link(q)}): {_line(q)}"
-                for i, q in enumerate(chosen, start=1)
-            )
-        )
+        st.markdown(text)
 
 
 def on_indicator(questions: list[Question]) -> None:

@@ -42,7 +42,9 @@ def test_an_overdue_action_and_the_questions_on_the_brief_and_in_the_pack(monkey
     texts = [plain(m.value) for m in at.markdown]
     card = [t for t in texts if "Present the A&E recovery plan" in t]
     assert len(card) == 1  # on the A&E card only; the closed action and Rutland's are not shown
-    assert card[0].startswith("- **Overdue: due 31 July 2025.** Present the A&E recovery plan")
+    heading, _, listed = card[0].partition("\n\n")
+    assert heading == "**Committee actions (1 open)**"
+    assert listed.startswith("- **Overdue: due 31 July 2025.** Present the A&E recovery plan")
     assert "(University Hospitals of Leicester; agreed 1 June 2025)" in card[0]
     assert not any("Closed already" in t or "Another area" in t for t in texts)
 
