@@ -41,5 +41,8 @@ for bcf_set in cat.settings.bcf_sets:
             alt=f"{metric.name} by Health and Wellbeing Board",
         )
         with st.expander("Show the chart's figures as a table"):
-            st.dataframe(components.wide_table(frame, metric), hide_index=True)
+            st.dataframe(
+                sections.wide_table(("areas", metric.id, filters.selected_area(), start_year), frame, metric),
+                hide_index=True,
+            )
         components.definition(metric, cat)

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from metrics import tables
 from metrics.query import components_text
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
@@ -82,10 +81,13 @@ if compare:
             alt=f"{metric.name} for the chosen organisations",
         )
         with st.expander("Show the comparison as a table"):
-            st.dataframe(components.wide_table(frame, metric), hide_index=True)
+            st.dataframe(
+                sections.wide_table(("organisations", metric_id, tuple(compare), start_year), frame, metric),
+                hide_index=True,
+            )
 
 st.subheader("The figures")
-table = tables.figures_table(ind, start_year, data.sources())
+table = sections.figures_table(ind, start_year)
 st.dataframe(table, hide_index=True)
 about = downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}")
 downloads.downloads(

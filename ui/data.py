@@ -165,13 +165,14 @@ _SECTIONS = _Kept(512)
 
 
 def per_version(what: tuple, make):
-    """``make()`` once per data version for ``what``, shared by every session of the server.
+    """``make()`` once per data version and day for ``what``, shared by every session of the server.
 
-    ``what`` must name everything the answer depends on besides the store (the metric, area,
-    start year, organisations chosen...): two calls with the same ``what`` in one data version get
-    the same object, which callers treat as read-only.
+    ``what`` must name everything the answer depends on besides the store and the date (the
+    metric, area, start year, organisations chosen...): two calls with the same ``what`` in one
+    data version on one day get the same object, which callers treat as read-only. The day is part
+    of the key because data currency ("newer figures not held") is judged on today's date.
     """
-    return _SECTIONS.get((version(), *what), make)
+    return _SECTIONS.get((version(), dt.date.today(), *what), make)
 
 
 def refresh() -> None:

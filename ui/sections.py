@@ -58,9 +58,24 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     actions_ui.beside_indicator(metric.id, area_id, key=key)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
-        st.dataframe(tables.figures_table(ind, start_year, data.sources()), hide_index=True)
+        st.dataframe(figures_table(ind, start_year), hide_index=True)
     components.definition(metric, data.catalogue())
     return True
+
+
+def figures_table(ind: Indicator, start_year: int) -> pd.DataFrame:
+    """The indicator's figures from April of ``start_year`` (``metrics.tables.figures_table``), made
+    once per data version and shared: read-only."""
+    return data.per_version(
+        ("figures table", ind.metric.id, ind.area_id, start_year),
+        lambda: tables.figures_table(ind, start_year, data.sources()),
+    )
+
+
+def wide_table(what: tuple, frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """A comparison chart's lines as a table (``components.wide_table``), once per data version for
+    ``what`` (the chart's own key): read-only."""
+    return data.per_version(("wide table", *what), lambda: components.wide_table(frame, metric))
 
 
 def topic_page(topic: str, title: str, intro: str) -> None:
@@ -88,7 +103,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
         return
     if missing:  # what is not loaded yet is said plainly, never promised
         st.info(missing)
-    st.dataframe(topic_table(found), hide_index=True)
+    st.dataframe(data.per_version(("topic table", topic, area_id), lambda: topic_table(found)), hide_index=True)
     current = [m.id for m, ind in found if not ind.currency.discontinued]
     chosen = filters.metric(
         cat, label="Show the chart of", options=[m.id for m, _ in found], default=(current or [found[0][0].id])[0]
@@ -154,9 +169,17 @@ def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
 
 
 def area_comparison(metric: Metric, start_year: int):
-    """Every area's series for ``metric`` (long frame with ``label``) and a latest-value table."""
+    """Every area's series for ``metric`` (long frame with ``label``), a latest-value table and the
+    source ids: once per data version for the area chosen and the start year (read-only)."""
+    chosen = filters.selected_area()
+    return data.per_version(
+        ("area comparison", metric.id, chosen, start_year), lambda: _area_comparison(metric, chosen, start_year)
+    )
+
+
+def _area_comparison(metric: Metric, chosen: str, start_year: int):
     cat = data.catalogue()
-    by_area, latest = data.area_comparison(metric.id, (filters.selected_area(),))
+    by_area, latest = data.area_comparison(metric.id, (chosen,))
     parts = [
         ind.window(start_year).assign(label=cat.area_by_id[a].name, colour_key=cat.area_by_id[a].org_code)
         for a, ind in by_area.items()
