@@ -57,9 +57,9 @@ else:
         st.write(f"{safe.md(components_text(ind))}.")
         plots.chart(
             ("components", metric_id, area_id, start_year),
-            charts.compare_chart,
-            sections.components_frame(ind, start_year),
-            metric,
+            sections.components_chart,
+            ind,
+            start_year,
             key="indicator-components",
             alt=f"{metric.name}: the {area.short_name} total and its parts",
         )

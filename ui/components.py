@@ -70,22 +70,28 @@ def england_code(cat: Catalogue) -> str:
     return cat.area_by_id[cat.settings.england_area].org_code
 
 
+def _organisation_labels(metric_id: str) -> dict[str, str]:
+    """``code -> "Name (code)"`` for every organisation reporting the metric, in code order."""
+    reporting = data.organisations_reporting(metric_id)
+    names = reporting.set_index("code")["name"]
+    return {c: f"{names.get(c, c)} ({c})" for c in sorted(reporting["code"])}
+
+
 def organisation_picker(metric: Metric, area_id: str) -> list[str]:
     """Organisations to compare: by default the area's members and England."""
     cat = data.catalogue()
-    reporting = data.organisations_reporting(metric.id)
-    available = sorted(reporting["code"])
-    names = reporting.set_index("code")["name"]
+    labels = data.per_version(("organisation labels", metric.id), lambda: _organisation_labels(metric.id))
+    available = list(labels)
     default = [
         c
         for c in (*cat.members(metric.id, area_id), cat.area_by_id[area_id].org_code, england_code(cat))
-        if c in available
+        if c in labels
     ]
     return st.multiselect(
         "Organisations",
         available,
         default=list(dict.fromkeys(default))[:6],
-        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        format_func=labels.__getitem__,
         key=f"compare-orgs-{metric.id}",
     )
 

@@ -160,6 +160,11 @@ def components_frame(ind: Indicator, start_year: int) -> pd.DataFrame:
     return pd.concat([p[["period_start", "value", "label", "colour_key"]] for p in parts], ignore_index=True)
 
 
+def components_chart(ind: Indicator, start_year: int):
+    """The area's total beside each of its parts, as lines (``charts.compare_chart``)."""
+    return charts.compare_chart(components_frame(ind, start_year), ind.metric)
+
+
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
     rows = data.organisation_series(metric.id, org_codes)
