@@ -6,6 +6,9 @@ data version for all boards); this module only draws them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -67,6 +70,30 @@ def _names(rows) -> str:
     return "; ".join(rows) if rows else "none"
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the funnel section says beside its chart (kept per data version: read-only)."""
+
+    above: list[str]
+    below: list[str]
+    trusts_only: float
+    table: pd.DataFrame
+    peers_table: pd.DataFrame
+
+
+def _facts(result: funnel_module.Funnel, chosen: str | None, peers: dict[str, str]) -> _Facts:
+    above, below = result.outliers()
+    points = result.points
+    table = funnel_module.ranked_table(result, chosen, peers)
+    return _Facts(
+        above,
+        below,
+        100 * points["numerator"].sum() / points["denominator"].sum(),
+        table,
+        table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")],
+    )
+
+
 def funnel_section(metric: Metric, area_id: str) -> None:
     """Every ICB beside England for the metric's latest common period, and the chosen board's peers."""
     cat = data.catalogue()
@@ -95,14 +122,16 @@ def funnel_section(metric: Metric, area_id: str) -> None:
         key=f"funnel-{metric.id}",
         alt=f"Funnel plot of {metric.name} for every integrated care board; the same figures are in the table below.",
     )
-    above, below = result.outliers()
+    facts = data.per_version(
+        ("funnel facts", metric.id, chosen, tuple(peers.items())), lambda: _facts(result, chosen, peers)
+    )
+    above, below = facts.above, facts.below
     better_above = metric.improvement_direction == "increase"
     st.markdown(
         f"**Outside the 99.8% limits, above England** ({'better' if better_above else 'worse'}): {_names(above)}.  \n"
         f"**Outside the 99.8% limits, below England** ({'worse' if better_above else 'better'}): {_names(below)}."
     )
-    points = result.points
-    trusts_only = 100 * points["numerator"].sum() / points["denominator"].sum()
+    trusts_only = facts.trusts_only
     st.caption(
         f"England's published figure ({result.england_value:.1f}%) also counts independent-sector sites; the boards' "
         f"NHS trusts together: {trusts_only:.1f}%. "
@@ -114,12 +143,11 @@ def funnel_section(metric: Metric, area_id: str) -> None:
     )
     if chosen is None and area_id in cat.area_by_id:
         st.write(f"{cat.area_by_id[area_id].name} has no figure for {period} to set among the boards.")
-    table = funnel_module.ranked_table(result, chosen, peers)
+    table = facts.table
     if peers and chosen is not None:
         me = cat.area_by_id[area_id]
         st.markdown(f"**Systems like {me.short_name}**: the boards of its region and the five nearest in population.")
-        mine = table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")]
-        st.dataframe(mine, hide_index=True)
+        st.dataframe(facts.peers_table, hide_index=True)
     with st.expander(f"All {len(table)} boards ranked, with 95% intervals"):
         st.dataframe(table, hide_index=True)
 

@@ -219,9 +219,15 @@ def _interval(low, high) -> str:
 
 
 def national_ranks(metric: Metric):
-    """Each LLR organisation's rank within its pool of like organisations, naming the pool."""
+    """Each LLR organisation's rank within its pool of like organisations, naming the pool (once per
+    data version for the metric and area chosen: read-only)."""
+    area_id = filters.selected_area()  # LLR's organisations, or the chosen board's
+    return data.per_version(("national ranks", metric.id, area_id), lambda: _national_ranks(metric, area_id))
+
+
+def _national_ranks(metric: Metric, area_id: str):
     cat = data.catalogue()
-    area = cat.area_by_id[filters.selected_area()]  # LLR's organisations, or the chosen board's
+    area = cat.area_by_id[area_id]
     local = set(cat.area_org_codes(area.id)) if area.origin != "config.yaml" else None
     codes = [
         o.code
