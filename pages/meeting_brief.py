@@ -49,6 +49,7 @@ if view == "Icons only":
 else:
     cards = brief_view.cards(area_id, meeting)
     asked = questions_ui.by_card(area_id, meeting)
+    agreed = actions_ui.stored_actions()
     for section in sections:
         holder = (
             st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")
@@ -63,13 +64,13 @@ else:
             for metric_id in section.metric_ids:
                 with st.container(border=True, key=brief_view.card_anchor(metric_id)):
                     brief_view.brief_card(cards[metric_id])
-                    actions_ui.beside_indicator(metric_id, area_id, key=f"card-{metric_id}")
+                    actions_ui.beside_indicator(metric_id, area_id, key=f"card-{metric_id}", frame=agreed)
                     questions_ui.under_card(asked, metric_id)
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")
     downloads.downloads(
-        brief_view.brief_export_table(brief),
+        data.per_version(("brief export", area_id, meeting), lambda: brief_view.brief_export_table(brief)),
         f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
         downloads.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
         key="brief",

@@ -74,11 +74,12 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=TABLE_COLUMNS)
 
 
-def beside_indicator(metric_id: str, area_id: str, key: str) -> None:
-    """An indicator's open actions, each with where it stands (overdue, due before the next meeting)."""
-    frame = actions_module.linked(stored_actions(), metric_id, area_id)
+def _open_actions_text(frame: pd.DataFrame, metric_id: str, area_id: str) -> str:
+    """An indicator's open actions in ``frame`` as Markdown, each with where it stands (overdue,
+    due before the next meeting); '' when it has none."""
+    frame = actions_module.linked(frame, metric_id, area_id)
     if frame.empty:
-        return
+        return ""
     cat = data.catalogue()
     lines = []
     for r in frame.sort_values("due_date", na_position="last").to_dict("records"):
@@ -88,8 +89,16 @@ def beside_indicator(metric_id: str, area_id: str, key: str) -> None:
             f"- **{escape_markdown(words)}.** {escape_markdown(r['action'])} "
             f"({escape_markdown(r['owner'])}; agreed {escape_markdown(f'{meeting.day} {meeting:%B %Y}')})"
         )
-    with st.container(key=f"actions-{key}"):
-        st.markdown(f"**Committee actions ({len(lines)} open)**\n\n" + "\n".join(lines))
+    return f"**Committee actions ({len(lines)} open)**\n\n" + "\n".join(lines)
+
+
+def beside_indicator(metric_id: str, area_id: str, key: str, frame: pd.DataFrame | None = None) -> None:
+    """An indicator's open actions under it (``frame``: the actions already read this run, so a
+    page of cards reads them once)."""
+    text = _open_actions_text(stored_actions() if frame is None else frame, metric_id, area_id)
+    if text:
+        with st.container(key=f"actions-{key}"):
+            st.markdown(text)
 
 
 def action_form(key: str, start: dict | None = None, action_id: int | None = None) -> None:
