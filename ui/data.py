@@ -129,19 +129,28 @@ def engine() -> Engine:
     return _engine_for(url)
 
 
+#: How long a page trusts its last look at the store's data version. Every cached read is keyed
+#: by it; asking the database on every read cost a few per cent of each page (issue #12 profile).
+VERSION_SECONDS = 2
+
+_HAS_DATA = _Kept(8, VERSION_SECONDS)
+
+
 def has_data() -> bool:
-    """True when the database has the schema and at least one loaded file (read only)."""
-    return _store_reader(default_db.app_database_url(base_catalogue())).has_data()
+    """True when the database has the schema and at least one loaded file (read only; looked at
+    again after ``VERSION_SECONDS``, like the data version)."""
+    url = default_db.app_database_url(base_catalogue())
+    return _HAS_DATA.get(url, lambda: _store_reader(url).has_data())
+
+
+@functools.lru_cache(maxsize=8)
+def _label(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    return make_url(default_db.app_database_url(base_catalogue())).render_as_string(hide_password=True)
-
-
-#: How long a page trusts its last look at the store's data version. Every cached read is keyed
-#: by it; asking the database on every read cost a few per cent of each page (issue #12 profile).
-VERSION_SECONDS = 2
+    return _label(default_db.app_database_url(base_catalogue()))
 
 
 _VERSIONS = _Kept(8, VERSION_SECONDS)
@@ -178,6 +187,7 @@ def per_version(what: tuple, make):
 def refresh() -> None:
     """Forget the data version after this session changed the data, so the next read sees it."""
     _VERSIONS.clear()
+    _HAS_DATA.clear()
 
 
 def reader() -> Reader:
