@@ -49,7 +49,7 @@ ranks = sections.national_ranks(metric)
 if ranks.empty:
     st.info("National figures for other organisations are not loaded for this indicator, so no ranking is possible.")
 else:
-    st.dataframe(ranks, hide_index=True)
+    plots.table(("national ranks", metric.id, filters.selected_area()), lambda: ranks)
 downloads.downloads(
     latest if not frame.empty else ranks,
     f"compare-{metric.id}",

@@ -88,7 +88,7 @@ if compare:
 
 st.subheader("The figures")
 table = sections.figures_table(ind, start_year)
-st.dataframe(table, hide_index=True)
+plots.table(("figures table", metric_id, area_id, start_year), lambda: table)
 about = downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}")
 downloads.downloads(
     table,

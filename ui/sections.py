@@ -58,7 +58,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     actions_ui.beside_indicator(metric.id, area_id, key=key)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
-        st.dataframe(figures_table(ind, start_year), hide_index=True)
+        plots.table(("figures table", metric.id, area_id, start_year), lambda: figures_table(ind, start_year))
     components.definition(metric, data.catalogue())
     return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -59,3 +60,22 @@ def test_one_build_per_data_version_and_choice(drawn):
     plots.chart(("spc", "ae_4hr_all", "llr", 2019), build, ["2026-03"], key="k", alt="a")
     assert len(builds) == 3
     assert json.loads(pio.to_json(shown[4].to_dict()))["data"][0]["x"] == ["2026-03-01"]
+
+
+def test_a_table_is_converted_once_and_shows_the_frame(drawn, monkeypatch):
+    _, version = drawn
+    shown = []
+    monkeypatch.setattr(plots.st, "dataframe", lambda table, **options: shown.append((table, options)))
+    made = []
+
+    def make():
+        made.append(1)
+        return pd.DataFrame({"File": ["ae-march-2026.csv", "kh03-q4.xlsx"], "Rows": [1_872, 233]})
+
+    plots.table(("sources table",), make)
+    plots.table(("sources table",), make)
+    assert len(made) == 1 and shown[0][0] is shown[1][0]
+    assert shown[0][0].to_pandas().equals(make()) and shown[0][1] == {"hide_index": True}
+    version["token"] = "v2"
+    plots.table(("sources table",), make)
+    assert len(made) == 3  # once more for the new data version (and once above to compare)
