@@ -68,8 +68,7 @@ def under_card(asked: dict[str, str], metric_id: str) -> None:
     """The questions of one brief card, under it (``asked``: :func:`by_card`)."""
     if metric_id not in asked:
         return
-    with st.container(key=f"questions-{metric_id}"):
-        st.markdown(f"**Questions to ask**\n\n{asked[metric_id]}")
+    st.markdown(f"**Questions to ask**\n\n{asked[metric_id]}")
 
 
 def _chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
