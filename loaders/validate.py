@@ -24,6 +24,7 @@ from loaders.base import LoadError, LoadResult, Problems, shown
 from loaders.limits import Limits
 from metrics import store
 from metrics.catalogue import Catalogue, Metric
+from metrics.per_distinct import by_distinct
 from metrics.periods import period_label
 
 PROVENANCE_COLUMNS = ("source_row", "source_column", "source_org_column", "source_sheet")
@@ -304,12 +305,16 @@ def _check_unfinished_periods(tidy: pd.DataFrame, problems: Problems) -> None:
     """Refuse months and quarters that have not ended (``first_unfinished_start``); a period past
     ``latest_allowed_period`` has its own message already."""
     latest = pd.Timestamp(latest_allowed_period())
-    for period_type, group in tidy.groupby("period_type", sort=True):
+    types = tidy["period_type"]
+    starts = None  # parsed once for the file, and only when a type has unfinished periods to look for
+    # Each type in sorted order (as ``groupby`` gave them), its rows in file order.
+    for period_type in sorted(t for t in pd.unique(types.to_numpy(dtype=object)) if not pd.isna(t)):
         limit = first_unfinished_start(str(period_type))
         if limit is None:
             continue
-        starts = pd.to_datetime(group["period_start"], errors="coerce")
-        late = group[(starts >= pd.Timestamp(limit)) & (starts <= latest)]
+        if starts is None:
+            starts = by_distinct(tidy["period_start"], lambda distinct: pd.to_datetime(distinct, errors="coerce"))
+        late = tidy[(types == period_type) & (starts >= pd.Timestamp(limit)) & (starts <= latest)]
         for _, r in late.drop_duplicates("period_start").iterrows() if len(late) else ():
             problems.add(
                 _problem(r, "period", f"the {period_type} has not ended yet, so it cannot have published figures")
@@ -318,6 +323,8 @@ def _check_unfinished_periods(tidy: pd.DataFrame, problems: Problems) -> None:
 
 def _check_organisation_count(tidy: pd.DataFrame, limits: Limits, problems: Problems) -> None:
     """Refuse a file that gives one metric and period for more organisations than any publication has."""
+    if tidy["org_code"].nunique() <= limits.max_organisations:
+        return  # no metric and period can have more organisations than the whole file
     counts = tidy.groupby(["metric_id", "period_start"], sort=True)["org_code"].nunique()
     for (metric_id, period_start), n in counts[counts > limits.max_organisations].items():
         problems.add(
