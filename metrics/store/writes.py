@@ -311,8 +311,11 @@ def _upsert(
         merged["_exists"] = merged.pop("_merge") == "both"
     if not existing.empty:
         counts.not_in_revision = _not_in_revision(existing, tidy, record, key)
-    new_rows = merged[~merged["_exists"]]
-    old_rows = merged[merged["_exists"]]
+    if existing.empty:  # nothing stored for these metrics and periods: every row is new, no copy needed
+        new_rows, old_rows = merged, merged.iloc[:0]
+    else:
+        new_rows = merged[~merged["_exists"]]
+        old_rows = merged[merged["_exists"]]
     if len(old_rows):
         same = (
             _same(old_rows["numerator"], old_rows["old_numerator"])
