@@ -269,8 +269,8 @@ def _is_lock_timeout(exc: BaseException) -> bool:
 
 #: Page cache of a connection while an ingest writes many files in a row (KiB; SQLite's default is
 #: 2 MB). The observation table's key index is written all over for every file (each file adds a
-#: period for every organisation); with the default cache a file's changed pages spilled to the WAL
-#: before its commit (a third more written on the public corpus). 16 MB holds them; more gained nothing.
+#: period for every organisation); with the default cache its changed pages spill to the WAL before
+#: the commit (on the public corpus, a third more system time). Over 16 MB gained nothing.
 BULK_CACHE_KIB = 16384
 
 #: WAL pages between checkpoints while an ingest writes many files in a row (SQLite's default is
