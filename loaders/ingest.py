@@ -20,6 +20,7 @@ from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rul
 from metrics import store
 from metrics.catalogue import Catalogue
 from metrics.digest import sha256_file
+from metrics.per_distinct import by_distinct
 
 #: Files in a folder that are documentation, not data.
 SKIPPED_SUFFIXES = {".md", ".txt", ".pdf", ".html", ".py"}
@@ -188,7 +189,7 @@ def prepare_file(
     tidy = result.tidy
     periods = None
     if len(tidy):
-        starts = pd.to_datetime(tidy["period_start"])
+        starts = by_distinct(tidy["period_start"], pd.to_datetime)
         periods = (starts.min().date(), starts.max().date())
     if (why := publication_date_problem(record.published, periods, stated=result.published is not None)) is not None:
         return PreparedFile(FileOutcome(path, "error", loader=module.NAME, error=f"'{path.name}': {why}"))
@@ -215,7 +216,7 @@ _MIN_FOR_COMPARISON = 20
 def _fewer_organisations(tidy: pd.DataFrame, first: dt.date, engine: Engine, record: store.SourceRecord) -> str | None:
     """Why a file looks cut short: far fewer organisations for its first period than the same
     publication gave for the period before (providers come and go, but not half of them at once)."""
-    starts = pd.to_datetime(tidy["period_start"])
+    starts = by_distinct(tidy["period_start"], pd.to_datetime)
     at_first = tidy[starts == pd.Timestamp(first)]
     counts = at_first.groupby("metric_id")["org_code"].nunique()
     before = store.previous_organisation_counts(engine, sorted(counts.index), first, record.loader, record.publication)
@@ -364,9 +365,12 @@ def ingest_paths(
     files = expand_paths(paths)
     summary = IngestSummary()
     iterator = progress(files) if progress else files
-    for path in iterator:
-        outcome = ingest_file(path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published)
-        summary.outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+    with store.bulk_writing(engine):
+        for path in iterator:
+            outcome = ingest_file(
+                path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published
+            )
+            summary.outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
     return summary

@@ -174,6 +174,20 @@ def _short(exc: Exception, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _new_matches(pattern: re.Pattern, data: bytes, start: int) -> list:
+    """``pattern.findall(data)`` without the matches that end by ``start`` (already seen in the
+    previous chunk), in the same order and with the same groups as ``finditer`` gives them.
+
+    Only the first few matches can end inside the overlap, so they are stepped through; the rest
+    are collected by ``findall`` from where ``finditer`` would resume.
+    """
+    for m in pattern.finditer(data):
+        if m.end() > start:
+            first = m.groups() if pattern.groups > 1 else (m[1] if pattern.groups else m[0])
+            return [first, *pattern.findall(data, m.end())]
+    return []
+
+
 class _SheetScan:
     """Tracks a worksheet's declared dimension, cell count and extent across streamed chunks."""
 
@@ -188,7 +202,8 @@ class _SheetScan:
         # only matches that start in the new bytes are counted).
         data = self.tail + chunk
         start = len(self.tail)
-        for m in _DIMENSION.finditer(data):
+        # A dimension needs the word, and a plain substring search is far quicker than the pattern.
+        for m in _DIMENSION.finditer(data) if b"dimension" in data else ():
             if m.end() <= start:
                 continue
             first_col, first_row = _column_number(m[1]), int(m[2])
@@ -196,12 +211,14 @@ class _SheetScan:
             area = (last_row - first_row + 1) * (last_col - first_col + 1)
             if area > limits.max_sheet_cells:
                 self._refuse(f"declares a range of {area:,} cells", part, file, limits)
-        self.cells += sum(1 for m in _CELL_TAG.finditer(data) if m.end() > start)
-        for m in _CELL_REF.finditer(data):
-            if m.end() <= start:
-                continue
-            self.max_row = max(self.max_row, int(m[2]))
-            self.max_col = max(self.max_col, _column_number(m[1]))
+        self.cells += len(_new_matches(_CELL_TAG, data, start))
+        refs = _new_matches(_CELL_REF, data, start)
+        if refs:
+            # Each distinct row number and column once: a sheet repeats a few columns and rows
+            # across hundreds of thousands of cells, and a Python step per cell cost more than the
+            # workbook's parse.
+            self.max_row = max(self.max_row, max(map(int, {digits for _, digits in refs})))
+            self.max_col = max(self.max_col, max(map(_column_number, {letters for letters, _ in refs})))
         if self.cells > limits.max_sheet_cells:
             self._refuse(f"has more than {self.cells:,} cells", part, file, limits)
         if self.max_row * self.max_col > limits.max_sheet_cells:

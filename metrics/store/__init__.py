@@ -49,6 +49,7 @@ from metrics.store.engine import (  # noqa: F401
     _rows_key,
     _switch_to_wal,
     _sync_catalogue,
+    bulk_writing,
     database_exists,
     database_file_missing,
     init_db,

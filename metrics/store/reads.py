@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import (
     Engine,
     String,
+    bindparam,
     cast,
     func,
     inspect,
@@ -134,6 +135,44 @@ def latest_periods(engine: Engine) -> pd.DataFrame:
 
 
 
+# The three statements of ``previous_organisation_counts``, built once: building them again for
+# every metric of every file cost more than running them.
+_SAME_PUBLICATION = observation.c.source_id.in_(
+    select(source.c.id).where(
+        (source.c.loader == bindparam("loader")) & (source.c.publication == bindparam("publication"))
+    )
+)
+_LATEST_BEFORE = (
+    select(cast(observation.c.period_start, String))
+    .where(
+        observation.c.metric_id == bindparam("metric"),
+        observation.c.period_start < bindparam("before"),
+        _SAME_PUBLICATION,
+    )
+    .order_by(observation.c.period_start.desc())
+    .limit(1)
+)
+_NEWER_OF_THEIR_OWN = (
+    select(observation.c.metric_id)
+    .distinct()
+    .where(
+        observation.c.metric_id.in_(bindparam("rest", expanding=True)),
+        observation.c.period_start > bindparam("period"),
+        observation.c.period_start < bindparam("before"),
+        _SAME_PUBLICATION,
+    )
+)
+_COUNTED_AT = (
+    select(observation.c.metric_id, func.count(func.distinct(observation.c.org_code)))
+    .where(
+        observation.c.metric_id.in_(bindparam("metrics", expanding=True)),
+        observation.c.period_start == bindparam("period"),
+        _SAME_PUBLICATION,
+    )
+    .group_by(observation.c.metric_id)
+)
+
+
 def previous_organisation_counts(
     engine: Engine, metric_ids: list[str], before: dt.date, loader: str, publication: str
 ) -> dict[str, tuple[dt.date, int]]:
@@ -145,42 +184,22 @@ def previous_organisation_counts(
     # one metric; then every metric whose latest period that also is, counted in one query. A join
     # over every stored row of the metrics made each file of a long series cost more than the one
     # before (the DToC corpus spent a third of its ingest here), and a query per metric added up.
-    same = observation.c.source_id.in_(
-        select(source.c.id).where((source.c.loader == loader) & (source.c.publication == publication))
-    )
+    publication_of = {"loader": loader, "publication": publication, "before": before}
     out: dict[str, tuple[dt.date, int]] = {}
     remaining = sorted(set(metric_ids))
     with reading_bounded(engine) as conn:
         while remaining:
             first, *rest = remaining
-            found = conn.execute(
-                select(cast(observation.c.period_start, String))
-                .where(observation.c.metric_id == first, observation.c.period_start < before, same)
-                .order_by(observation.c.period_start.desc())
-                .limit(1)
-            ).scalar()
+            found = conn.execute(_LATEST_BEFORE, {**publication_of, "metric": first}).scalar()
             if found is None:
                 remaining = rest
                 continue
             period = dt.date.fromisoformat(str(found)[:10])
-            later = set(
-                conn.execute(
-                    select(observation.c.metric_id).distinct().where(
-                        observation.c.metric_id.in_(rest),
-                        observation.c.period_start > period,
-                        observation.c.period_start < before,
-                        same,
-                    )
-                ).scalars()
-            )  # these have a newer period of their own: judged on it in a later pass
+            # These have a newer period of their own: judged on it in a later pass.
+            later = set(conn.execute(_NEWER_OF_THEIR_OWN, {**publication_of, "rest": rest, "period": period}).scalars())
             counted = conn.execute(
-                select(observation.c.metric_id, func.count(func.distinct(observation.c.org_code)))
-                .where(
-                    observation.c.metric_id.in_([first, *(m for m in rest if m not in later)]),
-                    observation.c.period_start == period,
-                    same,
-                )
-                .group_by(observation.c.metric_id)
+                _COUNTED_AT,
+                {**publication_of, "metrics": [first, *(m for m in rest if m not in later)], "period": period},
             )
             out.update({m: (period, int(n)) for m, n in counted})
             remaining = [m for m in rest if m not in out]

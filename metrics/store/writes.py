@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from metrics.catalogue import Catalogue
+from metrics.per_distinct import by_distinct
 from metrics.store.engine import _ensure_schema, _insert_if_absent, _sync_catalogue, writing
 from metrics.store.reads import _source_select
 from metrics.store.schema import TIDY_COLUMNS, metadata, observation, organisation, source
@@ -67,7 +68,7 @@ class WriteCounts:
 def prepared_write(tidy: pd.DataFrame) -> tuple[pd.DataFrame, dt.datetime, WriteCounts]:
     """A file's tidy rows ready to write (dates as dates), the load time (UTC) and its counts."""
     tidy = tidy.loc[:, TIDY_COLUMNS].copy()
-    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.date
+    tidy["period_start"] = by_distinct(tidy["period_start"], lambda starts: pd.to_datetime(starts).dt.date)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     counts = WriteCounts()
     if len(tidy):
@@ -241,7 +242,11 @@ def _add_organisations(conn, tidy: pd.DataFrame, organisations: pd.DataFrame | N
 
 def _nullable(values: pd.Series) -> list:
     """Floats with NaN as None (SQL NULL), without a Python call per value."""
-    return values.astype("float64").astype(object).where(values.notna(), None).tolist()
+    numbers = values.astype("float64").to_numpy()
+    out = numbers.tolist()
+    for i in np.flatnonzero(np.isnan(numbers)).tolist():
+        out[i] = None
+    return out
 
 
 def _executemany(conn, sql_template: str, rows: list[tuple]) -> None:
@@ -258,7 +263,7 @@ def _executemany(conn, sql_template: str, rows: list[tuple]) -> None:
 def _date_params(conn, dates: pd.Series) -> list:
     """Dates as the driver wants them: ISO text for SQLite (as SQLAlchemy stores them), else dates."""
     if conn.dialect.name == "sqlite":
-        return dates.astype(str).tolist()
+        return by_distinct(dates, lambda distinct: distinct.astype(str)).tolist()
     return list(dates)
 
 
@@ -293,8 +298,11 @@ def _upsert(
         )
     )
     result = conn.execute(query)
-    existing = pd.DataFrame.from_records([tuple(r) for r in result], columns=list(result.keys()))
-    tidy = tidy.assign(period_key=[d.isoformat() for d in tidy["period_start"]])
+    # ``all()`` fetches in one call; iterating the result fetched row by row.
+    existing = pd.DataFrame.from_records([tuple(r) for r in result.all()], columns=list(result.keys()))
+    tidy = tidy.assign(
+        period_key=by_distinct(tidy["period_start"], lambda starts: starts.map(lambda d: d.isoformat()))
+    )
     if existing.empty:
         merged = tidy.assign(_exists=False)
     else:
@@ -303,8 +311,11 @@ def _upsert(
         merged["_exists"] = merged.pop("_merge") == "both"
     if not existing.empty:
         counts.not_in_revision = _not_in_revision(existing, tidy, record, key)
-    new_rows = merged[~merged["_exists"]]
-    old_rows = merged[merged["_exists"]]
+    if existing.empty:  # nothing stored for these metrics and periods: every row is new, no copy needed
+        new_rows, old_rows = merged, merged.iloc[:0]
+    else:
+        new_rows = merged[~merged["_exists"]]
+        old_rows = merged[merged["_exists"]]
     if len(old_rows):
         same = (
             _same(old_rows["numerator"], old_rows["old_numerator"])
