@@ -10,7 +10,7 @@ from metrics.catalogue import Catalogue, Metric
 from metrics.periods import period_label
 from metrics.targets import expectation_words, format_target, target_period_words
 from metrics.targets_table import targets_rows
-from ui import data, safe
+from ui import data, plots, safe
 
 #: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
 NO_INTERVAL_WORDS = (
@@ -101,23 +101,26 @@ def source_files(series: pd.DataFrame) -> None:
     if "source_ids" not in series or series.empty:
         return
     ids = {int(i) for t in series["source_ids"] for i in (t if isinstance(t, (tuple, list)) else (t,)) if pd.notna(i)}
+    what = ("source files", frozenset(ids))
+    used = data.per_version(what, lambda: _source_files_table(ids))
+    with st.expander(f"Source files behind these figures ({len(used)})"):
+        plots.table(what, lambda: used)
+
+
+def _source_files_table(ids: set[int]) -> pd.DataFrame:
     frame = data.sources()
     used = frame[frame["id"].isin(ids)]
-    with st.expander(f"Source files behind these figures ({len(used)})"):
-        st.dataframe(
-            used[["file_name", "publisher", "publication", "licence", "periods", "loaded_at", "is_demo"]].rename(
-                columns={
-                    "file_name": "File",
-                    "publisher": "Publisher",
-                    "publication": "Publication",
-                    "licence": "Licence",
-                    "periods": "Periods",
-                    "loaded_at": "Loaded",
-                    "is_demo": "Demo",
-                }
-            ),
-            hide_index=True,
-        )
+    return used[["file_name", "publisher", "publication", "licence", "periods", "loaded_at", "is_demo"]].rename(
+        columns={
+            "file_name": "File",
+            "publisher": "Publisher",
+            "publication": "Publication",
+            "licence": "Licence",
+            "periods": "Periods",
+            "loaded_at": "Loaded",
+            "is_demo": "Demo",
+        }
+    )
 
 
 def targets_table(

@@ -72,13 +72,21 @@ def indicator_xlsx(ind, about: dict[str, str], start_year: int | None = None) ->
 
 
 def about_sheet(cat: Catalogue, source_ids, title: str) -> dict[str, str]:
-    """The 'About' sheet of an export: what it is, the sources and licences behind it."""
+    """The 'About' sheet of an export: what it is, when it was made, the sources and licences behind it."""
     ids = set()
     for item in source_ids:
         ids.update(item if isinstance(item, (tuple, list, set, frozenset)) else (item,))
-    frame = data.sources()
-    used = frame[frame["id"].isin([int(i) for i in ids if pd.notna(i)])]
+    wanted = frozenset(int(i) for i in ids if pd.notna(i))
     about = {"Title": title, "Exported": pd.Timestamp.now().strftime("%d %B %Y %H:%M")}
+    about.update(data.per_version(("about sources", wanted), lambda: _about_sources(wanted)))
+    return about
+
+
+def _about_sources(ids: frozenset[int]) -> dict[str, str]:
+    """The About sheet's lines naming the sources ``ids`` (once per data version: a page asks on every run)."""
+    frame = data.sources()
+    used = frame[frame["id"].isin(list(ids))]
+    about = {}
     for i, r in enumerate(used.drop_duplicates(["publisher", "publication", "licence"]).itertuples(), 1):
         demo = " (DEMONSTRATION DATA)" if r.is_demo else ""
         about[f"Source {i}"] = f"{r.publisher}: {r.publication}{demo}. Licence: {r.licence}."

@@ -37,9 +37,13 @@ def area_questions(area_id: str, meeting: dt.date) -> list[Question]:
 
 
 def indicator_questions(metric_id: str, area_id: str, meeting: dt.date) -> list[Question]:
-    """The questions one indicator raises (as on its brief card)."""
-    ind = data.indicator(metric_id, area_id)
-    return questions_module.indicator_questions(ind, data.catalogue(), meeting, data.reconciliation(metric_id))
+    """The questions one indicator raises (as on its brief card), once per data version: read-only."""
+    return data.per_version(
+        ("indicator questions", metric_id, area_id, meeting),
+        lambda: questions_module.indicator_questions(
+            data.indicator(metric_id, area_id), data.catalogue(), meeting, data.reconciliation(metric_id)
+        ),
+    )
 
 
 def indicator_link(q: Question) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from metrics.catalogue import Catalogue
 from metrics.reported import WHY_THEY_DIFFER, reported_table, threshold_text
+from ui import plots
 
 
 def reported_beside_published(reconciliation: pd.DataFrame, cat: Catalogue, key: str) -> None:
@@ -14,5 +15,7 @@ def reported_beside_published(reconciliation: pd.DataFrame, cat: Catalogue, key:
     if reconciliation.empty:
         st.write("No figure reported to committee covers a period the published statistics also cover.")
         return
-    st.dataframe(reported_table(reconciliation, cat), hide_index=True, key=f"reported-{key}")
+    # The table for the rows shown (all metrics, or one): made once per data version.
+    metrics = tuple(sorted(reconciliation["metric_id"].unique())) if "metric_id" in reconciliation else ()
+    plots.table(("reported table", metrics), lambda: reported_table(reconciliation, cat), key=f"reported-{key}")
     st.caption(f"{WHY_THEY_DIFFER} {threshold_text(cat)}")
