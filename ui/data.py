@@ -171,17 +171,21 @@ def version() -> str:
 #: Anything a page computes from the store and shows unchanged to every reader (a chart, a
 #: section's table), kept per data version: see :func:`per_version`.
 _SECTIONS = _Kept(512)
+#: Charts, kept apart and fewer: a chart's dictionary holds its every point (an SPC chart about
+#: 0.35 MB), so 96 of them stay under about 35 MB a process.
+_CHARTS = _Kept(96)
 
 
-def per_version(what: tuple, make):
+def per_version(what: tuple, make, *, chart: bool = False):
     """``make()`` once per data version and day for ``what``, shared by every session of the server.
 
     ``what`` must name everything the answer depends on besides the store and the date (the
     metric, area, start year, organisations chosen...): two calls with the same ``what`` in one
     data version on one day get the same object, which callers treat as read-only. The day is part
     of the key because data currency ("newer figures not held") is judged on today's date.
+    ``chart``: a Plotly figure (kept in a smaller memo).
     """
-    return _SECTIONS.get((version(), dt.date.today(), *what), make)
+    return (_CHARTS if chart else _SECTIONS).get((version(), dt.date.today(), *what), make)
 
 
 def refresh() -> None:

@@ -28,8 +28,10 @@ def drawn(monkeypatch):
     monkeypatch.setattr(data, "version", lambda: version["token"])
     monkeypatch.setattr(plots.st, "plotly_chart", lambda fig, **kwargs: shown.append(fig))
     data._SECTIONS.clear()
+    data._CHARTS.clear()
     yield shown, version
     data._SECTIONS.clear()
+    data._CHARTS.clear()
 
 
 def test_the_json_sent_is_the_figures_own(drawn):
