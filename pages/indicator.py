@@ -70,7 +70,10 @@ else:
 st.subheader("Compare organisations")
 compare = components.organisation_picker(metric, area_id)
 if compare:
-    frame = sections.organisation_lines(metric, compare, start_year)
+    frame = data.per_version(
+        ("organisation lines", metric_id, tuple(compare), start_year),
+        lambda: sections.organisation_lines(metric, compare, start_year),
+    )
     if not frame.empty:
         plots.chart(
             ("organisations", metric_id, tuple(compare), start_year),

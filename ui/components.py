@@ -33,31 +33,37 @@ def no_data_message(database: str) -> None:
 
 
 def definition(metric: Metric, cat: Catalogue) -> None:
-    """The metric's definition and source, one click away."""
-    src = cat.sources[metric.source]
+    """The metric's definition and source, one click away (one Markdown block, made once per data
+    version)."""
+    text = data.per_version(("definition", metric.id), lambda: _definition_text(metric, cat))
     with st.expander(f"About this indicator: {metric.name}"):
-        st.markdown(f"**What it shows.** {metric.description}")
-        st.markdown(f"**How it is calculated.** {metric.definition}")
-        direction = {
-            "increase": "Higher is better.",
-            "decrease": "Lower is better.",
-            "neutral": "Neither higher nor lower is better in itself.",
-        }[metric.improvement_direction]
-        st.markdown(f"**Which way is better.** {direction}")
-        link = f" ([publication page]({src.url}))" if src.url else ""
-        st.markdown(f"**Source.** {src.publisher}: {src.publication}{link}. Licence: {src.licence}.")
-        for brk in metric.series_breaks:
-            st.markdown(f"**Series break, {brk.date:%B %Y}.** {brk.reason}")
-        for t in metric.targets:
-            who = f" ({cat.organisation_by_code[t.org_code].name})" if t.org_code else ""
-            value = format_target(t.value, metric.unit)
-            st.markdown(f"**Target ({t.kind}){who}: {value}**, {target_period_words(t)}. {t.source_text}")
-        for e in metric.expectations:
-            who = f" ({cat.organisation_by_code[e.org_code].name})" if e.org_code else ""
-            st.markdown(
-                f"**Expectation over years{who}: {expectation_words(e, metric.unit)}.** {e.source_text} "
-                "It is judged on the figure for the end of the span, not on any one month before it."
-            )
+        st.markdown(text)
+
+
+def _definition_text(metric: Metric, cat: Catalogue) -> str:
+    src = cat.sources[metric.source]
+    lines = [f"**What it shows.** {metric.description}", f"**How it is calculated.** {metric.definition}"]
+    direction = {
+        "increase": "Higher is better.",
+        "decrease": "Lower is better.",
+        "neutral": "Neither higher nor lower is better in itself.",
+    }[metric.improvement_direction]
+    lines.append(f"**Which way is better.** {direction}")
+    link = f" ([publication page]({src.url}))" if src.url else ""
+    lines.append(f"**Source.** {src.publisher}: {src.publication}{link}. Licence: {src.licence}.")
+    for brk in metric.series_breaks:
+        lines.append(f"**Series break, {brk.date:%B %Y}.** {brk.reason}")
+    for t in metric.targets:
+        who = f" ({cat.organisation_by_code[t.org_code].name})" if t.org_code else ""
+        value = format_target(t.value, metric.unit)
+        lines.append(f"**Target ({t.kind}){who}: {value}**, {target_period_words(t)}. {t.source_text}")
+    for e in metric.expectations:
+        who = f" ({cat.organisation_by_code[e.org_code].name})" if e.org_code else ""
+        lines.append(
+            f"**Expectation over years{who}: {expectation_words(e, metric.unit)}.** {e.source_text} "
+            "It is judged on the figure for the end of the span, not on any one month before it."
+        )
+    return "\n\n".join(lines)
 
 
 def period_text(period_start, frequency: str) -> str:
