@@ -3,7 +3,7 @@ Leicestershire, Rutland), with LLR and England for context."""
 
 import streamlit as st
 
-from ui import badges, charts, components, data, filters, plots, sections
+from ui import badges, components, data, filters, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -32,17 +32,12 @@ for bcf_set in cat.settings.bcf_sets:
             continue
         badges.demo_banner(source_ids)
         st.dataframe(latest, hide_index=True)
-        plots.chart(
+        sections.comparison(
             ("areas", metric.id, filters.selected_area(), start_year),
-            charts.compare_chart,
             frame,
             metric,
             key=f"bcf-{bcf_set}-{metric.id}",
             alt=f"{metric.name} by Health and Wellbeing Board",
+            table_label="Show the chart's figures as a table",
         )
-        with st.expander("Show the chart's figures as a table"):
-            st.dataframe(
-                sections.wide_table(("areas", metric.id, filters.selected_area(), start_year), frame, metric),
-                hide_index=True,
-            )
         components.definition(metric, cat)

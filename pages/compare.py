@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import badges, charts, components, data, downloads, filters, funnel, plots, sections
+from ui import badges, components, data, downloads, filters, funnel, plots, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -24,9 +24,8 @@ badges.demo_banner(source_ids)
 if frame.empty:
     st.info(f"No figures for {metric.name} are loaded for any area.")
 else:
-    plots.chart(
+    sections.comparison(
         ("areas", metric.id, filters.selected_area(), start_year),
-        charts.compare_chart,
         frame,
         metric,
         key="compare-areas",
@@ -49,7 +48,7 @@ ranks = sections.national_ranks(metric)
 if ranks.empty:
     st.info("National figures for other organisations are not loaded for this indicator, so no ranking is possible.")
 else:
-    plots.table(("national ranks", metric.id, filters.selected_area()), lambda: ranks)
+    plots.table(ranks)
 downloads.downloads(
     latest if not frame.empty else ranks,
     f"compare-{metric.id}",

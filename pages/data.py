@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders.ingest import write_prepared
 from metrics.glossary import GLOSSARY, ICON_GLOSSARY
-from ui import badges, data, downloads, filters, plots, safe, sign_in, tables
+from ui import badges, data, downloads, filters, plots, safe, sections, sign_in, tables
 from ui import reported as reported_ui
 from ui.router import require_app
 
@@ -18,13 +18,13 @@ sources = data.sources()
 badges.demo_banner(sources["id"].tolist())
 
 st.header("Sources loaded")
-sources_shown = data.per_version(("sources table",), lambda: tables.sources_table(sources))
-plots.table(("sources table",), lambda: sources_shown)
+sources_shown = sections.sources_table()
+plots.table(sources_shown)
 downloads.downloads(
     sources_shown, "sources-loaded", {"Title": "Files loaded into the dashboard"}, key="sources-download"
 )
 st.header("Latest period for each indicator")
-plots.table(("coverage table",), lambda: tables.coverage_table(data.coverage(), cat))
+plots.table(sections.coverage_table())
 
 st.header("New publications")
 st.write(

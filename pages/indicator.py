@@ -5,7 +5,7 @@ import streamlit as st
 from metrics.query import components_text
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
-from ui import badges, charts, components, data, downloads, filters, plots, safe, sections
+from ui import badges, components, data, downloads, filters, plots, safe, sections
 from ui import questions as questions_ui
 from ui import reported as reported_ui
 from ui.router import require_app
@@ -70,28 +70,20 @@ else:
 st.subheader("Compare organisations")
 compare = components.organisation_picker(metric, area_id)
 if compare:
-    frame = data.per_version(
-        ("organisation lines", metric_id, tuple(compare), start_year),
-        lambda: sections.organisation_lines(metric, compare, start_year),
-    )
+    frame = sections.organisation_lines(metric, compare, start_year)
     if not frame.empty:
-        plots.chart(
+        sections.comparison(
             ("organisations", metric_id, tuple(compare), start_year),
-            charts.compare_chart,
             frame,
             metric,
             key="indicator-compare",
             alt=f"{metric.name} for the chosen organisations",
+            table_label="Show the comparison as a table",
         )
-        with st.expander("Show the comparison as a table"):
-            st.dataframe(
-                sections.wide_table(("organisations", metric_id, tuple(compare), start_year), frame, metric),
-                hide_index=True,
-            )
 
 st.subheader("The figures")
 table = sections.figures_table(ind, start_year)
-plots.table(("figures table", metric_id, area_id, start_year), lambda: table)
+plots.table(table)
 about = downloads.about_sheet(cat, [ind.source_ids], f"{metric.name}, {area.name}")
 downloads.downloads(
     table,

@@ -70,7 +70,7 @@ else:
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")
     downloads.downloads(
-        data.per_version(("brief export", area_id, meeting), lambda: brief_view.brief_export_table(brief)),
+        brief_view.kept_export_table(area_id, meeting),
         f"meeting-brief-{area_id}-{meeting:%Y-%m-%d}",
         downloads.about_sheet(cat, brief["source_ids"], f"Meeting brief for {area.name} since {meeting:%d %B %Y}"),
         key="brief",

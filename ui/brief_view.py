@@ -65,7 +65,7 @@ def cards(area_id: str, meeting: dt.date) -> dict[str, Card]:
         lines = data.source_lines(area_id, meeting)
         return {row.metric_id: _card(row, lines[row.metric_id]) for row in data.brief(area_id, meeting).itertuples()}
 
-    return data.per_version(("brief cards", area_id, meeting, data.brief_today()), draw)
+    return data.per_version(("brief cards", area_id, meeting), draw)
 
 
 def brief_card(card: Card) -> None:
@@ -308,6 +308,13 @@ BRIEF_EXPORT_COLUMNS = {
     "summary": "Summary",
     "currency_text": "Data currency",
 }
+
+
+def kept_export_table(area_id: str, meeting: dt.date) -> pd.DataFrame:
+    """The area's brief as a download (:func:`brief_export_table`), once per data version: read-only."""
+    return data.per_version(
+        ("brief export", area_id, meeting), lambda: brief_export_table(data.brief(area_id, meeting))
+    )
 
 
 def brief_export_table(brief: pd.DataFrame) -> pd.DataFrame:

@@ -107,10 +107,9 @@ def source_files(series: pd.DataFrame) -> None:
     if "source_ids" not in series or series.empty:
         return
     ids = {int(i) for t in series["source_ids"] for i in (t if isinstance(t, (tuple, list)) else (t,)) if pd.notna(i)}
-    what = ("source files", frozenset(ids))
-    used = data.per_version(what, lambda: _source_files_table(ids))
+    used = data.per_version(("source files", frozenset(ids)), lambda: _source_files_table(ids))
     with st.expander(f"Source files behind these figures ({len(used)})"):
-        plots.table(what, lambda: used)
+        plots.table(used)
 
 
 def _source_files_table(ids: set[int]) -> pd.DataFrame:

@@ -10,6 +10,8 @@ dictionary is made once with it (issue #23: chart pages were three to five times
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Callable
 
 import pandas as pd
@@ -56,10 +58,35 @@ def chart(what: tuple, build: Callable[..., go.Figure], *args, key: str, alt: st
     st.plotly_chart(fig, key=key, config=CONFIG, alt=alt)
 
 
-def table(what: tuple, make: Callable[[], pd.DataFrame], **options) -> None:
-    """``st.dataframe`` of the frame ``make()`` returns for ``what``, converted to Arrow once per
-    data version (Streamlit converts a pandas frame on every run: a tenth of the Data page's server
-    time for its 282 sources). ``options`` are ``st.dataframe``'s (``hide_index=True`` by default).
+#: Arrow tables of the frames shown, by the frame's identity while it lives (see :func:`table`).
+_ARROW: dict[int, tuple[weakref.ref, object]] = {}
+_ARROW_LOCK = threading.Lock()
+
+
+def _arrow(frame: pd.DataFrame):
+    key = id(frame)
+    with _ARROW_LOCK:
+        hit = _ARROW.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    converted = dataframe_util.convert_pandas_df_to_arrow_table(frame)
+
+    def forget(ref: weakref.ref) -> None:
+        with _ARROW_LOCK:
+            if _ARROW.get(key, (None,))[0] is ref:
+                del _ARROW[key]
+
+    with _ARROW_LOCK:
+        _ARROW[key] = (weakref.ref(frame, forget), converted)
+    return converted
+
+
+def table(frame: pd.DataFrame, **options) -> None:
+    """``st.dataframe`` of ``frame``, converted to Arrow once for as long as the frame lives.
+
+    Streamlit converts a pandas frame on every run (a tenth of the Data page's server time for its
+    282 sources). A frame kept per data version (``data.per_version``, the read layer's answers) is
+    the same object on every run, so it is converted once; kept frames are read-only, so the Arrow
+    table stays true to them. ``options`` are ``st.dataframe``'s (``hide_index=True`` by default).
     """
-    arrow = data.per_version(("arrow table", *what), lambda: dataframe_util.convert_pandas_df_to_arrow_table(make()))
-    st.dataframe(arrow, **{"hide_index": True, **options})
+    st.dataframe(_arrow(frame), **{"hide_index": True, **options})

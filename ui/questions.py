@@ -33,7 +33,7 @@ def area_questions(area_id: str, meeting: dt.date) -> list[Question]:
         reported = data.reconciliation()
         return questions_module.brief_questions(indicators, data.catalogue(), meeting, metric_ids, reported)
 
-    return data.per_version(("questions", area_id, meeting, today), ask)
+    return data.per_version(("questions", area_id, meeting), ask)
 
 
 def indicator_questions(metric_id: str, area_id: str, meeting: dt.date) -> list[Question]:
@@ -65,7 +65,7 @@ def by_card(area_id: str, meeting: dt.date) -> dict[str, str]:
             out.setdefault(q.metric_id, []).append(f"- {_line(q)}")
         return {metric_id: "\n".join(lines) for metric_id, lines in out.items()}
 
-    return data.per_version(("card questions", area_id, meeting, data.brief_today()), write)
+    return data.per_version(("card questions", area_id, meeting), write)
 
 
 def under_card(asked: dict[str, str], metric_id: str) -> None:
@@ -83,7 +83,7 @@ def _chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
             for i, q in enumerate(chosen, start=1)
         )
 
-    return data.per_version(("chair list", area_id, meeting, data.brief_today()), write)
+    return data.per_version(("chair list", area_id, meeting), write)
 
 
 def chair_list(area_id: str, meeting: dt.date) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics.catalogue import Catalogue
 from metrics.reported import WHY_THEY_DIFFER, reported_table, threshold_text
-from ui import plots
+from ui import data, plots
 
 
 def reported_beside_published(reconciliation: pd.DataFrame, cat: Catalogue, key: str) -> None:
@@ -17,5 +17,6 @@ def reported_beside_published(reconciliation: pd.DataFrame, cat: Catalogue, key:
         return
     # The table for the rows shown (all metrics, or one): made once per data version.
     metrics = tuple(sorted(reconciliation["metric_id"].unique())) if "metric_id" in reconciliation else ()
-    plots.table(("reported table", metrics), lambda: reported_table(reconciliation, cat), key=f"reported-{key}")
+    shown = data.per_version(("reported table", metrics), lambda: reported_table(reconciliation, cat))
+    plots.table(shown, key=f"reported-{key}")
     st.caption(f"{WHY_THEY_DIFFER} {threshold_text(cat)}")

@@ -13,6 +13,7 @@ from metrics.query import Indicator, components_text, latest_status
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
 from ui import badges, charts, components, data, filters, plots, safe
+from ui import tables as tables_ui
 
 
 def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
@@ -58,7 +59,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     actions_ui.beside_indicator(metric.id, area_id, key=key)
     spc_chart(ind, start_year, f"chart-{key}", f"Chart of {metric.name}; the same figures are in the table below.")
     with st.expander("Show the figures as a table"):
-        plots.table(("figures table", metric.id, area_id, start_year), lambda: figures_table(ind, start_year))
+        plots.table(figures_table(ind, start_year))
     components.definition(metric, data.catalogue())
     return True
 
@@ -72,10 +73,14 @@ def figures_table(ind: Indicator, start_year: int) -> pd.DataFrame:
     )
 
 
-def wide_table(what: tuple, frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """A comparison chart's lines as a table (``components.wide_table``), once per data version for
-    ``what`` (the chart's own key): read-only."""
-    return data.per_version(("wide table", *what), lambda: components.wide_table(frame, metric))
+def comparison(what: tuple, frame: pd.DataFrame, metric: Metric, key: str, alt: str, table_label: str = "") -> None:
+    """A chart of ``frame``'s lines (``charts.compare_chart``) and, with ``table_label``, the same
+    figures as a table one click away; both made once per data version for ``what`` (the choices the
+    lines depend on, e.g. ``("areas", metric_id, area_id, start_year)``)."""
+    plots.chart(("comparison", *what), charts.compare_chart, frame, metric, key=key, alt=alt)
+    if table_label:
+        with st.expander(table_label):
+            plots.table(data.per_version(("wide table", *what), lambda: components.wide_table(frame, metric)))
 
 
 def topic_page(topic: str, title: str, intro: str) -> None:
@@ -103,7 +108,7 @@ def topic_page(topic: str, title: str, intro: str) -> None:
         return
     if missing:  # what is not loaded yet is said plainly, never promised
         st.info(missing)
-    st.dataframe(data.per_version(("topic table", topic, area_id), lambda: topic_table(found)), hide_index=True)
+    plots.table(data.per_version(("topic table", topic, area_id), lambda: topic_table(found)))
     current = [m.id for m, ind in found if not ind.currency.discontinued]
     chosen = filters.metric(
         cat, label="Show the chart of", options=[m.id for m, _ in found], default=(current or [found[0][0].id])[0]
@@ -166,11 +171,29 @@ def components_chart(ind: Indicator, start_year: int):
 
 
 def organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
-    """``period_start, value, label`` for each chosen organisation (from April of ``start_year``)."""
+    """``period_start, value, label`` for each chosen organisation (from April of ``start_year``),
+    once per data version for the organisations chosen: read-only."""
+    return data.per_version(
+        ("organisation lines", metric.id, tuple(org_codes), start_year),
+        lambda: _organisation_lines(metric, org_codes, start_year),
+    )
+
+
+def _organisation_lines(metric: Metric, org_codes: list[str], start_year: int):
     rows = data.organisation_series(metric.id, org_codes)
     rows = rows[rows["period_start"] >= pd.Timestamp(start_year, 4, 1)]
     labelled = rows.assign(label=rows["name"] + " (" + rows["org_code"] + ")", colour_key=rows["org_code"])
     return labelled[["period_start", "value", "label", "colour_key"]]
+
+
+def sources_table() -> pd.DataFrame:
+    """Every loaded file as the Data page lists it (``ui.tables.sources_table``), once per data version."""
+    return data.per_version(("sources table",), lambda: tables_ui.sources_table(data.sources()))
+
+
+def coverage_table() -> pd.DataFrame:
+    """Each indicator's latest period held (``ui.tables.coverage_table``), once per data version and day."""
+    return data.per_version(("coverage table",), lambda: tables_ui.coverage_table(data.coverage(), data.catalogue()))
 
 
 def area_comparison(metric: Metric, start_year: int):

@@ -74,10 +74,21 @@ def test_a_table_is_converted_once_and_shows_the_frame(drawn, monkeypatch):
         made.append(1)
         return pd.DataFrame({"File": ["ae-march-2026.csv", "kh03-q4.xlsx"], "Rows": [1_872, 233]})
 
-    plots.table(("sources table",), make)
-    plots.table(("sources table",), make)
+    # A frame kept per data version is the same object on every run: converted once.
+    plots.table(data.per_version(("sources table",), make))
+    plots.table(data.per_version(("sources table",), make))
     assert len(made) == 1 and shown[0][0] is shown[1][0]
     assert shown[0][0].to_pandas().equals(make()) and shown[0][1] == {"hide_index": True}
-    version["token"] = "v2"
-    plots.table(("sources table",), make)
-    assert len(made) == 3  # once more for the new data version (and once above to compare)
+    version["token"] = "v2"  # a file was loaded: a new frame, converted again and shown as it is
+    plots.table(data.per_version(("sources table",), lambda: make().head(1)))
+    assert shown[2][0] is not shown[0][0] and shown[2][0].num_rows == 1
+
+
+def test_a_table_is_forgotten_with_its_frame(monkeypatch):
+    monkeypatch.setattr(plots.st, "dataframe", lambda table, **options: None)
+    frame = pd.DataFrame({"Rows": [1, 2]})
+    plots.table(frame)
+    assert id(frame) in plots._ARROW
+    key = id(frame)
+    del frame
+    assert key not in plots._ARROW
