@@ -47,12 +47,13 @@ else:
 
 st.subheader("Download")
 csv_col, xlsx_col = st.columns(2)
+# Built only when clicked: no run pays for a file nobody downloads.
 csv_col.download_button(
-    "Download the actions (CSV)", actions_module.export_csv(shown).encode("utf-8"), file_name="actions.csv",
+    "Download the actions (CSV)", lambda: actions_module.export_csv(shown).encode("utf-8"), file_name="actions.csv",
     mime="text/csv", key="actions-csv", on_click="ignore",
 )  # fmt: skip
 xlsx_col.download_button(
-    "Download the actions (Excel)", actions_module.export_xlsx(shown), file_name="actions.xlsx",
+    "Download the actions (Excel)", lambda: actions_module.export_xlsx(shown), file_name="actions.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="actions-xlsx", on_click="ignore",
 )  # fmt: skip
 

@@ -3,7 +3,7 @@ Leicestershire, Rutland), with LLR and England for context."""
 
 import streamlit as st
 
-from ui import badges, components, data, filters, sections
+from ui import badges, components, data, filters, plots, sections
 from ui.router import require_app
 
 require_app()  # deep links on a fresh server go through app.py
@@ -31,7 +31,7 @@ for bcf_set in cat.settings.bcf_sets:
             st.info("No figures loaded for this metric yet (BCF returns are loaded through the generic template).")
             continue
         badges.demo_banner(source_ids)
-        st.dataframe(latest, hide_index=True)
+        plots.table(latest)
         sections.comparison(
             ("areas", metric.id, filters.selected_area(), start_year),
             frame,

@@ -32,7 +32,7 @@ else:
         alt=f"{metric.name} by area",
     )
     st.subheader("Latest figures")
-    st.dataframe(latest, hide_index=True)
+    plots.table(latest)
     if "95% interval" in latest:
         st.caption(
             "Intervals are Wilson score intervals. An area is significantly better or worse than England when "

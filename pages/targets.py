@@ -45,10 +45,8 @@ past = st.toggle(
 everything = st.toggle(
     "Include discontinued collections and figures quoted in committee papers", value=False, key="everything"
 )
-table = components.targets_table(brief, statuses, topics, everything, past_targets=past, area_id=area_id)
+table = components.targets_table(area_id, filters.selected_meeting(), statuses, topics, everything, past)
 about = downloads.about_sheet(cat, brief["source_ids"], f"Indicators against targets, {area.name}")
-# Each row says whether it is demonstration data when any is (the same column as the download).
-table = downloads.with_demo_column(table, about, brief.loc[table.index, "source_ids"].tolist() if len(table) else [])
 # On a phone each row is a short card: its period, currency, status and target first.
 narrow.table_or_list(
     table,

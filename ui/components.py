@@ -10,7 +10,7 @@ from metrics.catalogue import Catalogue, Metric
 from metrics.periods import period_label
 from metrics.targets import expectation_words, format_target, target_period_words
 from metrics.targets_table import targets_rows
-from ui import data, plots, safe
+from ui import data, downloads, plots, safe
 
 #: Why Compare areas shows no interval for a metric (the catalogue's ``interval`` is not wilson).
 NO_INTERVAL_WORDS = (
@@ -129,24 +129,36 @@ def _source_files_table(ids: set[int]) -> pd.DataFrame:
 
 
 def targets_table(
-    brief: pd.DataFrame,
+    area_id: str,
+    meeting,
     statuses: list[str],
     topics: list[str],
     everything: bool = False,
     past_targets: bool = False,
-    area_id: str | None = None,
 ) -> pd.DataFrame:
-    """The Targets page table (``metrics.targets_table.targets_rows``), with each series read through
-    the cached read layer when an expectation over years needs judging."""
+    """The Targets page table (``metrics.targets_table.targets_rows``) for an area, meeting and choice
+    of filters, with a ``demo`` column when any figure is demonstration data.
+
+    Made once per data version and choice and shared by every reader (read-only): judging every
+    indicator's targets was two fifths of the page's server time when it was made on each run.
+    """
+    what = ("targets table", area_id, meeting, tuple(statuses), tuple(topics), everything, past_targets)
+    return data.per_version(what, lambda: _targets_table(area_id, meeting, statuses, topics, everything, past_targets))
+
+
+def _targets_table(area_id, meeting, statuses, topics, everything, past_targets) -> pd.DataFrame:
     cat = data.catalogue()
+    brief = data.brief(area_id, meeting)
 
     def series_for(metric_id: str) -> pd.DataFrame:
         return data.indicator(metric_id, area_id).series
 
-    return targets_rows(
-        brief, cat, area_id, statuses, topics, everything, past_targets, data.brief_today(),
-        series_for if area_id else None,
-    )  # fmt: skip
+    today = data.brief_today()
+    table = targets_rows(brief, cat, area_id, statuses, topics, everything, past_targets, today, series_for)
+    # Each row says whether it is demonstration data when any is (the same column as the download).
+    about = downloads.about_sheet(cat, brief["source_ids"], "")
+    row_sources = brief.loc[table.index, "source_ids"].tolist() if len(table) else []
+    return downloads.with_demo_column(table, about, row_sources)
 
 
 def latest_value_text(ind) -> str:

@@ -147,9 +147,9 @@ def funnel_section(metric: Metric, area_id: str) -> None:
     if peers and chosen is not None:
         me = cat.area_by_id[area_id]
         st.markdown(f"**Systems like {me.short_name}**: the boards of its region and the five nearest in population.")
-        st.dataframe(facts.peers_table, hide_index=True)
+        plots.table(facts.peers_table)
     with st.expander(f"All {len(table)} boards ranked, with 95% intervals"):
-        st.dataframe(table, hide_index=True)
+        plots.table(table)
 
 
 def rates_section(metric: Metric, area_id: str) -> None:
@@ -182,4 +182,4 @@ def rates_section(metric: Metric, area_id: str) -> None:
         )
         st.dataframe(table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")], hide_index=True)
     with st.expander(f"All {len(table)} boards ranked, per 100,000 residents"):
-        st.dataframe(table, hide_index=True)
+        plots.table(table)

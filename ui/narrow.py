@@ -12,6 +12,8 @@ import html
 import pandas as pd
 import streamlit as st
 
+from ui import plots
+
 #: Below 640 px the list replaces the table (a static style sheet; ``KEY`` is filled in per table).
 _STYLE = """<style>
 .st-key-KEY-narrow { display: none; }
@@ -45,6 +47,7 @@ def table_or_list(table: pd.DataFrame, key: str, name_column: str, columns: list
     """``st.dataframe`` on a wide screen; on a phone the same rows as a list (``list_html``)."""
     st.html(_STYLE.replace("KEY", key))
     with st.container(key=f"{key}-wide"):
-        st.dataframe(table, **dataframe_args)
+        plots.table(table, **dataframe_args)
     with st.container(key=f"{key}-narrow"):
-        st.html(list_html(table, name_column, columns))
+        # A kept table (``data.per_version``) is listed once, not on every run.
+        st.html(plots.per_frame(table, f"list {name_column} {columns}", lambda t: list_html(t, name_column, columns)))

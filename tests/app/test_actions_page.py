@@ -10,6 +10,7 @@ import shutil
 import openpyxl
 import pytest
 from sqlalchemy.engine import make_url
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import app_test
 
@@ -30,10 +31,23 @@ def actions_app(monkeypatch, demo_db_url, tmp_path):
     return app_runner(monkeypatch, url), store.make_engine(url)
 
 
+class _Downloads(dict):
+    """Files offered for download by name: made at once, or made on click by calling the page's callable."""
+
+    def __init__(self):
+        super().__init__()
+        self.on_click: dict[str, object] = {}
+
+    def __missing__(self, name: str) -> bytes:
+        made = self.on_click[name]()
+        return made.encode("utf-8") if isinstance(made, str) else made
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
-    """The files the page offers for download, by file name (as AppTest stores them)."""
-    captured: dict[str, bytes] = {}
+    """The files the page offers for download, by file name (as AppTest stores them, or as the
+    button's callable makes them when it is clicked)."""
+    captured = _Downloads()
 
     class Recording(MemoryMediaFileStorage):
         def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
@@ -41,7 +55,13 @@ def downloads(monkeypatch) -> dict[str, bytes]:
                 captured[filename] = path_or_data
             return super().load_and_get_id(path_or_data, mimetype, kind, filename)
 
+    class RecordingManager(MediaFileManager):
+        def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **options):
+            captured.on_click[file_name] = data_callable
+            return super().add_deferred(data_callable, mimetype, coordinates, file_name, **options)
+
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+    monkeypatch.setattr(app_test, "MediaFileManager", RecordingManager)
     return captured
 
 

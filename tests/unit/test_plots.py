@@ -88,7 +88,7 @@ def test_a_table_is_forgotten_with_its_frame(monkeypatch):
     monkeypatch.setattr(plots.st, "dataframe", lambda table, **options: None)
     frame = pd.DataFrame({"Rows": [1, 2]})
     plots.table(frame)
-    assert id(frame) in plots._ARROW
-    key = id(frame)
+    key = (id(frame), "arrow")
+    assert key in plots._MADE
     del frame
-    assert key not in plots._ARROW
+    assert key not in plots._MADE
