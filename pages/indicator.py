@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from metrics.query import components_text
 from metrics.verdict import indicator_verdict
 from ui import actions as actions_ui
 from ui import badges, components, data, downloads, filters, plots, safe, sections
@@ -54,7 +53,7 @@ else:
     )
     if ind.components:
         st.subheader(f"What makes up the {area.short_name} figure")
-        st.write(f"{safe.md(components_text(ind))}.")
+        st.write(f"{safe.md(sections.components_words(ind))}.")
         plots.chart(
             ("components", metric_id, area_id, start_year),
             sections.components_chart,

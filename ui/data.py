@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import threading
 import time
 
@@ -94,10 +95,27 @@ def base_catalogue() -> Catalogue:
     return _BASE.get("config.yaml", load_catalogue)
 
 
+@functools.lru_cache(maxsize=8)
+def _app_url(database_url: str | None, demo: str | None, settings_url: str) -> str:
+    # The arguments are the key: what the answer depends on, read by app_database_url itself.
+    return default_db.app_database_url(base_catalogue())
+
+
+def app_url() -> str:
+    """The database the app reads (``default_db.app_database_url``), worked out once per setting.
+
+    It parses and resolves a URL, which every read of a run asked for again (a twentieth of a
+    small page's server time, py-spy); the answer changes only with ``DATABASE_URL``,
+    ``DASHBOARD_DEMO`` or the catalogue's default.
+    """
+    settings_url = base_catalogue().settings.database_url
+    return _app_url(os.environ.get("DATABASE_URL"), os.environ.get(default_db.DEMO_ENV), settings_url)
+
+
 def catalogue() -> Catalogue:
     """The catalogue pages read with: config.yaml plus one area per integrated care board from the
     reference data in the store (``metrics.areas``), rebuilt when the data changes."""
-    url = default_db.app_database_url(base_catalogue())
+    url = app_url()
     token = version()
     return _CATALOGUES.get((url, token), lambda: _store_reader(url).with_reference_areas())
 
@@ -122,7 +140,7 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The store named by ``DATABASE_URL``, else the default SQLite file (built on a fresh machine)."""
-    url = default_db.app_database_url(base_catalogue())
+    url = app_url()
     if default_db.needs_build(url):
         with st.spinner(BUILD_MESSAGE[default_db.demo_requested()]):
             default_db.build_default_database(url, base_catalogue())
@@ -139,7 +157,7 @@ _HAS_DATA = _Kept(8, VERSION_SECONDS)
 def has_data() -> bool:
     """True when the database has the schema and at least one loaded file (read only; looked at
     again after ``VERSION_SECONDS``, like the data version)."""
-    url = default_db.app_database_url(base_catalogue())
+    url = app_url()
     return _HAS_DATA.get(url, lambda: _store_reader(url).has_data())
 
 
@@ -150,7 +168,7 @@ def _label(url: str) -> str:
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    return _label(default_db.app_database_url(base_catalogue()))
+    return _label(app_url())
 
 
 _VERSIONS = _Kept(8, VERSION_SECONDS)
@@ -164,7 +182,7 @@ def _version(url: str) -> str:
 
 def version() -> str:
     """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
-    url = default_db.app_database_url(base_catalogue())
+    url = app_url()
     return _VERSIONS.get(url, lambda: _version(url))
 
 
@@ -196,7 +214,7 @@ def refresh() -> None:
 
 def reader() -> Reader:
     """The read layer on the app's store."""
-    url = default_db.app_database_url(base_catalogue())
+    url = app_url()
     token = version()
     return _READERS.get((url, token), lambda: Reader(engine(), catalogue()))
 

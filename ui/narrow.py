@@ -50,4 +50,4 @@ def table_or_list(table: pd.DataFrame, key: str, name_column: str, columns: list
         plots.table(table, **dataframe_args)
     with st.container(key=f"{key}-narrow"):
         # A kept table (``data.per_version``) is listed once, not on every run.
-        st.html(plots.per_frame(table, f"list {name_column} {columns}", lambda t: list_html(t, name_column, columns)))
+        st.html(plots.made_from(table, f"list {name_column} {columns}", lambda t: list_html(t, name_column, columns)))

@@ -60,19 +60,19 @@ def chart(what: tuple, build: Callable[..., go.Figure], *args, key: str, alt: st
     st.plotly_chart(fig, key=key, config=CONFIG, alt=alt)
 
 
-#: What was made from a frame shown (its Arrow table, its phone list), by the frame's identity and
-#: the kind of thing, while the frame lives (see :func:`per_frame`).
+#: What was made from a kept answer (a frame's Arrow table or phone list, an indicator's words), by
+#: the answer's identity and the kind of thing, while the answer lives (see :func:`made_from`).
 _MADE: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
 _MADE_LOCK = threading.Lock()
 
 
-def per_frame(frame: pd.DataFrame, kind: str, make):
-    """``make(frame)`` once for as long as ``frame`` lives, by its identity.
+def made_from(frame, kind: str, make):
+    """``make(frame)`` once for as long as ``frame`` (a frame, an ``Indicator``) lives, by its identity.
 
-    A frame kept per data version (``data.per_version``, the read layer's answers) is the same
-    object on every run, so what is made from it (an Arrow table, an HTML list) is made once; kept
-    frames are read-only, so what was made stays true to them. A frame made afresh on each run is
-    simply made again.
+    An answer kept per data version (``data.per_version``, the read layer's answers) is the same
+    object on every run, so what is made from it (an Arrow table, an HTML list, a sentence) is made
+    once; kept answers are read-only, so what was made stays true to them. An answer made afresh
+    on each run is simply made again.
     """
     key = (id(frame), kind)
     with _MADE_LOCK:
@@ -99,5 +99,5 @@ def table(frame: pd.DataFrame, **options) -> None:
     the same object on every run, so it is converted once; kept frames are read-only, so the Arrow
     table stays true to them. ``options`` are ``st.dataframe``'s (``hide_index=True`` by default).
     """
-    arrow = per_frame(frame, "arrow", dataframe_util.convert_pandas_df_to_arrow_table)
+    arrow = made_from(frame, "arrow", dataframe_util.convert_pandas_df_to_arrow_table)
     st.dataframe(arrow, **{"hide_index": True, **options})

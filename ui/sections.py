@@ -52,7 +52,7 @@ def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -
     if main := data.main_provider(metric.id, area_id):
         components.main_provider(main.text(metric), key)
     badges.currency_note(ind.currency)
-    if parts := components_text(ind):
+    if parts := components_words(ind):
         st.write(f"Made up of: {safe.md(parts)}.")
     if ind.spc is not None and ind.spc.reason:
         st.caption(ind.spc.reason)
@@ -81,6 +81,12 @@ def comparison(what: tuple, frame: pd.DataFrame, metric: Metric, key: str, alt: 
     if table_label:
         with st.expander(table_label):
             plots.table(data.per_version(("wide table", *what), lambda: components.wide_table(frame, metric)))
+
+
+def components_words(ind: Indicator) -> str:
+    """``metrics.query.components_text`` once per kept indicator (a sixth of a topic page's server time
+    when it was worked out on each run)."""
+    return plots.made_from(ind, "components text", components_text)
 
 
 def topic_page(topic: str, title: str, intro: str) -> None:
