@@ -5,7 +5,7 @@
 
 Chromium is Debian's (``/usr/bin/chromium`` or ``CHROMIUM_PATH``) driven by Playwright, with the flags
 that keep it off the network (the same as the end-to-end tests); every server is ``streamlit run
-app.py`` on a free loopback port.
+serve.py`` on a free loopback port.
 
 A page counts as **fully drawn** at the first moment (polled every 25 ms) when all of these hold, and
 still hold 0.3 s later (a page that reruns itself is not drawn until the last run has finished):
@@ -53,8 +53,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.served import (  # noqa: E402
-    APP,
     FLOOR_APP,
+    SERVED,
     AppPage,
     AppServer,
     floor_of,
@@ -114,7 +114,7 @@ def empty_row(app_page: AppPage, note: str = "") -> dict:
             "note": note, "load": None, "floor": False}  # fmt: skip
 
 
-def bench_page(browser, db_url: str | None, app_page: AppPage, repeat: int, timeout: float, app: Path = APP) -> dict:
+def bench_page(browser, db_url: str | None, app_page: AppPage, repeat: int, timeout: float, app: Path = SERVED) -> dict:
     """One page cold (fresh server and context) and warm (reloads); ``app`` is the script served."""
     row = empty_row(app_page)
     row["load"] = load_average()
@@ -162,7 +162,7 @@ def first_run(browser, timeout: float) -> dict:
     """
     with tempfile.TemporaryDirectory(prefix="bench-first-run-") as folder:
         root = fresh_copy(Path(folder))
-        server = AppServer(None, root / "app.py", root=root)
+        server = AppServer(None, root / "serve.py", root=root)
         context = None
         row = {"healthy": None, "drawn": None, "note": ""}
         try:
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_first_run:
                 first = first_run(browser, args.timeout)
             # The floor first, then every page, in one run and with the same settings.
-            plan = [(p, None, FLOOR_APP, True) for p in floor_pages()] + [(p, args.db, APP, False) for p in pages]
+            plan = [(p, None, FLOOR_APP, True) for p in floor_pages()] + [(p, args.db, SERVED, False) for p in pages]
             for app_page, db_url, app, is_floor in plan:
                 if time.monotonic() > deadline:
                     rows.append(empty_row(app_page, "skipped: time budget spent") | {"floor": is_floor})

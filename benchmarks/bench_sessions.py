@@ -4,7 +4,7 @@
         [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--floor-url URL]
         [--server-pids PID,PID] [--budget 600]
 
-It starts ``--processes`` servers (``streamlit run app.py`` on free loopback ports, ``DATABASE_URL``
+It starts ``--processes`` servers (``streamlit run serve.py`` on free loopback ports, ``DATABASE_URL``
 = ``--db``), or attaches to one already running (``--url``, loopback only: a single process or the
 deployment in ``deploy/`` behind nginx). Beside them it serves **the floor**, the bare app in
 ``benchmarks/floor_app/`` (two pages, no data: 51 text and metric elements; a Plotly chart and a
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_all(floor_servers if args.url else servers + floor_servers)
     print_tables(results, counts)
-    where = args.url or f"{len(servers)} process(es) of streamlit run app.py on loopback, DATABASE_URL={args.db}"
+    where = args.url or f"{len(servers)} process(es) of streamlit run serve.py on loopback, DATABASE_URL={args.db}"
     floor_where = args.floor_url or f"{len(floor_servers)} process(es) of streamlit run {FLOOR_APP.relative_to(ROOT)}"
     print(f"served by {where}; the floor by {floor_where}")
     print(

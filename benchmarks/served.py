@@ -1,4 +1,4 @@
-"""The served app for the benchmarks: ``streamlit run app.py`` on a free loopback port, and its pages.
+"""The served app for the benchmarks: ``streamlit run serve.py`` on a free loopback port, and its pages.
 
 Used by :mod:`benchmarks.bench_sessions` and :mod:`benchmarks.bench_browser`. Every server is bound to
 127.0.0.1 and stopped by :meth:`AppServer.stop` (the benchmarks call it in ``finally``), so no benchmark
@@ -21,6 +21,8 @@ from pathlib import Path
 from metrics.catalogue import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
+#: What serves it (``streamlit run serve.py``, as the README starts it: the router plus warming at start).
+SERVED = PROJECT_ROOT / "serve.py"
 #: Streamlit's own floor: a bare two-page app with no data, timed beside the dashboard's pages.
 FLOOR_APP = PROJECT_ROOT / "benchmarks" / "floor_app" / "app.py"
 
@@ -94,7 +96,7 @@ def floor_pages() -> list[AppPage]:
 
 
 class AppServer:
-    """``streamlit run app.py`` on a free loopback port with ``DATABASE_URL`` set to ``db_url``.
+    """``streamlit run serve.py`` on a free loopback port with ``DATABASE_URL`` set to ``db_url``.
 
     ``app`` serves another script (the floor app, which reads no database: ``db_url`` None); with
     ``db_url`` None the dashboard opens its default database (``root``'s ``data/``). ``root`` is
@@ -102,7 +104,7 @@ class AppServer:
     server log goes to a temporary file, shown when the app fails to start.
     """
 
-    def __init__(self, db_url: str | None, app: Path = APP, root: Path = PROJECT_ROOT) -> None:
+    def __init__(self, db_url: str | None, app: Path = SERVED, root: Path = PROJECT_ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.perf_counter()
@@ -149,7 +151,7 @@ class AppServer:
         self.log.close()
 
 
-def start_servers(db_url: str | None, count: int, app: Path = APP) -> list[AppServer]:
+def start_servers(db_url: str | None, count: int, app: Path = SERVED) -> list[AppServer]:
     """``count`` servers on one database, all healthy; on any failure the started ones are stopped."""
     servers: list[AppServer] = []
     try:

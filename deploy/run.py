@@ -1,9 +1,9 @@
 """Serve the dashboard as several processes on one database behind nginx, on this machine.
 
     python -m deploy.run --db postgresql+psycopg://user@host/db [--processes 2]
-        [--listen 127.0.0.1:8080] [--first-port 8501] [--run-dir DIR] [--app app.py]
+        [--listen 127.0.0.1:8080] [--first-port 8501] [--run-dir DIR] [--app serve.py]
 
-It starts ``--processes`` copies of ``streamlit run app.py`` on ``127.0.0.1`` (ports ``--first-port``,
+It starts ``--processes`` copies of ``streamlit run serve.py`` on ``127.0.0.1`` (ports ``--first-port``,
 ``--first-port + 1``, ...), each with ``DATABASE_URL`` set to ``--db`` (default: the environment's
 ``DATABASE_URL``), waits until each answers its health check, then writes ``deploy/nginx.conf`` with
 those ports into the run folder and starts nginx in front of them, listening on ``--listen``. nginx runs
@@ -34,7 +34,7 @@ from pathlib import Path
 DEPLOY = Path(__file__).resolve().parent
 ROOT = DEPLOY.parent
 TEMPLATE = DEPLOY / "nginx.conf"
-APP = ROOT / "app.py"
+APP = ROOT / "serve.py"
 STOP_SECONDS = 10
 
 
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listen", default="127.0.0.1:8080", help="nginx's address, host:port")
     parser.add_argument("--first-port", type=int, default=8501, help="the first app process's port on 127.0.0.1")
     parser.add_argument("--run-dir", type=Path, help="folder for nginx.conf, logs and pid (kept); default temporary")
-    parser.add_argument("--app", type=Path, default=APP, help="the script to serve (default app.py)")
+    parser.add_argument("--app", type=Path, default=APP, help="the script to serve (default serve.py)")
     args = parser.parse_args(argv)
     if not args.db and args.app.resolve() == APP:
         parser.error("give --db or set DATABASE_URL: every process must read the same database (PostgreSQL)")

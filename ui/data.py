@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import threading
 import time
 
@@ -32,6 +31,10 @@ from metrics.catalogue import Catalogue, load_catalogue
 from metrics.digest import sha256_hex
 from metrics.reader import Reader
 
+#: How long a reader waits for another thread making the same answer before making it itself:
+#: a bound, so that no wait can become a hang.
+_WAIT_FOR_MAKER_SECONDS = 60
+
 
 class _Kept:
     """A small thread-safe memo, optionally for ``seconds``, shared by every session of the server.
@@ -39,25 +42,48 @@ class _Kept:
     For the answers every figure of a page asks for (the catalogue, the data version, the reader):
     a lookup in Streamlit's caches hashes its arguments and costs about a millisecond, which the
     Meeting brief paid a few hundred times a run; a dictionary lookup costs nothing.
+
+    An answer is made once when many ask at once: the first maker works and the others wait for
+    its answer (twenty readers opening a page on a fresh server, or a reader arriving while the
+    server's start-up warming, ``ui.warm``, is making the same answer, would otherwise each make it
+    and share the CPU twenty ways).
     """
 
     def __init__(self, size: int, seconds: float | None = None) -> None:
         self.size, self.seconds = size, seconds
         self._items: dict = {}
+        self._makers: dict = {}
         self._lock = threading.Lock()
 
-    def get(self, key, make):
-        now = time.monotonic()
+    def _fresh(self, key):
         with self._lock:
             hit = self._items.get(key)
-        if hit is not None and (hit[0] is None or hit[0] > now):
+        if hit is not None and (hit[0] is None or hit[0] > time.monotonic()):
+            return hit
+        return None
+
+    def get(self, key, make):
+        if (hit := self._fresh(key)) is not None:
             return hit[1]
-        value = make()
         with self._lock:
-            self._items[key] = (now + self.seconds if self.seconds else None, value)
-            while len(self._items) > self.size:
-                self._items.pop(next(iter(self._items)))  # the oldest first
-        return value
+            maker = self._makers.setdefault(key, threading.Lock())
+        waited = maker.acquire(timeout=_WAIT_FOR_MAKER_SECONDS)
+        try:
+            if (hit := self._fresh(key)) is not None:  # made by another reader while this one waited
+                return hit[1]
+            now = time.monotonic()
+            value = make()
+            with self._lock:
+                self._items[key] = (now + self.seconds if self.seconds else None, value)
+                while len(self._items) > self.size:
+                    self._items.pop(next(iter(self._items)))  # the oldest first
+            return value
+        finally:
+            if waited:
+                with self._lock:
+                    if self._makers.get(key) is maker:
+                        del self._makers[key]
+                maker.release()
 
     def clear(self) -> None:
         with self._lock:
@@ -95,27 +121,10 @@ def base_catalogue() -> Catalogue:
     return _BASE.get("config.yaml", load_catalogue)
 
 
-@functools.lru_cache(maxsize=8)
-def _app_url(database_url: str | None, demo: str | None, settings_url: str) -> str:
-    # The arguments are the key: what the answer depends on, read by app_database_url itself.
-    return default_db.app_database_url(base_catalogue())
-
-
-def app_url() -> str:
-    """The database the app reads (``default_db.app_database_url``), worked out once per setting.
-
-    It parses and resolves a URL, which every read of a run asked for again (a twentieth of a
-    small page's server time, py-spy); the answer changes only with ``DATABASE_URL``,
-    ``DASHBOARD_DEMO`` or the catalogue's default.
-    """
-    settings_url = base_catalogue().settings.database_url
-    return _app_url(os.environ.get("DATABASE_URL"), os.environ.get(default_db.DEMO_ENV), settings_url)
-
-
 def catalogue() -> Catalogue:
     """The catalogue pages read with: config.yaml plus one area per integrated care board from the
     reference data in the store (``metrics.areas``), rebuilt when the data changes."""
-    url = app_url()
+    url = default_db.app_database_url(base_catalogue())
     token = version()
     return _CATALOGUES.get((url, token), lambda: _store_reader(url).with_reference_areas())
 
@@ -140,7 +149,7 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The store named by ``DATABASE_URL``, else the default SQLite file (built on a fresh machine)."""
-    url = app_url()
+    url = default_db.app_database_url(base_catalogue())
     if default_db.needs_build(url):
         with st.spinner(BUILD_MESSAGE[default_db.demo_requested()]):
             default_db.build_default_database(url, base_catalogue())
@@ -157,7 +166,7 @@ _HAS_DATA = _Kept(8, VERSION_SECONDS)
 def has_data() -> bool:
     """True when the database has the schema and at least one loaded file (read only; looked at
     again after ``VERSION_SECONDS``, like the data version)."""
-    url = app_url()
+    url = default_db.app_database_url(base_catalogue())
     return _HAS_DATA.get(url, lambda: _store_reader(url).has_data())
 
 
@@ -168,7 +177,7 @@ def _label(url: str) -> str:
 
 def database_label() -> str:
     """The database the app reads, for messages (password hidden)."""
-    return _label(app_url())
+    return _label(default_db.app_database_url(base_catalogue()))
 
 
 _VERSIONS = _Kept(8, VERSION_SECONDS)
@@ -182,7 +191,7 @@ def _version(url: str) -> str:
 
 def version() -> str:
     """The store's data version (new files loaded elsewhere are seen within ``VERSION_SECONDS``)."""
-    url = app_url()
+    url = default_db.app_database_url(base_catalogue())
     return _VERSIONS.get(url, lambda: _version(url))
 
 
@@ -214,7 +223,7 @@ def refresh() -> None:
 
 def reader() -> Reader:
     """The read layer on the app's store."""
-    url = app_url()
+    url = default_db.app_database_url(base_catalogue())
     token = version()
     return _READERS.get((url, token), lambda: Reader(engine(), catalogue()))
 

@@ -56,8 +56,13 @@ def chart(what: tuple, build: Callable[..., go.Figure], *args, key: str, alt: st
     key, alt
         Streamlit's element key and the chart's accessible name.
     """
-    fig = data.per_version(("chart", *what), lambda: _finished(build(*args)), chart=True)
-    st.plotly_chart(fig, key=key, config=CONFIG, alt=alt)
+    st.plotly_chart(kept_figure(what, build, *args), key=key, config=CONFIG, alt=alt)
+
+
+def kept_figure(what: tuple, build: Callable[..., go.Figure], *args) -> go.Figure:
+    """The figure ``build(*args)`` makes for ``what``, made once per data version (see :func:`chart`;
+    the server's start-up warming, ``ui.warm``, makes the default area's charts with it)."""
+    return data.per_version(("chart", *what), lambda: _finished(build(*args)), chart=True)
 
 
 #: What was made from a kept answer (a frame's Arrow table or phone list, an indicator's words), by

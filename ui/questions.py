@@ -75,7 +75,9 @@ def under_card(asked: dict[str, str], metric_id: str) -> None:
     st.markdown(f"**Questions to ask**\n\n{asked[metric_id]}")
 
 
-def _chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
+def chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
+    """How many questions are for the chair, and their numbered Markdown list (once per data version)."""
+
     def write() -> tuple[int, str]:
         chosen = questions_module.for_the_chair(area_questions(area_id, meeting))
         return len(chosen), "\n".join(
@@ -88,7 +90,7 @@ def _chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:
 
 def chair_list(area_id: str, meeting: dt.date) -> None:
     """All the brief's questions in one list for the chair, each linked to its indicator."""
-    count, text = _chair_list_text(area_id, meeting)
+    count, text = chair_list_text(area_id, meeting)
     with st.expander(f"Questions for the chair ({count})", expanded=False, key="questions-chair"):
         if not count:
             st.write("The figures raise no suggested question for this meeting.")

@@ -19,6 +19,15 @@ from ui import tables as tables_ui
 def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
     """The SPC chart of the displayed window (the limits come from the whole series), and the
     list of what its numbered markers mean."""
+    fig, events = spc_figure(ind, start_year)
+    st.plotly_chart(fig, key=key, config=plots.CONFIG, alt=alt)
+    if events:
+        st.caption("  \n".join(f"**{n}** {safe.md(text)}" for n, _, text, _ in events))
+
+
+def spc_figure(ind: Indicator, start_year: int):
+    """The SPC chart of ``ind`` from ``start_year`` and its numbered events (``charts.chart_events``),
+    once per data version."""
     what = (ind.metric.id, ind.area_id, start_year)
 
     def events_now():
@@ -26,9 +35,7 @@ def spc_chart(ind: Indicator, start_year: int, key: str, alt: str) -> None:
         return frame, charts.chart_events(frame, ind.rebases_in(frame), data.annotations(ind.metric.id))
 
     frame, events = data.per_version(("spc events", *what), events_now)
-    plots.chart(("spc", *what), charts.spc_chart, frame, ind.metric, events, key=key, alt=alt)
-    if events:
-        st.caption("  \n".join(f"**{n}** {safe.md(text)}" for n, _, text, _ in events))
+    return plots.kept_figure(("spc", *what), charts.spc_chart, frame, ind.metric, events), events
 
 
 def indicator_section(metric: Metric, area_id: str, start_year: int, key: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -41,6 +42,14 @@ def resolve_database_url(cli_url: str | None = None, catalogue: Catalogue | None
         or os.environ.get("DATABASE_URL")
         or (catalogue.settings.database_url if catalogue else "sqlite:///data/dashboard.sqlite")
     )
+    return _rooted(url)
+
+
+@functools.lru_cache(maxsize=32)
+def _rooted(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute under the project root; worked out once per
+    URL (the app asks for its database's URL on every read, and parsing it was a twentieth of a
+    small page's server time)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)

@@ -17,9 +17,10 @@ from sqlalchemy import inspect, text
 from loaders import default_db
 from metrics import store
 from metrics.catalogue import PROJECT_ROOT
+from metrics.reader import Reader
 from tests.app.conftest import PAGES, app_runner, brief_cards
 from tests.conftest import IN_CI, POSTGRES_URL
-from ui import components, downloads
+from ui import components, downloads, warm
 
 
 def _text(at) -> str:
@@ -46,6 +47,21 @@ class TestFreshMachine:
         assert "A&E 4-hour performance (all types) (March 2026)" in labels
         assert not any("Demonstration data" in w.value for w in at.warning)
         assert "Demonstration data" not in _text(at)
+
+    def test_warming_at_start_builds_the_database_and_the_first_brief_is_not_made_again(
+        self, default_path, monkeypatch
+    ):
+        took = warm.warm()  # what serve.py runs when the server starts
+        assert default_path.exists()
+        assert set(took) == {"database", "code", "catalogue", "brief", "topics"}
+
+        def made_again(*args, **kwargs):
+            raise AssertionError("the first reader's brief was made again after warming")
+
+        monkeypatch.setattr(Reader, "brief", made_again)
+        at = app_runner(monkeypatch, None)()
+        labels = [c["label"] for c in brief_cards(at)]
+        assert "A&E 4-hour performance (all types) (March 2026)" in labels
 
     def test_two_sessions_starting_at_once_build_once(self, default_path, catalogue):
         url = f"sqlite:///{default_path}"

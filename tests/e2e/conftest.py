@@ -1,4 +1,4 @@
-"""The served app (``streamlit run app.py`` on a free localhost port) driven by headless Chromium.
+"""The served app (``streamlit run serve.py`` on a free localhost port) driven by headless Chromium.
 
 Debian's Chromium is used through Playwright (``executable_path``); no browser is ever downloaded.
 Outside CI the tests skip when Chromium is not installed; under CI (``CI=true``) that is a failure.
@@ -48,7 +48,8 @@ def _demo_database(folder: Path) -> Path:
 
 
 class _Server:
-    """``streamlit run app.py`` on a free localhost port, against its own copy of the demo database."""
+    """``streamlit run serve.py`` (the README's command) on a free localhost port, against its own copy
+    of the demo database."""
 
     def __init__(self, folder: Path, database: Path) -> None:
         self.port = _free_port()
@@ -61,7 +62,7 @@ class _Server:
         }
         self.log = open(folder / "streamlit.log", "w+")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
