@@ -5,7 +5,8 @@
         [--server-pids PID,PID] [--budget 600]
 
 It starts ``--processes`` servers (``streamlit run serve.py`` on free loopback ports, ``DATABASE_URL``
-= ``--db``), or attaches to one already running (``--url``, loopback only: a single process or the
+= ``--db``; timed once each has finished its start-up warming), or attaches to one already running
+(``--url``, loopback only: a single process or the
 deployment in ``deploy/`` behind nginx). Beside them it serves **the floor**, the bare app in
 ``benchmarks/floor_app/`` (two pages, no data: 51 text and metric elements; a Plotly chart and a
 table), as many processes as the app (one when attached, unless ``--floor-url`` names a floor

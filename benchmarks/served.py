@@ -86,6 +86,26 @@ class RunningProcess:
 
     pid: int
 
+    def wait_until_warmed(self, seconds: float = 120) -> float | None:
+        """Seconds from start until ``serve.py``'s start-up warming (``ui.warm``) has finished, read
+        from the server's log; None for a script that does not warm (the floor app).
+
+        Steady-state timings wait for it: a run timed while the warming thread still works would
+        share the CPU with it.
+        """
+        if self.app.name != SERVED.name:
+            return None
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            # A reading of its own (Linux): moving the shared offset could make the server overwrite its log.
+            with open(f"/proc/self/fd/{self.log.fileno()}") as log:
+                text = log.read()
+            if "Warmed at start" in text or "Warming at start stopped" in text:
+                return time.perf_counter() - self.started
+            time.sleep(0.1)
+        self.log.seek(0)
+        raise RuntimeError(f"the app on {self.url} did not finish warming:\n{self.log.read()[-3000:]}")
+
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.pid)
 
@@ -106,6 +126,7 @@ class AppServer:
 
     def __init__(self, db_url: str | None, app: Path = SERVED, root: Path = PROJECT_ROOT) -> None:
         self.port = free_port()
+        self.app = Path(app)
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.perf_counter()
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
@@ -133,6 +154,26 @@ class AppServer:
         self.log.seek(0)
         raise RuntimeError(f"the app did not start on {self.url}:\n{self.log.read()[-3000:]}")
 
+    def wait_until_warmed(self, seconds: float = 120) -> float | None:
+        """Seconds from start until ``serve.py``'s start-up warming (``ui.warm``) has finished, read
+        from the server's log; None for a script that does not warm (the floor app).
+
+        Steady-state timings wait for it: a run timed while the warming thread still works would
+        share the CPU with it.
+        """
+        if self.app.name != SERVED.name:
+            return None
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            # A reading of its own (Linux): moving the shared offset could make the server overwrite its log.
+            with open(f"/proc/self/fd/{self.log.fileno()}") as log:
+                text = log.read()
+            if "Warmed at start" in text or "Warming at start stopped" in text:
+                return time.perf_counter() - self.started
+            time.sleep(0.1)
+        self.log.seek(0)
+        raise RuntimeError(f"the app on {self.url} did not finish warming:\n{self.log.read()[-3000:]}")
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server process has used so far, from ``/proc`` (Linux).
 
@@ -152,13 +193,16 @@ class AppServer:
 
 
 def start_servers(db_url: str | None, count: int, app: Path = SERVED) -> list[AppServer]:
-    """``count`` servers on one database, all healthy; on any failure the started ones are stopped."""
+    """``count`` servers on one database, all healthy and done warming (``AppServer.wait_until_warmed``);
+    on any failure the started ones are stopped."""
     servers: list[AppServer] = []
     try:
         for _ in range(count):
             servers.append(AppServer(db_url, app))
         for s in servers:
             s.wait_until_healthy()
+        for s in servers:
+            s.wait_until_warmed()
     except BaseException:
         stop_all(servers)
         raise
