@@ -86,26 +86,6 @@ class RunningProcess:
 
     pid: int
 
-    def wait_until_warmed(self, seconds: float = 120) -> float | None:
-        """Seconds from start until ``serve.py``'s start-up warming (``ui.warm``) has finished, read
-        from the server's log; None for a script that does not warm (the floor app).
-
-        Steady-state timings wait for it: a run timed while the warming thread still works would
-        share the CPU with it.
-        """
-        if self.app.name != SERVED.name:
-            return None
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            # A reading of its own (Linux): moving the shared offset could make the server overwrite its log.
-            with open(f"/proc/self/fd/{self.log.fileno()}") as log:
-                text = log.read()
-            if "Warmed at start" in text or "Warming at start stopped" in text:
-                return time.perf_counter() - self.started
-            time.sleep(0.1)
-        self.log.seek(0)
-        raise RuntimeError(f"the app on {self.url} did not finish warming:\n{self.log.read()[-3000:]}")
-
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.pid)
 
