@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -130,7 +132,7 @@ def _source_files_table(ids: set[int]) -> pd.DataFrame:
 
 def targets_table(
     area_id: str,
-    meeting,
+    meeting: dt.date,
     statuses: list[str],
     topics: list[str],
     everything: bool = False,
@@ -146,7 +148,9 @@ def targets_table(
     return data.per_version(what, lambda: _targets_table(area_id, meeting, statuses, topics, everything, past_targets))
 
 
-def _targets_table(area_id, meeting, statuses, topics, everything, past_targets) -> pd.DataFrame:
+def _targets_table(
+    area_id: str, meeting: dt.date, statuses: list[str], topics: list[str], everything: bool, past_targets: bool
+) -> pd.DataFrame:
     cat = data.catalogue()
     brief = data.brief(area_id, meeting)
 

@@ -4,10 +4,9 @@
 ``st.App`` lifespan). On a fresh clone it builds the default database from the published snapshot
 (the first reader's page would otherwise wait for it); then it imports the page code and fills the
 read layer's shared memos (``ui.data``) for the default area and meeting: the catalogue with its
-areas, the brief, its summary, cards and questions, and every indicator of the topic pages with its SPC
-chart. A
-reader who arrives meanwhile is never turned away: a page asking for an answer being made waits for
-it (``ui.data._Kept``) instead of making it a second time.
+areas, the brief, its summary, cards and questions, and every indicator of the topic pages with its
+SPC chart. A reader who arrives meanwhile is never turned away: a page asking for an answer being
+made waits for it (``ui.data._Kept``) instead of making it a second time.
 
 Nothing here draws or writes anything but the default database's first build; a failure is
 logged and left to the page, which shows it to the reader as it would without warming.
