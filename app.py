@@ -16,8 +16,6 @@ st.set_page_config(
     initial_sidebar_state="auto"  # collapsed on a phone, so it never covers the page,
 )
 
-cat = data.catalogue()
-
 pages = {
     "For the meeting": [
         st.Page("pages/meeting_brief.py", title="Meeting brief", icon=":material/summarize:", default=True),
@@ -48,9 +46,13 @@ pages = {
     ],
 }
 page = st.navigation(pages)
+if reason := data.store_problem():
+    components.unreachable_message(data.database_label(), reason)
+    st.stop()
 if not data.has_data():
     components.no_data_message(data.database_label())
     st.stop()
+cat = data.catalogue()
 
 st.sidebar.title("LLR health system")
 filters.area(cat)

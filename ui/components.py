@@ -34,6 +34,17 @@ def no_data_message(database: str) -> None:
     )
 
 
+def unreachable_message(database: str, reason: str) -> None:
+    """What to do when the database the app reads cannot be reached (instead of a traceback)."""
+    st.title("The database cannot be reached")
+    st.error(
+        f"The dashboard could not read its database `{database}`: {reason}.\n\n"
+        "Check that `DATABASE_URL` names the right server, database and user, and that the server is "
+        "running and accepts connections from this machine, then reload this page.",
+        icon=":material/database_off:",
+    )
+
+
 def definition(metric: Metric, cat: Catalogue) -> None:
     """The metric's definition and source, one click away (one Markdown block, made once per data
     version)."""

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from loaders import default_db
 from loaders.ingest import prepare_upload
@@ -168,6 +169,16 @@ def has_data() -> bool:
     again after ``VERSION_SECONDS``, like the data version)."""
     url = default_db.app_database_url(base_catalogue())
     return _HAS_DATA.get(url, lambda: _store_reader(url).has_data())
+
+
+def store_problem() -> str | None:
+    """Why the database cannot be read, in the driver's words (e.g. "connection refused"); None when
+    it answers. Not remembered: a server that comes back is seen on the next reload."""
+    try:
+        has_data()
+    except DBAPIError as exc:  # the server is down, unreachable, or refuses this user
+        return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    return None
 
 
 @functools.lru_cache(maxsize=8)

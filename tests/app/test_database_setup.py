@@ -164,3 +164,16 @@ class TestDemoLabelling:
         assert out["demo"].tolist() == ["yes", "no"]
         assert downloads.with_demo_column(out, about)["demo"].tolist() == ["yes", "no"]  # kept, not re-marked
         assert downloads.with_demo_column(frame, {"Title": "x"}, [(9,), (9,)]).columns.tolist() == ["Indicator"]
+
+
+class TestUnreachableDatabase:
+    def test_a_server_that_cannot_be_reached_gets_a_message_to_act_on_not_a_traceback(self, monkeypatch):
+        run = app_runner(monkeypatch, "postgresql+psycopg://dashboard:secret-word@127.0.0.1:1/none")
+        for page in [None, "pages/indicator.py"]:
+            at = run(page)  # fails on any exception the page shows
+            assert [t.value for t in at.title] == ["The database cannot be reached"]
+            shown = " ".join(e.value for e in at.error)
+            assert "postgresql+psycopg://dashboard:***@127.0.0.1:1/none" in shown
+            assert "Connection refused" in shown and "DATABASE_URL" in shown
+            assert "secret-word" not in shown
+            assert not at.sidebar.title, "no sidebar filters over a store that cannot be read"
