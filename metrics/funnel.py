@@ -228,6 +228,12 @@ def byar_interval(count: float, z: float = Z95) -> tuple[float, float]:
     return low, high
 
 
+def peer_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ranked or rate table (:func:`ranked_table`, :func:`rate_table`) for the chosen
+    board and its peers: the boards with a reason in ``Peer``, and the one marked "(chosen)"."""
+    return table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")]
+
+
 def rate_table(
     catalogue: Catalogue,
     metric: Metric,

@@ -90,7 +90,7 @@ def _facts(result: funnel_module.Funnel, chosen: str | None, peers: dict[str, st
         below,
         100 * points["numerator"].sum() / points["denominator"].sum(),
         table,
-        table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")],
+        funnel_module.peer_rows(table),
     )
 
 
@@ -180,6 +180,6 @@ def rates_section(metric: Metric, area_id: str) -> None:
             f"**Systems like {cat.area_by_id[area_id].short_name}**: the boards of its region and the five nearest "
             "in population."
         )
-        st.dataframe(table[table["Peer"].ne("") | table["ICB"].str.endswith("(chosen)")], hide_index=True)
+        plots.table(funnel_module.peer_rows(table))
     with st.expander(f"All {len(table)} boards ranked, per 100,000 residents"):
         plots.table(table)

@@ -68,6 +68,8 @@ def test_every_board_gets_limits_for_its_own_denominator_and_outliers_are_named(
     ]  # fmt: skip
     assert dict(zip(table["ICB"], table["Peer"], strict=True))["Board B"] == "same region"
     assert dict(zip(table["ICB"], table["Peer"], strict=True))["Board C"] == "similar population"
+    # "Systems like A": the chosen board and its peers, in rank order; Board D is neither.
+    assert list(funnel.peer_rows(table)["ICB"]) == ["Board B", "Board A (chosen)", "Board C"]
 
 
 def test_the_period_is_the_latest_most_boards_have(cat):
@@ -98,3 +100,4 @@ def test_counts_are_compared_as_rates_per_100000(cat):
     assert rates == {"Board D": "5,000.0", "Board B (chosen)": "4,000.0", "Board A": "4,000.0", "Board C": "2,727.3"}
     words = dict(zip(table["ICB"], table["Compared with England"], strict=True))
     assert words["Board D"] == "Higher than England" and words["Board C"] == "Lower than England"
+    assert sorted(funnel.peer_rows(table)["ICB"]) == ["Board A", "Board B (chosen)"]  # tied at 4,000
