@@ -61,6 +61,17 @@ CARD_CSS = """
 .llr-card .violet { background: #f1eafb; color: #5b2a86; }
 .llr-card .grey { background: #f0f2f6; color: #31333f; }
 .llr-card .llr-demo { background: #fff4e5; border: 1px solid #ed8b00; color: #8a4f00; font-weight: bold; }
+.llr-brief-card { border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 1rem;
+  margin: 0 0 1rem; break-inside: avoid; page-break-inside: avoid; scroll-margin-top: 4rem; }
+.llr-brief-card h3 { margin: 0 0 0.3em; padding: 0; font-size: 1.5rem; font-weight: 600; line-height: 1.2; }
+.llr-brief-card .llr-about { margin: 0 0 0.6em; color: #4d5663; font-size: 0.9em; }
+.llr-brief-card .llr-about summary { cursor: pointer; }
+.llr-brief-card .llr-about p { font-size: 1em; margin: 0.3em 0 0; }
+.llr-brief-card .llr-asked { margin: 0.8em 0 0; }
+.llr-brief-card .llr-asked ul { margin: 0.2em 0 0; padding-left: 1.4em; }
+.llr-brief-card .llr-asked li { margin: 0 0 0.35em; }
+.llr-brief-card .llr-asked .llr-figures { display: block; font-style: italic; color: #4d5663; }
+.llr-brief-card .llr-actions { border-left: 4px solid #005eb8; padding-left: 0.7em; }
 """
 
 
@@ -193,3 +204,57 @@ def card_html(
         f'{top}<div class="llr-cols"><div class="llr-figure">{"".join(figure)}</div>'
         f'<div class="llr-words">{"".join(words)}</div></div></div>'
     )
+
+
+def screen_card_html(
+    card: str,
+    anchor: str,
+    name: str,
+    about: str,
+    questions: Sequence[tuple[str, str]] = (),
+    actions: Sequence[tuple[str, str, str, str]] = (),
+) -> str:
+    """One Meeting brief card as the screen shows it, as one HTML fragment: the indicator's name as a
+    heading the brief's summary links to, what it measures (opened on a click, printed open), the
+    card (:func:`card_html`), then the committee's open actions and the questions it raises.
+
+    One fragment a card, not a heading, a box, the card and two lists: the brief has about fifty
+    cards, and each element Streamlit draws is a message of its own to every reader (issue #23).
+
+    Parameters
+    ----------
+    card : str
+        The card itself (:func:`card_html` with ``heading=False``).
+    anchor : str
+        The fragment's id, for links to the card (``card-ae_4hr_all``).
+    name, about : str
+        The indicator's name, and what it measures (its description and definition).
+    questions : sequence of (question, the figures it rests on)
+        The suggested questions, in the brief's order.
+    actions : sequence of (how it stands, action, owner, when agreed)
+        The committee's open actions on the indicator, the soonest due first.
+    """
+    parts = [
+        f'<section class="llr-brief-card" id="{_e(anchor)}" aria-label="{_e(name)}">',
+        f"<h3>{_e(name)}</h3>",
+        f'<details class="llr-about"><summary>What this measures</summary><p>{_e(about)}</p></details>',
+        card,
+    ]
+    if actions:
+        items = "".join(
+            f"<li><strong>{_e(standing)}.</strong> {_e(action)} ({_e(owner)}; agreed {_e(agreed)})</li>"
+            for standing, action, owner, agreed in actions
+        )
+        parts.append(
+            f'<div class="llr-asked llr-actions"><p><strong>Committee actions ({len(actions)} open)</strong></p>'
+            f"<ul>{items}</ul></div>"
+        )
+    if questions:
+        items = "".join(
+            f'<li>{_e(text)}<span class="llr-figures">Figures: {_e(figures)}</span></li>' for text, figures in questions
+        )
+        parts.append(
+            f'<div class="llr-asked llr-questions"><p><strong>Questions to ask</strong></p><ul>{items}</ul></div>'
+        )
+    parts.append("</section>")
+    return "".join(parts)

@@ -50,6 +50,7 @@ else:
     cards = brief_view.cards(area_id, meeting)
     asked = questions_ui.by_card(area_id, meeting)
     agreed = actions_ui.stored_actions()
+    brief_view.how_to_read()
     for section in sections:
         holder = (
             st.expander(f"{section.title} ({len(section.metric_ids)})", key=f"section-{section.key}")
@@ -61,11 +62,7 @@ else:
                 st.header(f"{section.title} ({len(section.metric_ids)})", anchor=f"section-{section.key}")
             else:
                 st.caption("Collections that have stopped: their last figures are kept for the record.")
-            for metric_id in section.metric_ids:
-                with st.container(border=True, key=brief_view.card_anchor(metric_id)):
-                    brief_view.brief_card(cards[metric_id])
-                    actions_ui.beside_indicator(metric_id, area_id, key=f"card-{metric_id}", frame=agreed)
-                    questions_ui.under_card(asked, metric_id)
+            st.html(brief_view.cards_html(section.metric_ids, cards, asked, agreed, area_id))
 
 with st.container(key="brief-downloads"):  # not printed
     st.subheader("Download this brief")

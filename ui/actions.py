@@ -74,22 +74,29 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=TABLE_COLUMNS)
 
 
-def _open_actions_text(frame: pd.DataFrame, metric_id: str, area_id: str) -> str:
-    """An indicator's open actions in ``frame`` as Markdown, each with where it stands (overdue,
-    due before the next meeting); '' when it has none."""
+def open_actions(frame: pd.DataFrame, metric_id: str, area_id: str) -> list[tuple[str, str, str, str]]:
+    """An indicator's open actions in ``frame``, the soonest due first: how each stands (overdue,
+    due before the next meeting), the action, its owner and the meeting that agreed it."""
     frame = actions_module.linked(frame, metric_id, area_id)
     if frame.empty:
-        return ""
+        return []
     cat = data.catalogue()
-    lines = []
+    out = []
     for r in frame.sort_values("due_date", na_position="last").to_dict("records"):
-        words = actions_module.standing(r, cat, today())
         meeting = pd.Timestamp(r["meeting_date"]).date()
-        lines.append(
-            f"- **{escape_markdown(words)}.** {escape_markdown(r['action'])} "
-            f"({escape_markdown(r['owner'])}; agreed {escape_markdown(f'{meeting.day} {meeting:%B %Y}')})"
-        )
-    return f"**Committee actions ({len(lines)} open)**\n\n" + "\n".join(lines)
+        agreed = f"{meeting.day} {meeting:%B %Y}"
+        out.append((actions_module.standing(r, cat, today()), r["action"], r["owner"], agreed))
+    return out
+
+
+def _open_actions_text(frame: pd.DataFrame, metric_id: str, area_id: str) -> str:
+    """:func:`open_actions` as Markdown; '' when there are none."""
+    lines = [
+        f"- **{escape_markdown(words)}.** {escape_markdown(action)} "
+        f"({escape_markdown(owner)}; agreed {escape_markdown(agreed)})"
+        for words, action, owner, agreed in open_actions(frame, metric_id, area_id)
+    ]
+    return f"**Committee actions ({len(lines)} open)**\n\n" + "\n".join(lines) if lines else ""
 
 
 def beside_indicator(metric_id: str, area_id: str, key: str, frame: pd.DataFrame | None = None) -> None:

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from metrics.card_html import CARD_CSS, card_html
+from metrics.card_html import CARD_CSS, card_html, screen_card_html
 from metrics.summary import MeetingSummary, Section, summary_sentences
+from ui import actions as actions_ui
 from ui import data, icons
 from ui.badges import assurance_words, status_words, variation_words
 
@@ -37,24 +38,24 @@ def card_anchor(metric_id: str) -> str:
 
 @dataclass(frozen=True)
 class Card:
-    """One brief card as drawn: its heading, the heading's help and the card's HTML."""
+    """One brief card as drawn: its heading, what the indicator measures and the card's HTML."""
 
     metric_id: str
     name: str
-    help: str
+    about: str
     html: str
 
 
 def _card(row, source_line: str) -> Card:
     metric = data.catalogue().metric(row.metric_id)
-    about = f"**{metric.name}.** {metric.description} {metric.definition}\n\n"
+    about = f"{metric.description} {metric.definition}".strip()
     labels = []
     if data.shows_demo([row.source_ids]):
         labels.append("Demonstration data")
     if data.shows_local([row.source_ids]):
         labels.append("Supplied locally: not an official statistic")
     html_text = card_html(row._asdict(), source_line, heading=False, demo_labels=labels, screen=True)
-    return Card(row.metric_id, row.name, about + CARD_HELP, html_text)
+    return Card(row.metric_id, row.name, about, html_text)
 
 
 def cards(area_id: str, meeting: dt.date) -> dict[str, Card]:
@@ -68,12 +69,34 @@ def cards(area_id: str, meeting: dt.date) -> dict[str, Card]:
     return data.per_version(("brief cards", area_id, meeting), draw)
 
 
-def brief_card(card: Card) -> None:
-    """One indicator in the meeting brief: its heading (with help), then the card as one block of HTML
-    built by ``metrics.card_html`` -- the renderer the meeting pack uses, so screen and paper say the
-    same words."""
-    st.subheader(card.name, anchor=card_anchor(card.metric_id), help=card.help)
-    st.html(card.html)
+def how_to_read() -> None:
+    """What each part of a card means, once above the cards (``CARD_HELP``)."""
+    with st.expander("How to read a card", key="card-help"):
+        st.markdown(CARD_HELP)
+
+
+def cards_html(
+    metric_ids: list[str], cards: dict[str, Card], asked: dict[str, list[tuple[str, str]]], agreed: pd.DataFrame,
+    area_id: str,
+) -> str:  # fmt: skip
+    """A section's cards as one block of HTML (``metrics.card_html.screen_card_html``): each card
+    with its heading, what it measures, the committee's open actions (``agreed``: the actions read
+    this run) and the questions it raises (``asked``: ``ui.questions.by_card``).
+
+    One element for the section, not five for each card: each element is a message to every reader,
+    and the brief's cards were most of its server time under many readers (issue #23).
+    """
+    return "".join(
+        screen_card_html(
+            cards[m].html,
+            card_anchor(m),
+            cards[m].name,
+            cards[m].about,
+            asked.get(m, ()),
+            actions_ui.open_actions(agreed, m, area_id),
+        )  # fmt: skip
+        for m in metric_ids
+    )
 
 
 def _markdown_text(text: str) -> str:
@@ -236,7 +259,7 @@ BRIEF_STYLE = """<style>
   [data-testid="stDownloadButton"], .st-key-brief-downloads, header, footer { display: none !important; }
   [data-testid="stMain"], [data-testid="stMainBlockContainer"], .block-container {
     padding: 0 !important; margin: 0 !important; max-width: 100% !important; }
-  [class*="st-key-card-"], [class*="st-key-brief-summary"], [data-testid="stHorizontalBlock"],
+  .llr-brief-card, [class*="st-key-brief-summary"], [data-testid="stHorizontalBlock"],
   [data-testid="stMetric"], [data-testid="stExpander"] { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] span {

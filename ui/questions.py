@@ -56,23 +56,16 @@ def _line(q: Question) -> str:
     return f"{escape_markdown(q.text)}  \n*{escape_markdown('Figures: ' + q.figures)}*"
 
 
-def by_card(area_id: str, meeting: dt.date) -> dict[str, str]:
-    """Each brief card's questions as one Markdown list, by metric (once per data version)."""
+def by_card(area_id: str, meeting: dt.date) -> dict[str, list[tuple[str, str]]]:
+    """Each brief card's questions, by metric: (question, the figures it rests on), once per data version."""
 
-    def write() -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
+    def gather() -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
         for q in area_questions(area_id, meeting):
-            out.setdefault(q.metric_id, []).append(f"- {_line(q)}")
-        return {metric_id: "\n".join(lines) for metric_id, lines in out.items()}
+            out.setdefault(q.metric_id, []).append((q.text, q.figures))
+        return out
 
-    return data.per_version(("card questions", area_id, meeting), write)
-
-
-def under_card(asked: dict[str, str], metric_id: str) -> None:
-    """The questions of one brief card, under it (``asked``: :func:`by_card`)."""
-    if metric_id not in asked:
-        return
-    st.markdown(f"**Questions to ask**\n\n{asked[metric_id]}")
+    return data.per_version(("card questions", area_id, meeting), gather)
 
 
 def chair_list_text(area_id: str, meeting: dt.date) -> tuple[int, str]:

@@ -91,29 +91,33 @@ def html_text(fragment: str) -> str:
 
 
 def brief_cards(at) -> list[dict]:
-    """Each Meeting brief card (``metrics.card_html``) as a reader sees it, in page order: ``metric_id``,
-    ``label`` (``name (period)``), ``text``, ``source`` (its source line), the change since the meeting
-    with its ``arrow`` and ``direction``, and the raw ``html``."""
+    """Each Meeting brief card (``metrics.card_html.screen_card_html``) as a reader sees it, in page order:
+    ``metric_id``, ``label`` (``name (period)``), ``text``, ``source`` (its source line), the change since the
+    meeting with its ``arrow`` and ``direction``, the ``questions`` and ``actions`` under it, and the raw ``html``."""
     import html
 
     out = []
     for element in at.get("html"):
-        body = element.value
-        card = re.search(r'<div class="llr-card" data-metric="([^"]*)" data-label="([^"]*)"', body)
-        if not card:
-            continue
-        source = re.search(r'<p class="llr-source">(.*?)</p>', body)
-        change = re.search(r'<p class="llr-change [^"]*" data-arrow="([^"]*)" data-direction="([^"]*)">(.*?)</p>', body)
-        out.append(
-            {
-                "metric_id": html.unescape(card.group(1)),
-                "label": html.unescape(card.group(2)),
-                "text": html_text(body),
-                "source": html_text(source.group(1)) if source else "",
-                "change": html_text(change.group(3)) if change else "",
-                "arrow": change.group(1) if change else "",
-                "direction": change.group(2) if change else "",
-                "html": body,
-            }
-        )
+        for body in re.findall(r'<section class="llr-brief-card".*?</section>', element.value, flags=re.S):
+            card = re.search(r'<div class="llr-card" data-metric="([^"]*)" data-label="([^"]*)"', body)
+            source = re.search(r'<p class="llr-source">(.*?)</p>', body)
+            change = re.search(
+                r'<p class="llr-change [^"]*" data-arrow="([^"]*)" data-direction="([^"]*)">(.*?)</p>', body
+            )
+            asked = re.search(r'<div class="llr-asked llr-questions">(.*?)</div>', body)
+            actions = re.search(r'<div class="llr-asked llr-actions">(.*?)</div>', body)
+            out.append(
+                {
+                    "metric_id": html.unescape(card.group(1)),
+                    "label": html.unescape(card.group(2)),
+                    "text": html_text(body),
+                    "source": html_text(source.group(1)) if source else "",
+                    "change": html_text(change.group(3)) if change else "",
+                    "arrow": change.group(1) if change else "",
+                    "direction": change.group(2) if change else "",
+                    "questions": html_text(asked.group(1)) if asked else "",
+                    "actions": html_text(actions.group(1)) if actions else "",
+                    "html": body,
+                }
+            )
     return out

@@ -79,8 +79,7 @@ def _expected(url: str, catalogue, area_id: str) -> dict:
 
 
 def _card_ids(at, catalogue) -> list[str]:
-    by_name = {m.name: m.id for m in catalogue.metrics}
-    return [by_name[h.value] for h in at.subheader if h.value in by_name]
+    return [c["metric_id"] for c in brief_cards(at)]
 
 
 def _summary(at) -> str:

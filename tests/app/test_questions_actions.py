@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from loaders.cli import main
 from metrics import actions, store
-from tests.app.conftest import app_runner
+from tests.app.conftest import app_runner, brief_cards
 
 MEETING = "2025-06-01"
 ACTIONS = (
@@ -39,14 +39,16 @@ def db_with_actions(demo_db_url, tmp_path, catalogue):
 
 def test_an_overdue_action_and_the_questions_on_the_brief_and_in_the_pack(monkeypatch, db_with_actions, tmp_path):
     at = app_runner(monkeypatch, db_with_actions)("pages/meeting_brief.py", meeting=MEETING)
-    texts = [plain(m.value) for m in at.markdown]
-    card = [t for t in texts if "Present the A&E recovery plan" in t]
-    assert len(card) == 1  # on the A&E card only; the closed action and Rutland's are not shown
-    heading, _, listed = card[0].partition("\n\n")
-    assert heading == "**Committee actions (1 open)**"
-    assert listed.startswith("- **Overdue: due 31 July 2025.** Present the A&E recovery plan")
-    assert "(University Hospitals of Leicester; agreed 1 June 2025)" in card[0]
+    cards = brief_cards(at)
+    with_actions = [c for c in cards if c["actions"]]
+    assert [c["metric_id"] for c in with_actions] == ["ae_4hr_all"]  # the closed action and Rutland's are not shown
+    assert with_actions[0]["actions"] == (
+        "Committee actions (1 open) Overdue: due 31 July 2025. Present the A&E recovery plan "
+        "(University Hospitals of Leicester; agreed 1 June 2025)"
+    )
+    texts = [plain(m.value) for m in at.markdown] + [c["text"] for c in cards]
     assert not any("Closed already" in t or "Another area" in t for t in texts)
+    assert any(c["questions"].startswith("Questions to ask ") for c in cards)
 
     (chair,) = [e for e in at.expander if e.label.startswith("Questions for the chair")]
     chair_text = "\n".join(plain(m.value) for m in chair.markdown)
@@ -81,6 +83,8 @@ def test_an_overdue_action_and_the_questions_on_the_brief_and_in_the_pack(monkey
 
 def test_reading_a_brief_without_an_actions_log_shows_no_actions(app):
     at = app("pages/meeting_brief.py", meeting=MEETING)
+    cards = brief_cards(at)
+    assert cards and not any("Committee actions" in c["text"] for c in cards)
     assert not any("Committee actions" in m.value for m in at.markdown)
 
 
@@ -114,7 +118,16 @@ def test_action_text_and_owner_are_never_markup(monkeypatch, demo_db_url, tmp_pa
         b"ae_4hr_all,llr,open,\n"
     )
     actions.import_file(store.make_engine(url), catalogue, "hostile.csv", hostile, "clerk")
-    at = app_runner(monkeypatch, url)("pages/meeting_brief.py", meeting=MEETING)
+    run = app_runner(monkeypatch, url)
+    # On the brief the card is HTML: the words are escaped and read as typed, never a link.
+    at = run("pages/meeting_brief.py", meeting=MEETING)
+    (card,) = [c for c in brief_cards(at) if c["actions"]]
+    assert "[Sign in here](https://evil.example/login) **URGENT** (:red[ICB] $x$;" in card["actions"]
+    assert "<a " not in card["html"] and "evil.example" not in card["html"].replace(
+        "[Sign in here](https://evil.example/login)", ""
+    )
+    # On Indicator detail it is Markdown, escaped so that nothing in it is markup.
+    at = run("pages/indicator.py", metric="ae_4hr_all", area="LLR")
     (line,) = [m.value for m in at.markdown if "Sign in here" in m.value]
     assert "](https" not in line and "**URGENT" not in line and ":red[" not in line and "$x$" not in line
     assert "\\[Sign in here\\]" in line and "\\*\\*URGENT\\*\\*" in line

@@ -42,10 +42,11 @@ def app_with_an_action(tmp_path, demo_database):
 def test_an_overdue_action_is_flagged_on_its_brief_card(app_with_an_action, page, browser):
     page.goto(f"{app_with_an_action}/?meeting=2025-06-01", wait_until="domcontentloaded")
     page.wait_for_selector("h1", timeout=90_000)
-    card = page.locator(".st-key-card-ae_4hr_all")
+    card = page.locator("#card-ae_4hr_all")
     expect(card).to_be_visible(timeout=90_000)
-    actions = card.locator(".st-key-actions-card-ae_4hr_all")
+    actions = card.locator(".llr-actions")
     expect(actions).to_contain_text("Overdue: due 31 July 2025", timeout=30_000)
     expect(actions).to_contain_text("Present the A&E recovery plan")
     # Only the card of the indicator the action names carries it.
-    assert page.locator(".st-key-card-ae_attendances .st-key-actions-card-ae_attendances").count() == 0
+    expect(page.locator("#card-ae_attendances")).to_be_visible()
+    assert page.locator("#card-ae_attendances .llr-actions").count() == 0

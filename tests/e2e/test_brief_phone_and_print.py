@@ -40,7 +40,7 @@ def test_brief_on_a_phone_is_not_covered_by_the_sidebar(published_app, browser, 
         page.locator(f"#{CARD}").scroll_into_view_if_needed()
         card = page.locator(f"#{CARD}").bounding_box()
         assert card is not None and card["x"] + card["width"] <= PHONE["width"]
-        delta = page.locator(f'[class*="st-key-{CARD}"] .llr-change').first
+        delta = page.locator(f"#{CARD} .llr-change").first
         assert delta.evaluate(
             "p => { const r = p.getBoundingClientRect(); const c = p.closest('.llr-card').getBoundingClientRect();"
             " return r.right <= c.right + 1 && p.scrollWidth <= p.clientWidth + 1; }"

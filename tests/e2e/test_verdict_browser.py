@@ -26,7 +26,7 @@ def test_a_and_e_card_one_verdict_and_uhl_beside_the_blend(published_app, browse
     page = context.new_page()
     try:
         page.goto(published_app, wait_until="domcontentloaded")  # the published default: no parameters
-        card = page.locator(f'[class*="st-key-{CARD}"]').first
+        card = page.locator(f"#{CARD}")
         expect(card).to_be_visible(timeout=90_000)
         main = card.locator(".llr-card .llr-main")
         expect(main).to_contain_text("on its own", timeout=60_000)

@@ -3,7 +3,7 @@
 import base64
 import re
 
-from metrics.card_html import card_html, sparkline_svg
+from metrics.card_html import card_html, screen_card_html, sparkline_svg
 from tests.app.conftest import html_text
 
 ROW = {
@@ -100,3 +100,32 @@ def test_on_screen_the_same_line_is_an_image_of_the_same_svg():
     assert re.search(r"<polyline[^>]*/>", drawn).group(0) == re.search(r"<polyline[^>]*/>", svg).group(0)
     # every word of the card is the same on screen and on paper
     assert html_text(card_html(ROW, screen=True)) == html_text(card_html(ROW))
+
+
+def test_the_screen_card_is_one_fragment_with_its_heading_questions_and_actions_as_text():
+    hostile = '<img src=x onerror="alert(1)">'
+    fragment = screen_card_html(
+        card_html(ROW, "Source: NHS England", heading=False, screen=True),
+        "card-ae_4hr_all",
+        ROW["name"],
+        f"Attendances seen within 4 hours. {hostile}",
+        questions=[("What would it take to meet it?", "78.8% in March 2026")],
+        actions=[("Overdue: due 31 July 2025", f"Present the plan {hostile}", "UHL", "1 June 2025")],
+    )
+    assert fragment.startswith('<section class="llr-brief-card" id="card-ae_4hr_all"')
+    assert fragment.count("<section") == 1 and fragment.endswith("</section>")
+    assert "<img src=x" not in fragment and "&lt;img src=x" in fragment  # words from files stay words
+    text = html_text(fragment)
+    assert text.startswith("A&E 4-hour performance (all types) What this measures Attendances seen within 4 hours.")
+    assert (
+        "Committee actions (1 open) Overdue: due 31 July 2025. Present the plan "
+        '<img src=x onerror="alert(1)"> (UHL; agreed 1 June 2025)'
+    ) in text
+    assert text.endswith("Questions to ask What would it take to meet it? Figures: 78.8% in March 2026")
+    # The heading is said once: the card inside has none of its own.
+    assert text.count("A&E 4-hour performance (all types)") == 1
+
+
+def test_a_card_with_no_questions_or_actions_has_neither_heading():
+    fragment = screen_card_html(card_html(ROW, heading=False), "card-x", "Name", "About")
+    assert "Questions to ask" not in fragment and "Committee actions" not in fragment
