@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from loaders import registry
 from loaders.base import LoadResult
 from loaders.limits import BYTES_PER_MB, file_bytes, megabytes
-from loaders.parse import parse_file, parse_isolated
+from loaders.parse import ParsedFile, parse_file, parse_isolated
+from loaders.parse_ahead import DEPTH, ParseAhead
 from loaders.validate import validate_tidy  # noqa: F401 - the ingest step's rules, importable from here
 from metrics import store
 from metrics.catalogue import Catalogue
@@ -134,6 +135,22 @@ def prepare_file(
     again (a publication that went back to an earlier version, see ``store.reapply_load``).
     """
     path = Path(path)
+    screened = screen_file(path, engine, catalogue, max_bytes=max_bytes, reload=reload)
+    if isinstance(screened, PreparedFile):
+        return screened
+    parse = parse_isolated if isolate else parse_file
+    parsed = parse(path, catalogue, store.known_org_codes(engine))
+    return check_parsed(path, screened, parsed, engine, catalogue, force_demo=force_demo, published=published)
+
+
+def screen_file(
+    path: Path, engine: Engine, catalogue: Catalogue, *, max_bytes: int | None = None, reload: bool = False
+) -> PreparedFile | str:
+    """The checks before a file is parsed: its size, and whether the same content is loaded already.
+
+    Returns the file's outcome when it goes no further (too big, empty, unreadable, unchanged), else
+    its SHA-256 digest, for :func:`check_parsed`.
+    """
     limit = max_bytes if max_bytes is not None else file_bytes(catalogue.settings.max_file_mb)
     try:
         size = path.stat().st_size
@@ -161,8 +178,21 @@ def prepare_file(
                 path, "unchanged", loader=seen["loader"], rows=seen["rows"], unchanged=seen["rows"], warnings=note
             )
         )
-    parse = parse_isolated if isolate else parse_file
-    parsed = parse(path, catalogue, store.known_org_codes(engine))
+    return digest
+
+
+def check_parsed(
+    path: Path,
+    digest: str,
+    parsed: ParsedFile,
+    engine: Engine,
+    catalogue: Catalogue,
+    *,
+    force_demo: bool = False,
+    published: dt.date | None = None,
+) -> PreparedFile:
+    """A parsed file checked against the store as it is now: its source record, its publication date
+    against its periods, and its organisations against the same publication's previous period."""
     if parsed.result is None:
         return PreparedFile(FileOutcome(path, parsed.status, loader=parsed.loader, error=parsed.error))
     result, module = parsed.result, registry.module_named(parsed.loader)
@@ -360,17 +390,56 @@ def ingest_paths(
     """Load every file under ``paths``, each in its own transaction, and summarise.
 
     Nothing is written for a file that is refused; ``published`` is recorded for files that do not
-    state their own publication date.
+    state their own publication date. The next files are parsed in a child process while each is
+    written (``loaders.parse_ahead``); every file is still checked against, and written after, the
+    files before it, so the outcomes are those of loading the files one by one.
     """
     files = expand_paths(paths)
     summary = IngestSummary()
     iterator = progress(files) if progress else files
-    with store.bulk_writing(engine):
-        for path in iterator:
-            outcome = ingest_file(
-                path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published
+    screened: dict[int, PreparedFile | str] = {}
+
+    def screen(i: int) -> PreparedFile | str:
+        try:
+            return screen_file(files[i], engine, catalogue, max_bytes=max_bytes)
+        except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
+            return PreparedFile(FileOutcome(files[i], "error", error=f"'{files[i].name}': {exc}"))
+
+    with store.bulk_writing(engine), ParseAhead(catalogue, len(files)) as ahead:
+        known = store.known_org_codes(engine) if ahead.active else set()
+        for i, path in enumerate(iterator):
+            for j in range(i, min(i + 1 + DEPTH, len(files))):  # the next files, screened and parsing
+                if j not in screened:
+                    screened[j] = screen(j)
+                    if isinstance(screened[j], str):
+                        ahead.submit(files[j], known)
+            outcome = _ingest_screened(
+                path, screened.pop(i), ahead, engine, catalogue, force_demo=force_demo, published=published
             )
+            if outcome.status == "loaded" and ahead.active:
+                known = store.known_org_codes(engine)  # a written file may add organisations
             summary.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
     return summary
+
+
+def _ingest_screened(
+    path: Path,
+    screened: PreparedFile | str,
+    ahead: ParseAhead,
+    engine: Engine,
+    catalogue: Catalogue,
+    *,
+    force_demo: bool,
+    published: dt.date | None,
+) -> FileOutcome:
+    """Parse (or take the child's parse of), check and write one screened file of ``ingest_paths``."""
+    if isinstance(screened, PreparedFile):
+        return screened.outcome
+    try:
+        parsed = ahead.parsed(path, lambda: store.known_org_codes(engine))
+        prepared = check_parsed(path, screened, parsed, engine, catalogue, force_demo=force_demo, published=published)
+        return write_prepared(prepared, engine)
+    except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
+        return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")

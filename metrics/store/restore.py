@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from metrics.catalogue import Catalogue
-from metrics.store.engine import _ensure_schema, _sync_catalogue, writing
+from metrics.store.engine import SQLITE_PAGE_BYTES, _ensure_schema, _sync_catalogue, writing
 from metrics.store.reads import _frame
 from metrics.store.schema import TIDY_COLUMNS, fetch_log, observation, organisation, source
 from metrics.store.writes import (
@@ -230,6 +230,7 @@ def make_scratch_sqlite_engine(path: str | Path) -> Engine:
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver callback
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA page_size = {SQLITE_PAGE_BYTES}")  # before the file holds anything
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
         # The rows come from a snapshot whose references were checked when it was made: checking

@@ -1,0 +1,108 @@
+"""Parse the next files of an ingest in a child process while this one writes the current file.
+
+An ingest of many files (``loaders.ingest.ingest_paths``) spends about half its time parsing
+(``loaders.parse.parse_file``: the workbook limits, the loader's read and normalise, the catalogue's
+rules) and half checking and writing. Parsing needs nothing from the store but the organisation
+codes already known, so a child process parses the next files while this process writes: on a
+machine with two cores the ingest takes about as long as its parse (issue #23).
+
+What stays in this process, in file order, is everything that reads or writes the store: the
+screening (size, same content already loaded), the checks against what the earlier files of the
+run wrote (publication date, organisation counts, revision detection) and the write itself. So the
+outcome of every file is the one a file-by-file ingest gives:
+
+- a file parsed with organisation codes that a file written meanwhile has added to is parsed
+  again here (only loaders that take the known codes, ``USES_KNOWN_ORGS``, depend on them);
+- content loaded by an earlier file of the same run is recognised when it is written
+  (``store.write_load`` reports it as already loaded).
+
+The child is forked, so it starts at once with the catalogue and the loaders already imported; where
+``fork`` is unavailable, or for a handful of files, everything is parsed here as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from loaders import registry
+from loaders.parse import ParsedFile, parse_file
+from metrics.catalogue import Catalogue
+
+#: Files parsed ahead of the one being written: enough to keep the child busy while a large file
+#: is written, few enough that the parsed files waiting in memory stay small.
+DEPTH = 2
+#: Below this many files the child's start is not worth it.
+MIN_FILES = 4
+
+
+class ParseAhead:
+    """Parses files in a forked child process, in the order they are asked for.
+
+    Use as a context manager; :meth:`submit` a file (with the organisation codes known now), then
+    :meth:`parsed` it. A file that was not submitted, or whose child failed, is parsed in this
+    process.
+    """
+
+    def __init__(self, catalogue: Catalogue, files: int) -> None:
+        self.catalogue = catalogue
+        self._pending: dict[Path, tuple[Future, set[str]]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        if files >= MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+    @property
+    def active(self) -> bool:
+        """Whether files are parsed in a child process."""
+        return self._pool is not None
+
+    def __enter__(self) -> ParseAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, path: Path, known_orgs: set[str]) -> None:
+        """Start parsing ``path`` in the child (nothing happens when no child runs)."""
+        if self._pool is None or path in self._pending:
+            return
+        try:
+            future = self._pool.submit(_parse_in_child, path, self.catalogue, known_orgs)
+        except BrokenProcessPool:
+            self._pool = None
+            return
+        self._pending[path] = (future, known_orgs)
+
+    def parsed(self, path: Path, known_orgs: Callable[[], set[str]]) -> ParsedFile:
+        """``path`` parsed: the child's answer when it still holds, else parsed here.
+
+        ``known_orgs`` gives the organisation codes in the store now (called only when needed).
+        """
+        pending = self._pending.pop(path, None)
+        if pending is not None:
+            future, known_then = pending
+            try:
+                parsed = future.result()
+            except BrokenProcessPool:  # the child died (killed, out of memory): parse here instead
+                self._pool = None
+                parsed = None
+            except Exception:  # noqa: BLE001 - its answer could not come back (pickling): parse here
+                parsed = None
+            if parsed is not None and (not _uses_known_orgs(parsed) or known_orgs() == known_then):
+                return parsed
+        return parse_file(path, self.catalogue, known_orgs())
+
+
+def _parse_in_child(path: Path, catalogue: Catalogue, known_orgs: set[str]) -> ParsedFile:
+    """``parse_file`` as the child runs it (a module-level name, so the call can be sent to it)."""
+    return parse_file(path, catalogue, known_orgs)
+
+
+def _uses_known_orgs(parsed: ParsedFile) -> bool:
+    """Whether the loader that read the file depends on the organisation codes in the store."""
+    return bool(parsed.loader) and getattr(registry.module_named(parsed.loader), "USES_KNOWN_ORGS", False)
