@@ -52,7 +52,13 @@ class ParseAhead:
         self._pending: dict[Path, tuple[Future, set[str]]] = {}
         self._pool: ProcessPoolExecutor | None = None
         if files >= MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            # Forked with the catalogue, so a job is a path and the organisation codes known then.
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_child,
+                initargs=(catalogue,),
+            )
 
     @property
     def active(self) -> bool:
@@ -68,20 +74,20 @@ class ParseAhead:
             self._pool = None
 
     def submit(self, path: Path, known_orgs: set[str]) -> None:
-        """Start parsing ``path`` in the child (nothing happens when no child runs)."""
+        """Start parsing ``path`` in the child with the organisation codes known now (nothing
+        happens when no child runs)."""
         if self._pool is None or path in self._pending:
             return
         try:
-            future = self._pool.submit(_parse_in_child, path, self.catalogue, known_orgs)
+            self._pending[path] = (self._pool.submit(_parse_in_child, path, known_orgs), known_orgs)
         except BrokenProcessPool:
             self._pool = None
-            return
-        self._pending[path] = (future, known_orgs)
 
     def parsed(self, path: Path, known_orgs: Callable[[], set[str]]) -> ParsedFile:
         """``path`` parsed: the child's answer when it still holds, else parsed here.
 
-        ``known_orgs`` gives the organisation codes in the store now (called only when needed).
+        ``known_orgs`` gives the organisation codes in the store now; it is called only for a file
+        read by a loader that depends on them, or parsed here.
         """
         pending = self._pending.pop(path, None)
         if pending is not None:
@@ -98,9 +104,18 @@ class ParseAhead:
         return parse_file(path, self.catalogue, known_orgs())
 
 
-def _parse_in_child(path: Path, catalogue: Catalogue, known_orgs: set[str]) -> ParsedFile:
+#: The child's catalogue, set when it starts (``_start_child``).
+_child_catalogue: Catalogue | None = None
+
+
+def _start_child(catalogue: Catalogue) -> None:
+    global _child_catalogue
+    _child_catalogue = catalogue
+
+
+def _parse_in_child(path: Path, known_orgs: set[str]) -> ParsedFile:
     """``parse_file`` as the child runs it (a module-level name, so the call can be sent to it)."""
-    return parse_file(path, catalogue, known_orgs)
+    return parse_file(path, _child_catalogue, known_orgs)
 
 
 def _uses_known_orgs(parsed: ParsedFile) -> bool:
