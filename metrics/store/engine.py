@@ -130,7 +130,23 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             cursor.close()
 
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed)
     return create_engine(url, pool_pre_ping=True)
+
+
+#: Seconds a new PostgreSQL connection may take to be answered (libpq's ``connect_timeout``). A
+#: server whose host drops packets would otherwise hold every page for the operating system's TCP
+#: timeout, minutes, before "The database cannot be reached" is shown. A URL that sets its own
+#: ``connect_timeout`` keeps it.
+PG_CONNECT_SECONDS = 10
+
+
+def _postgres_engine(parsed, **connect_args) -> Engine:
+    """An engine for a PostgreSQL URL, giving up on a connection not answered in ``PG_CONNECT_SECONDS``."""
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = PG_CONNECT_SECONDS
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _make_reader_engine(parsed) -> Engine:
@@ -158,9 +174,7 @@ def _make_reader_engine(parsed) -> Engine:
         given = parsed.query.get("options", "")
         given = " ".join(given) if isinstance(given, tuple) else given
         options = f"{given} -c default_transaction_read_only=on".strip()
-        return create_engine(
-            parsed.difference_update_query(["options"]), pool_pre_ping=True, connect_args={"options": options}
-        )
+        return _postgres_engine(parsed.difference_update_query(["options"]), options=options)
     return create_engine(parsed, pool_pre_ping=True)
 
 

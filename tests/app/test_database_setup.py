@@ -7,7 +7,9 @@ gets a message saying how to load data, and no table is created, dropped or fill
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import uuid
 
 import pandas as pd
@@ -16,6 +18,7 @@ from sqlalchemy import inspect, text
 
 from loaders import default_db
 from metrics import store
+from metrics.store import engine as engine_module
 from metrics.catalogue import PROJECT_ROOT
 from metrics.reader import Reader
 from tests.app.conftest import PAGES, app_runner, brief_cards
@@ -177,3 +180,20 @@ class TestUnreachableDatabase:
             assert "Connection refused" in shown and "DATABASE_URL" in shown
             assert "secret-word" not in shown
             assert not at.sidebar.title, "no sidebar filters over a store that cannot be read"
+
+    def test_a_server_that_never_answers_is_given_up_on_not_waited_for(self, monkeypatch):
+        # A port that accepts connections and then says nothing, as a host behind a firewall that
+        # drops packets seems to: without a connect timeout the page waited minutes for the kernel.
+        monkeypatch.setattr(engine_module, "PG_CONNECT_SECONDS", 2)
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(16)
+            port = silent.getsockname()[1]
+            run = app_runner(monkeypatch, f"postgresql+psycopg://dashboard@127.0.0.1:{port}/none")
+            started = time.monotonic()
+            at = run()
+            waited = time.monotonic() - started
+        assert [t.value for t in at.title] == ["The database cannot be reached"]
+        shown = " ".join(e.value for e in at.error)
+        assert "timeout" in shown.lower() and "DATABASE_URL" in shown, shown
+        assert waited < 60, f"gave up after {waited:.0f} s"
