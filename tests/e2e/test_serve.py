@@ -21,3 +21,22 @@ def test_the_served_app_warms_at_start_and_logs_what_it_did(tmp_path, demo_datab
         assert "Warming at start stopped" not in log
     finally:
         server.stop()
+
+
+def test_twenty_readers_opening_a_deep_link_together_on_a_fresh_server_all_get_the_page(fresh_server):
+    # The first visitors after a start open a page file Streamlit runs without the router; each of
+    # them must be sent through app.py, not only the first to notice (ui.router). Before, some of
+    # twenty failed with 'st.session_state has no key "from"'.
+    import asyncio
+
+    from benchmarks.bench_sessions import open_session
+    from benchmarks.served import app_pages
+
+    (indicator,) = [p for p in app_pages() if p.url_path == "indicator"]
+
+    async def together():
+        return await asyncio.gather(*(open_session(fresh_server, indicator, "metric=ae_4hr_all") for _ in range(20)))
+
+    runs = asyncio.run(together())
+    assert [r.error for r in runs if r.error] == []
+    assert all(r.charts >= 1 for r in runs), "every reader got the indicator's chart"
