@@ -119,13 +119,19 @@ def source_files(series: pd.DataFrame) -> None:
     """The files behind the figures on screen (traceability)."""
     if "source_ids" not in series or series.empty:
         return
-    ids = {int(i) for t in series["source_ids"] for i in (t if isinstance(t, (tuple, list)) else (t,)) if pd.notna(i)}
-    used = data.per_version(("source files", frozenset(ids)), lambda: _source_files_table(ids))
+    ids = plots.made_from(series, "source ids", _source_ids)  # once per series, not on every run
+    used = data.per_version(("source files", ids), lambda: _source_files_table(ids))
     with st.expander(f"Source files behind these figures ({len(used)})"):
         plots.table(used)
 
 
-def _source_files_table(ids: set[int]) -> pd.DataFrame:
+def _source_ids(series: pd.DataFrame) -> frozenset[int]:
+    return frozenset(
+        int(i) for t in series["source_ids"] for i in (t if isinstance(t, (tuple, list)) else (t,)) if pd.notna(i)
+    )
+
+
+def _source_files_table(ids: frozenset[int]) -> pd.DataFrame:
     frame = data.sources()
     used = frame[frame["id"].isin(ids)]
     return used[["file_name", "publisher", "publication", "licence", "periods", "loaded_at", "is_demo"]].rename(

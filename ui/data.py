@@ -458,7 +458,11 @@ def _reconciliation(token: str) -> pd.DataFrame:
 def reconciliation(metric_id: str | None = None) -> pd.DataFrame:
     """Figures reported to committee beside the read layer's figure (``Reader.reconciliation``)."""
     frame = _reconciliation(version())
-    return frame if metric_id is None else frame[frame["metric_id"] == metric_id]
+    if metric_id is None:
+        return frame
+    # One metric's rows, picked once per data version: comparing every row's metric on each run was
+    # a twentieth of Indicator detail's server time.
+    return per_version(("reconciliation", metric_id), lambda: frame[frame["metric_id"] == metric_id])
 
 
 @st.cache_resource(show_spinner="Checking the file...", max_entries=4)

@@ -18,9 +18,9 @@ from sqlalchemy import inspect, text
 
 from loaders import default_db
 from metrics import store
-from metrics.store import engine as engine_module
 from metrics.catalogue import PROJECT_ROOT
 from metrics.reader import Reader
+from metrics.store import engine as engine_module
 from tests.app.conftest import PAGES, app_runner, brief_cards
 from tests.conftest import IN_CI, POSTGRES_URL
 from ui import components, downloads, warm

@@ -128,3 +128,19 @@ def test_beds_page_labels_compiled_figures_as_not_an_official_publication(corpus
     assert "third party" in latest and "not an official publication" in latest
     assert "master-quarterly-trust.csv" in latest
     assert published.startswith("NHS England") and "third party" not in published
+
+
+def test_indicator_detail_names_every_file_behind_its_figures(corpus_app, corpus_db_url, catalogue):
+    from metrics import store
+    from metrics.reader import Reader
+
+    at = corpus_app("pages/indicator.py", metric="beds_ga_occupancy", area="LLR")
+    (files,) = [e for e in at.expander if e.label.startswith("Source files behind these figures")]
+    (table,) = [d.value for d in files.dataframe]
+    engine = store.make_engine(corpus_db_url, read_only=True)
+    series = Reader(engine, catalogue).indicator("beds_ga_occupancy", "llr").series
+    ids = {int(i) for t in series["source_ids"] for i in t}
+    named = set(store.read_all_sources(engine).set_index("id").loc[sorted(ids), "file_name"])
+    assert files.label == f"Source files behind these figures ({len(ids)})"
+    assert set(table["File"]) == named and len(table) == len(ids) > 1
+    assert "NHS England" in set(table["Publisher"]) and table["Publisher"].str.len().gt(0).all()
