@@ -7,7 +7,7 @@ DATABASE_URL to use another database, which the app only reads.
 
 import streamlit as st
 
-from ui import components, data, filters, router
+from ui import components, data, filters, router, warm
 
 router.routed()
 st.set_page_config(
@@ -66,4 +66,5 @@ st.sidebar.caption(
     "Figures reported to LLR committees are shown as reported."
 )
 
-page.run()
+with warm.reader_running():  # warming at start steps aside while a reader's page is made
+    page.run()

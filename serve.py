@@ -10,6 +10,9 @@ import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from ui.warm import ReadersFirst
 
 
 @asynccontextmanager
@@ -20,4 +23,5 @@ async def warm_at_start(_app):
     yield
 
 
-app = st.App("app.py", lifespan=warm_at_start)
+# Warming steps aside while the server answers a reader (its page, Streamlit's scripts, the page's run).
+app = st.App("app.py", lifespan=warm_at_start, middleware=[Middleware(ReadersFirst)])
