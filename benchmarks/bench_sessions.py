@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_sessions --db sqlite:////tmp/corpus.sqlite [--sessions 1,10,20]
         [--pages brief,discharge] [--processes 2] [--url http://127.0.0.1:8501] [--floor-url URL]
-        [--server-pids PID,PID] [--budget 600]
+        [--server-pids PID,PID] [--batches 3] [--budget 600]
 
 It starts ``--processes`` servers (``streamlit run serve.py`` on free loopback ports, ``DATABASE_URL``
 = ``--db``; timed once each has finished its start-up warming), or attaches to one already running
@@ -24,7 +24,9 @@ For every page it first runs one warm-up session per server (fills the caches), 
 
 * *one warm run*: one session alone, the median of ``--repeat`` runs (the server time of a warm page);
 * for each ``--sessions`` count N: N sessions opened at the same moment, spread round-robin over the
-  servers; median, p95 (nearest rank: with 10 sessions the slowest, with 20 the 19th) and max.
+  servers, ``--batches`` times one after the other; median, p95 and max over all the batches'
+  sessions (nearest rank: of 3 batches of 20 sessions, the 57th of 60). One batch of 20 gave a p95
+  that moved by half from one run to the next for the same page (its 19th session); three steady it.
 
 Each page's row records the 1-minute load average (``os.getloadavg``) when its timing started:
 other work on the machine skews wall-clock times. The client runs in this process on the same
@@ -153,7 +155,7 @@ class PageResult:
 
 
 def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int], repeat: int, timeout: float,
-               deadline: float) -> PageResult:  # fmt: skip
+               deadline: float, batches: int = 1) -> PageResult:  # fmt: skip
     result = PageResult(page, concurrent={}, concurrent_cpu={}, load=load_average())
 
     def cpu() -> float | None:
@@ -187,9 +189,11 @@ def bench_page(urls: list[str], servers: list, page: AppPage, counts: list[int],
             result.skipped = f"sessions {n}+ skipped: time budget spent"
             break
         before = cpu()
-        result.concurrent[n] = asyncio.run(many_sessions(urls, page, n, timeout))
+        result.concurrent[n] = []
+        for _ in range(batches if n > 1 else 1):
+            result.concurrent[n] += asyncio.run(many_sessions(urls, page, n, timeout))
         if before is not None:
-            result.concurrent_cpu[n] = (cpu() - before) / n
+            result.concurrent_cpu[n] = (cpu() - before) / len(result.concurrent[n])
         if any(r.error for r in result.concurrent[n]):
             wait_idle()
     return result
@@ -271,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated URL paths or titles ('brief' for the root); default all")
     parser.add_argument("--processes", type=int, default=1, help="app processes on the same database (round-robin)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the single warm session (median)")
+    parser.add_argument("--batches", type=int, default=3, help="batches of each --sessions count above 1")
     parser.add_argument("--timeout", type=float, default=120, help="seconds one session may take")
     parser.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
     parser.add_argument(
@@ -318,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline:
                 results.append(PageResult(page, skipped="skipped: time budget spent", floor=is_floor))
                 continue
-            result = bench_page(page_urls, page_servers, page, counts, args.repeat, args.timeout, deadline)
+            result = bench_page(
+                page_urls, page_servers, page, counts, args.repeat, args.timeout, deadline, args.batches
+            )
             result.floor, result.processes = is_floor, len(page_urls)
             results.append(result)
     finally:
@@ -328,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     floor_where = args.floor_url or f"{len(floor_servers)} process(es) of streamlit run {FLOOR_APP.relative_to(ROOT)}"
     print(f"served by {where}; the floor by {floor_where}")
     print(
-        "time = websocket opened -> script_finished; p95 = nearest rank; elements = the deltas a page sends in one "
+        f"time = websocket opened -> script_finished; sessions above 1 in {args.batches} batch(es) each, median, "
+        "p95 (nearest rank) and max over all of them; elements = the deltas a page sends in one "
         "run (new elements and layout blocks), of which blocks and Plotly charts; CPU s = the server processes' CPU "
         "time per run (user + system, from /proc), steadier than wall time on a busy machine; load = the 1-minute "
         "load average when the page's timing started"
