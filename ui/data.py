@@ -229,6 +229,7 @@ def per_version(what: tuple, make, *, chart: bool = False):
 def refresh() -> None:
     """Forget the data version after this session changed the data, so the next read sees it."""
     _VERSIONS.clear()
+    _FETCH_VERSIONS.clear()
     _HAS_DATA.clear()
 
 
@@ -480,6 +481,12 @@ def _fetch_status(token: str, fetch_token: str, meeting: dt.date, today: dt.date
     return reader().publication_status(meeting, today)
 
 
+#: The fetch log's version, read at most every ``VERSION_SECONDS`` like the data version: asking the
+#: database on every run was a tenth of the Data page's server time under many readers.
+_FETCH_VERSIONS = _Kept(8, VERSION_SECONDS)
+
+
 def fetch_status(meeting: dt.date) -> pd.DataFrame:
     """Per fetched publication: last checked, newest period held, next release, arrivals since ``meeting``."""
-    return _fetch_status(version(), reader().fetch_log_version(), meeting, dt.date.today())
+    fetched = _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
+    return _fetch_status(version(), fetched, meeting, dt.date.today())
