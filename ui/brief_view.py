@@ -268,6 +268,8 @@ BRIEF_STYLE = """<style>
      and Safari 18.4+ style the closed content through ::details-content; older browsers ignore it. */
   details::details-content { content-visibility: visible !important; display: block !important; }
   [data-testid="stExpander"] summary [data-testid="stIconMaterial"] { display: none !important; }
+  .llr-about > summary { list-style: none; font-weight: bold; }
+  .llr-about > summary::-webkit-details-marker { display: none; }
   .brief-print-only { display: block !important; font-size: 8pt; color: #425563; margin: 0 0 2mm; }
 }
 .brief-print-only { display: none; }
