@@ -33,18 +33,16 @@ st.write(
     "last checked, the newest period held, when the next release is usually due, and what arrived since the "
     "last meeting."
 )
-st.dataframe(tables.fetch_status_table(data.fetch_status(filters.selected_meeting())), hide_index=True)
+plots.table(data.fetch_status_shown(filters.selected_meeting()))
 
 st.header("Figures reported to committee, beside the published series")
 st.write("Where a committee paper quoted a figure for a period the published statistics also cover, both are shown.")
 reported_ui.reported_beside_published(data.reconciliation(), cat, key="data")
 
 st.header("Glossary")
-for term, meaning in GLOSSARY.items():
-    st.markdown(f"**{term}.** {meaning}")
+st.markdown(sections.glossary_text(GLOSSARY))  # one block of paragraphs: each element is a message to every reader
 with st.expander("What the variation and assurance icons mean"):
-    for icon, meaning in ICON_GLOSSARY.items():
-        st.markdown(f"**{badges.icon_words(icon)}.** {meaning}")
+    st.markdown(sections.glossary_text({badges.icon_words(icon): meaning for icon, meaning in ICON_GLOSSARY.items()}))
 
 st.header("Load new files")
 st.write(

@@ -31,6 +31,7 @@ from metrics import summary as summary_module
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.digest import sha256_hex
 from metrics.reader import Reader
+from ui.tables import fetch_status_table
 
 #: How long a reader waits for another thread making the same answer before making it itself:
 #: a bound, so that no wait can become a hang.
@@ -490,3 +491,10 @@ def fetch_status(meeting: dt.date) -> pd.DataFrame:
     """Per fetched publication: last checked, newest period held, next release, arrivals since ``meeting``."""
     fetched = _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
     return _fetch_status(version(), fetched, meeting, dt.date.today())
+
+
+def fetch_status_shown(meeting: dt.date) -> pd.DataFrame:
+    """:func:`fetch_status` in words (``ui.tables.fetch_status_table``), once per data and fetch-log
+    version: shared by every session, read-only."""
+    fetched = _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
+    return per_version(("fetch status", fetched, meeting), lambda: fetch_status_table(fetch_status(meeting)))

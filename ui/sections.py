@@ -283,3 +283,8 @@ def _national_ranks(metric: Metric, area_id: str):
             "Quartile": ranks["quartile_words"],
         }
     )
+
+
+def glossary_text(terms: dict[str, str]) -> str:
+    """Terms and their meanings as Markdown paragraphs (``**Term.** Meaning``), for one element."""
+    return "\n\n".join(f"**{term}.** {meaning}" for term, meaning in terms.items())
