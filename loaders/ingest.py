@@ -329,9 +329,11 @@ def write_prepared(prepared: PreparedFile, engine: Engine) -> FileOutcome:
     else:
         counts = store.write_load(engine, result.tidy, prepared.record, result.organisations, prepared.catalogue)
     outcome = prepared.outcome
-    if counts.already_loaded is not None:  # the same content was loaded meanwhile (a concurrent ingest)
+    if counts.already_loaded is not None:  # loaded meanwhile (a concurrent ingest, or earlier in this run)
         seen = counts.already_loaded
-        outcome.status = "unchanged"
+        # As a file found loaded before parsing is reported (``screen_file``): nothing of it is new.
+        outcome.status, outcome.layout, outcome.periods = "unchanged", "", None
+        outcome.loader, outcome.rows = seen["loader"], seen["rows"]
         outcome.unchanged = seen["rows"]
         if seen["file_name"] != outcome.path.name:
             outcome.warnings.append(f"same content as '{seen['file_name']}', already loaded")
@@ -408,7 +410,8 @@ def ingest_paths(
     with store.bulk_writing(engine), ParseAhead(catalogue, len(files)) as ahead:
         known = store.known_org_codes(engine) if ahead.active else set()
         for i, path in enumerate(iterator):
-            for j in range(i, min(i + 1 + DEPTH, len(files))):  # the next files, screened and parsing
+            ahead_to = min(i + 1 + DEPTH, len(files)) if ahead.active else i + 1
+            for j in range(i, ahead_to):  # the next files, screened and parsing
                 if j not in screened:
                     screened[j] = screen(j)
                     if isinstance(screened[j], str):

@@ -487,14 +487,16 @@ def _fetch_status(token: str, fetch_token: str, meeting: dt.date, today: dt.date
 _FETCH_VERSIONS = _Kept(8, VERSION_SECONDS)
 
 
+def _fetch_version() -> str:
+    return _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
+
+
 def fetch_status(meeting: dt.date) -> pd.DataFrame:
     """Per fetched publication: last checked, newest period held, next release, arrivals since ``meeting``."""
-    fetched = _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
-    return _fetch_status(version(), fetched, meeting, dt.date.today())
+    return _fetch_status(version(), _fetch_version(), meeting, dt.date.today())
 
 
 def fetch_status_shown(meeting: dt.date) -> pd.DataFrame:
     """:func:`fetch_status` in words (``ui.tables.fetch_status_table``), once per data and fetch-log
     version: shared by every session, read-only."""
-    fetched = _FETCH_VERSIONS.get(version(), lambda: reader().fetch_log_version())
-    return per_version(("fetch status", fetched, meeting), lambda: fetch_status_table(fetch_status(meeting)))
+    return per_version(("fetch status", _fetch_version(), meeting), lambda: fetch_status_table(fetch_status(meeting)))

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from loaders import parse_ahead
-from loaders.ingest import ingest_paths
+from loaders.ingest import IngestSummary, ingest_file, ingest_paths
 from metrics import store
 from metrics.store.schema import observation
 from tests.conftest import public_file
@@ -48,25 +48,26 @@ def run_files(tmp_path, catalogue) -> list[Path]:
     return [ae, figures, again, empty, unknown]
 
 
-def _ingest(files: list[Path], folder: Path, catalogue):
+def _ingest(files: list[Path], folder: Path, catalogue, one_by_one: bool = False):
     engine = store.make_engine(f"sqlite:///{folder / 'store.sqlite'}")
     store.init_db(engine, catalogue)
-    summary = ingest_paths(files, engine, catalogue)
+    if one_by_one:  # each file screened, parsed and written before the next is looked at
+        summary = IngestSummary([ingest_file(f, engine, catalogue) for f in files])
+    else:
+        summary = ingest_paths(files, engine, catalogue)
     with engine.connect() as conn:
         rows = sorted(tuple(r) for r in conn.execute(select(observation.c.metric_id, observation.c.org_code,
                       observation.c.period_start, observation.c.numerator, observation.c.value)))  # fmt: skip
     engine.dispose()
-    seen = [(o.path.name, o.status, o.loader, o.added, o.updated, o.unchanged, o.warnings, o.error)
-            for o in summary.outcomes]  # fmt: skip
+    seen = [(o.path.name, o.status, o.loader, o.layout, o.rows, o.periods, o.added, o.updated, o.unchanged,
+             o.kept_newer, o.warnings, o.error) for o in summary.outcomes]  # fmt: skip
     return seen, rows
 
 
 def _one_by_one(files, tmp_path, catalogue, monkeypatch):
     folder = tmp_path / "one-by-one"
     folder.mkdir()
-    with monkeypatch.context() as m:
-        m.setattr(parse_ahead, "MIN_FILES", 10**6)  # no child: every file parsed in this process
-        return _ingest(files, folder, catalogue)
+    return _ingest(files, folder, catalogue, one_by_one=True)
 
 
 def _parses_recorded(monkeypatch, tmp_path, die_in_child: bool = False) -> Path:
