@@ -58,8 +58,9 @@ def test_brief_prints_on_a4_without_navigation(published_app, browser, artifacts
         page.emulate_media(media="print")
         for selector in ('[data-testid="stSidebar"]', '[data-testid="stHeader"]', '[data-testid="stButtonGroup"]',
                          '[data-testid="stDownloadButton"]'):  # fmt: skip
-            hidden = page.locator(selector)
-            assert hidden.count() == 0 or not hidden.first.is_visible(), f"{selector} is hidden on paper"
+            # The print style sheet is an element of the page too: wait for it to apply, as a reader's
+            # print dialog would, rather than look in the same instant as the last card is drawn.
+            expect(page.locator(selector).first, f"{selector} is hidden on paper").to_be_hidden(timeout=15_000)
         expect(page.get_by_role("heading", name="Since the meeting", exact=True)).to_be_visible()
         # the sparklines are drawn again at the printed width before the page is printed
         expect(page.locator(".llr-card img.llr-spark").first).to_be_visible(timeout=30_000)
