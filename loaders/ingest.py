@@ -359,6 +359,11 @@ def _not_in_revision_warning(rows: list[tuple[str, str, str]]) -> str:
     )
 
 
+def _busy(path: Path, exc: store.StoreBusy) -> FileOutcome:
+    """Another client holds the store: this file is reported, and waits for a later run."""
+    return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")
+
+
 def ingest_file(
     path: Path,
     engine: Engine,
@@ -374,8 +379,8 @@ def ingest_file(
             path, engine, catalogue, max_bytes=max_bytes, force_demo=force_demo, published=published
         )
         return write_prepared(prepared, engine)
-    except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
-        return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")
+    except store.StoreBusy as exc:
+        return _busy(path, exc)
 
 
 def ingest_paths(
@@ -404,8 +409,8 @@ def ingest_paths(
     def screen(i: int) -> PreparedFile | str:
         try:
             return screen_file(files[i], engine, catalogue, max_bytes=max_bytes)
-        except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
-            return PreparedFile(FileOutcome(files[i], "error", error=f"'{files[i].name}': {exc}"))
+        except store.StoreBusy as exc:
+            return PreparedFile(_busy(files[i], exc))
 
     with store.bulk_writing(engine), ParseAhead(catalogue, len(files)) as ahead:
         known = store.known_org_codes(engine) if ahead.active else set()
@@ -444,5 +449,5 @@ def _ingest_screened(
         parsed = ahead.parsed(path, lambda: store.known_org_codes(engine))
         prepared = check_parsed(path, screened, parsed, engine, catalogue, force_demo=force_demo, published=published)
         return write_prepared(prepared, engine)
-    except store.StoreBusy as exc:  # another client holds the store: this file waits for a later run
-        return FileOutcome(Path(path), "error", error=f"'{Path(path).name}': {exc}")
+    except store.StoreBusy as exc:
+        return _busy(path, exc)
